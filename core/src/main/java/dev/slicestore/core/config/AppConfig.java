@@ -62,7 +62,9 @@ public final class AppConfig implements Serializable {
     this.redisMode = enumValue(s, "redis.mode", RedisMode.class, problems, file);
     List<String> nodes = List.of();
     try {
-      nodes = s.getStringList("redis.nodes");
+      nodes = s.getValue("redis.nodes").valueType() == com.typesafe.config.ConfigValueType.STRING
+          ? List.of(s.getString("redis.nodes").split("\\s*,\\s*"))
+          : s.getStringList("redis.nodes");
       for (String n : nodes) {
         int colon = n.lastIndexOf(':');
         if (colon <= 0 || !n.substring(colon + 1).matches("\\d+")) {

@@ -2,6 +2,7 @@ package dev.slicestore.quickstart.stack;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,14 +19,13 @@ import java.util.concurrent.TimeoutException;
 
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
-import org.apache.kafka.metadata.properties.MetaPropertiesEnsemble;
-import org.apache.kafka.metadata.storage.Formatter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * timestamp may lie in the past or future, so that replayed events with old (or future) timestamps
  * are kept. Any of these can be overridden with the {@code overrides} constructor argument.
  *
- * <p>The data directory is formatted with Kafka's own {@link Formatter} (what
- * {@code kafka-storage.sh format} does) the first time only; a later start on the same directory
+ * <p>The data directory is formatted with Kafka's own storage tool ({@link StorageTool}, what
+ * {@code kafka-storage.sh format} runs) the first time only; a later start on the same directory
  * keeps the cluster id and every topic. The object can be started again after {@link #close()}.
  *
  * <p>Thread-safe: the lifecycle methods are synchronized.
@@ -126,8 +126,9 @@ public final class LocalKafka implements AutoCloseable {
         throw new IOException("Cannot start Kafka: port " + port + " is already in use by another process");
       }
     }
-    KafkaConfig config = new KafkaConfig(brokerProperties(), false);
-    formatIfNeeded(config);
+    Properties properties = brokerProperties();
+    KafkaConfig config = new KafkaConfig(properties, false);
+    formatIfNeeded(properties);
 
     long startNanos = System.nanoTime();
     KafkaRaftServer raftServer = new KafkaRaftServer(config, Time.SYSTEM);
@@ -180,24 +181,33 @@ public final class LocalKafka implements AutoCloseable {
     return props;
   }
 
-  private void formatIfNeeded(KafkaConfig config) throws IOException {
+  private void formatIfNeeded(Properties brokerProperties) throws IOException {
     if (isFormatted(dataDir)) {
       LOG.info("Kafka data directory {} is already formatted; keeping its data", dataDir);
       return;
     }
+    // kafka-storage.sh format --cluster-id ID --config FILE --ignore-formatted, through its Java entry point
+    Path configFile = Files.createTempFile("slicestore-kafka-format-", ".properties");
     ByteArrayOutputStream formatterOutput = new ByteArrayOutputStream();
-    try (PrintStream printStream = new PrintStream(formatterOutput, true, StandardCharsets.UTF_8)) {
-      new Formatter()
-          .setPrintStream(printStream)
-          .setNodeId(config.nodeId())
-          .setClusterId(Uuid.randomUuid().toString())
-          .setControllerListenerName("CONTROLLER")
-          .setMetadataLogDirectory(config.metadataLogDir())
-          .setDirectories(List.of(dataDir.toString()))
-          .run();
-    } catch (Exception e) {
+    int exitCode;
+    try {
+      try (OutputStream out = Files.newOutputStream(configFile)) {
+        brokerProperties.store(out, "slicestore local Kafka: input of the storage formatter");
+      }
+      try (PrintStream printStream = new PrintStream(formatterOutput, true, StandardCharsets.UTF_8)) {
+        exitCode = StorageTool.execute(new String[] {
+            "format", "--cluster-id", Uuid.randomUuid().toString(), "--config", configFile.toString(),
+            "--ignore-formatted"}, printStream);
+      }
+    } catch (RuntimeException e) {
       throw new IOException("Cannot format the Kafka data directory " + dataDir + ": " + e.getMessage()
           + " " + formatterOutput.toString(StandardCharsets.UTF_8).trim(), e);
+    } finally {
+      Files.deleteIfExists(configFile);
+    }
+    if (exitCode != 0 || !isFormatted(dataDir)) {
+      throw new IOException("Cannot format the Kafka data directory " + dataDir + " (storage tool exit code "
+          + exitCode + "): " + formatterOutput.toString(StandardCharsets.UTF_8).trim());
     }
     LOG.info("Formatted a new Kafka data directory {}", dataDir);
   }
@@ -209,7 +219,7 @@ public final class LocalKafka implements AutoCloseable {
    * @return true if it holds Kafka's {@code meta.properties}
    */
   public static boolean isFormatted(Path dataDir) {
-    return Files.isRegularFile(dataDir.resolve(MetaPropertiesEnsemble.META_PROPERTIES_NAME));
+    return Files.isRegularFile(dataDir.resolve("meta.properties"));
   }
 
   private void awaitBroker(long startNanos) throws IOException {
