@@ -1,0 +1,186 @@
+package dev.slicestore.ingest;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.lit;
+
+import dev.slicestore.core.config.AppConfig;
+import dev.slicestore.core.config.ConfigProblemException;
+import dev.slicestore.core.config.FeatureSet;
+import dev.slicestore.core.config.TransformColumn;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.DataStreamReader;
+import org.apache.spark.sql.streaming.DataStreamWriter;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.Trigger;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds and starts the online-ingest streaming query for one feature set: Kafka → JSON parse with
+ * the declared schema → transforms and filter (Spark SQL) → validation → one {@code HSET} of each
+ * event's row pre-aggregate into its (entity, slice) hash. Row-level only: no shuffle, no
+ * aggregation, no state store; the only checkpointed state is the Kafka offsets.
+ *
+ * <p>The same plan runs under a micro-batch trigger or Spark 4.1's real-time mode (both allow
+ * map-like operators and the {@code ForeachWriter} sink), chosen by
+ * {@code slicestore.ingest.trigger}.
+ *
+ * <p>Transforms are evaluated with ANSI mode off for this query's session, so a bad value in one
+ * row yields null (and then a dead-lettered or filtered row) instead of failing the query.
+ *
+ * <p>Driver-side; not thread-safe.
+ */
+public final class OnlineIngest {
+  private static final Logger LOG = LoggerFactory.getLogger(OnlineIngest.class);
+
+  private OnlineIngest() {}
+
+  /**
+   * Builds the transformed, filtered-flagged stream (everything but the sink).
+   *
+   * @throws ConfigProblemException if a transform or the filter is not valid Spark SQL for the
+   *     schema, naming the file, the path and Spark's message
+   */
+  static Dataset<Row> buildStream(SparkSession spark, AppConfig app, FeatureSet fs, boolean realTime) {
+    DataStreamReader reader = spark.readStream().format("kafka")
+        .option("kafka.bootstrap.servers", app.kafkaBootstrapServers())
+        .option("subscribe", String.join(",", fs.topics()))
+        .option("startingOffsets", app.ingestStartingOffsets())
+        .option("includeHeaders", "false");
+    app.kafkaProperties().forEach((k, v) -> reader.option("kafka." + k, v));
+    if (!realTime && app.ingestMaxOffsetsPerTrigger() > 0) {
+      reader.option("maxOffsetsPerTrigger", app.ingestMaxOffsetsPerTrigger());
+    }
+    Dataset<Row> kafka = reader.load().select("key", "value", "topic", "partition", "offset", "timestamp");
+    Dataset<Row> parsed = kafka.mapPartitions(new ParseEvents(fs), Encoders.row(ParseEvents.outputSchema(fs)));
+    return applyTransforms(spark, parsed, fs);
+  }
+
+  /**
+   * Applies the feature set's transform columns (cast to their declared types) and adds the
+   * boolean filter column {@code __ss_keep} (null counts as false). Shared with the batch paths
+   * (compaction) so every path transforms rows identically.
+   */
+  static Dataset<Row> applyTransforms(SparkSession spark, Dataset<Row> parsed, FeatureSet fs) {
+    validateExpressions(spark, parsed.schema(), fs);
+    Set<String> replaced = new HashSet<>();
+    for (TransformColumn t : fs.transformColumns()) {
+      replaced.add(t.name());
+    }
+    List<Column> cols = new ArrayList<>();
+    for (String name : parsed.columns()) {
+      if (!replaced.contains(name)) {
+        cols.add(col("`" + name + "`"));
+      }
+    }
+    for (TransformColumn t : fs.transformColumns()) {
+      cols.add(expr("CAST((" + t.expression() + ") AS " + ParseEvents.sparkType(t.type()).sql() + ")").as(t.name()));
+    }
+    Dataset<Row> transformed = parsed.select(cols.toArray(new Column[0]));
+    Column keep = fs.filter() == null ? lit(true) : coalesce(expr(fs.filter()), lit(false));
+    return transformed.withColumn(IngestColumns.KEEP, keep);
+  }
+
+  private static void validateExpressions(SparkSession spark, StructType schema, FeatureSet fs) {
+    List<String> problems = new ArrayList<>();
+    Dataset<Row> empty = spark.createDataFrame(List.of(), schema);
+    List<Column> transformed = new ArrayList<>();
+    for (String name : schema.fieldNames()) {
+      transformed.add(col("`" + name + "`"));
+    }
+    for (int i = 0; i < fs.transformColumns().size(); i++) {
+      TransformColumn t = fs.transformColumns().get(i);
+      try {
+        empty.selectExpr(t.expression()).schema();
+      } catch (Exception e) {
+        problems.add(fs.sourceFile() + ": transforms.columns[" + i + "].expression: Invalid Spark SQL expression '"
+            + t.expression() + "': " + firstLine(e.getMessage()));
+      }
+    }
+    if (problems.isEmpty() && fs.filter() != null) {
+      try {
+        Set<String> replaced = new HashSet<>();
+        fs.transformColumns().forEach(t -> replaced.add(t.name()));
+        List<Column> cols = new ArrayList<>();
+        for (String name : schema.fieldNames()) {
+          if (!replaced.contains(name)) {
+            cols.add(col("`" + name + "`"));
+          }
+        }
+        for (TransformColumn t : fs.transformColumns()) {
+          cols.add(expr(t.expression()).as(t.name()));
+        }
+        Dataset<Row> after = empty.select(cols.toArray(new Column[0]));
+        after.where(expr(fs.filter())).schema();
+        if (!after.select(expr(fs.filter())).schema().fields()[0].dataType().sameType(org.apache.spark.sql.types.DataTypes.BooleanType)) {
+          problems.add(fs.sourceFile() + ": transforms.filter: must be a boolean expression: '" + fs.filter() + "'");
+        }
+      } catch (Exception e) {
+        problems.add(fs.sourceFile() + ": transforms.filter: Invalid Spark SQL expression '" + fs.filter() + "': "
+            + firstLine(e.getMessage()));
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigProblemException(problems);
+    }
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  /**
+   * Starts the query.
+   *
+   * @param spark the session (its {@code spark.sql.ansi.enabled} is set to false)
+   * @param app deployment configuration (Kafka, Redis, trigger)
+   * @param fs the feature set
+   * @param checkpointDir the query's checkpoint location (Kafka offsets); reuse it to resume
+   * @return the running query and its counters
+   * @throws ConfigProblemException if a transform or filter is invalid
+   * @throws TimeoutException if Spark cannot start the query
+   */
+  public static RunningIngest start(SparkSession spark, AppConfig app, FeatureSet fs, String checkpointDir)
+      throws TimeoutException {
+    spark.conf().set("spark.sql.ansi.enabled", "false");
+    boolean realTime = app.ingestTrigger() == AppConfig.IngestTrigger.REAL_TIME;
+    Dataset<Row> stream = buildStream(spark, app, fs, realTime);
+    String queryName = "online_ingest_" + fs.name() + "_v" + fs.version();
+    IngestMetrics metrics = new IngestMetrics(spark.sparkContext(), queryName);
+    SliceWriter writer = new SliceWriter(app, fs, stream.schema(), metrics, realTime);
+    DataStreamWriter<Row> w = stream.writeStream()
+        .queryName(queryName)
+        .outputMode("update")
+        .option("checkpointLocation", checkpointDir)
+        .foreach(writer);
+    if (realTime) {
+      w = w.trigger(Trigger.RealTime(app.ingestRealTimeBatchMillis(), TimeUnit.MILLISECONDS));
+    } else {
+      w = w.trigger(Trigger.ProcessingTime(app.ingestIntervalMillis(), TimeUnit.MILLISECONDS));
+    }
+    IngestProgressLogger listener = new IngestProgressLogger(queryName, metrics);
+    spark.streams().addListener(listener);
+    StreamingQuery query = w.start();
+    LOG.info("Started online-ingest for feature set {} v{}: topics {} -> Redis {} ({} trigger), checkpoint {}, dead letters to {}",
+        fs.name(), fs.version(), fs.topics(), app.redisNodes(), realTime ? "real-time" : "micro-batch", checkpointDir,
+        fs.deadLetterTopic());
+    return new RunningIngest(query, metrics, listener, spark);
+  }
+}

@@ -1,0 +1,37 @@
+package dev.slicestore.ingest;
+
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryException;
+
+/**
+ * A started online-ingest query with its counters.
+ *
+ * @param query the Spark streaming query
+ * @param metrics its counters (cumulative since it started in this driver)
+ * @param listener the progress logger registered for it
+ * @param spark the session it runs in
+ */
+public record RunningIngest(StreamingQuery query, IngestMetrics metrics, IngestProgressLogger listener, SparkSession spark) {
+  /**
+   * Stops the query and unregisters its progress logger.
+   *
+   * @throws java.util.concurrent.TimeoutException if the query does not stop in time
+   */
+  public void stop() throws java.util.concurrent.TimeoutException {
+    try {
+      query.stop();
+    } finally {
+      spark.streams().removeListener(listener);
+    }
+  }
+
+  /**
+   * Blocks until every record available in Kafka now has been processed (micro-batch mode).
+   *
+   * @throws StreamingQueryException if the query failed
+   */
+  public void processAllAvailable() throws StreamingQueryException {
+    query.processAllAvailable();
+  }
+}
