@@ -51,6 +51,10 @@ public final class OnlineIngestJob implements Callable<Integer> {
   @Option(names = "--master", description = "Spark master when spark-submit did not set one. Default: local[*].")
   String master = "local[*]";
 
+  @Option(names = "--max-offsets-per-trigger",
+      description = "Micro-batch: at most this many Kafka records per batch (overrides slicestore.ingest.max-offsets-per-trigger).")
+  Long maxOffsetsPerTrigger;
+
   @Option(names = "--stop-when-idle",
       description = "Process every event available now, then stop (micro-batch only; for scripts and the quickstart).")
   boolean stopWhenIdle;
@@ -107,6 +111,9 @@ public final class OnlineIngestJob implements Callable<Integer> {
     FeatureSet fs;
     try {
       app = resolveConfig(config, bootstrapServers, redisNodes, trigger);
+      if (maxOffsetsPerTrigger != null) {
+        app = app.with("slicestore.ingest.max-offsets-per-trigger", maxOffsetsPerTrigger);
+      }
       fs = resolveFeatureSet(app, featureSet);
     } catch (ConfigProblemException e) {
       System.err.println("error: " + e.getMessage());

@@ -105,7 +105,7 @@ public final class LocalRedis implements AutoCloseable {
     }
     Path binary = findRedisServer();
     Files.createDirectories(dataDir);
-    stopLeftOverServer();
+    stopLeftOver(dataDir);
     port = Ports.resolve(requestedPort);
     if (Ports.isOpen(HOST, port, 500)) {
       throw new IOException("Cannot start Redis: port " + port + " is already in use by another process");
@@ -142,21 +142,31 @@ public final class LocalRedis implements AutoCloseable {
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
   }
 
-  private void stopLeftOverServer() throws IOException {
-    Path pidFile = dataDir.resolve(PID_FILE);
+  /**
+   * Stops a redis-server left running in a data directory by a JVM that was killed before it
+   * could stop it: the pid in {@code <dataDir>/redis-server.pid} is stopped (SIGTERM, then SIGKILL
+   * after 10 seconds) if that process is still a redis-server. The pid file is removed.
+   *
+   * @param dataDir the data directory of a {@link LocalRedis}; not null
+   * @return the pid of the process that was stopped, or -1 if there was none
+   * @throws IOException if the pid file cannot be read or deleted
+   */
+  public static long stopLeftOver(Path dataDir) throws IOException {
+    Path pidFile = dataDir.toAbsolutePath().normalize().resolve(PID_FILE);
     if (!Files.isRegularFile(pidFile)) {
-      return;
+      return -1;
     }
     long pid;
     try {
       pid = Long.parseLong(Files.readString(pidFile).trim());
     } catch (NumberFormatException e) {
       Files.deleteIfExists(pidFile);
-      return;
+      return -1;
     }
     Optional<ProcessHandle> left = ProcessHandle.of(pid)
         .filter(ProcessHandle::isAlive)
-        .filter(h -> h.info().command().map(c -> c.endsWith("redis-server")).orElse(false));
+        // Debian's redis-server is a symlink to redis-check-rdb, which is what /proc/<pid>/exe shows
+        .filter(h -> h.info().command().map(c -> c.contains("redis")).orElse(false));
     if (left.isPresent()) {
       LOG.warn("Stopping a redis-server (pid {}) left running by an earlier run in {}", pid, dataDir);
       ProcessHandle handle = left.get();
@@ -165,9 +175,15 @@ public final class LocalRedis implements AutoCloseable {
         handle.onExit().get(STOP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         handle.destroyForcibly();
+        try {
+          handle.onExit().get(STOP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (Exception e2) {
+          throw new IOException("Cannot stop the left-over redis-server with pid " + pid, e2);
+        }
       }
     }
     Files.deleteIfExists(pidFile);
+    return left.isPresent() ? pid : -1;
   }
 
   private void awaitPing(Process child, Path logFile, long startNanos) throws IOException {

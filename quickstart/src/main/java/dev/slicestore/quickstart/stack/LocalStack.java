@@ -132,8 +132,17 @@ public final class LocalStack {
     if (handle.isEmpty()) {
       return false;
     }
-    // guards against a recycled pid after a reboot; the command line is unknown for other users' processes
-    return handle.get().info().commandLine().map(c -> c.contains(LocalStack.class.getName())).orElse(true);
+    // guards against a pid recycled after a reboot. ProcessHandle.Info.commandLine() is cut at
+    // 4096 characters on Linux (our class path is longer), so read /proc directly where it exists.
+    Path cmdline = Paths.get("/proc", Long.toString(pid), "cmdline");
+    if (Files.isReadable(cmdline)) {
+      try {
+        return new String(Files.readAllBytes(cmdline), StandardCharsets.ISO_8859_1).contains(LocalStack.class.getName());
+      } catch (IOException e) {
+        // the process ended meanwhile, or /proc is not readable: fall back below
+      }
+    }
+    return handle.get().info().command().map(c -> c.contains("java")).orElse(true);
   }
 
   /**
@@ -162,6 +171,10 @@ public final class LocalStack {
     if (stale != null) {
       out.println("Removing the state file of a stack that is no longer running (pid " + stale.pid() + ").");
       Files.deleteIfExists(dir.resolve(STACK_PROPERTIES));
+    }
+    long leftOver = LocalRedis.stopLeftOver(dir.resolve("redis"));
+    if (leftOver > 0) {
+      out.println("Stopped a redis-server (pid " + leftOver + ") left running by a stack that was killed.");
     }
     checkPortFree(ports.kafkaPort(), "Kafka", "--kafka-port");
     checkPortFree(ports.controllerPort(), "the Kafka controller", "--controller-port");

@@ -20,6 +20,11 @@ public record StackInfo(String bootstrapServers, String redisHost, int redisPort
   /**
    * Validates the components.
    *
+   * @param bootstrapServers Kafka bootstrap servers; not null
+   * @param redisHost Redis host; not null
+   * @param redisPort Redis port
+   * @param pid process id of the background JVM
+   * @param stateDir the absolute state directory; not null
    * @throws NullPointerException if a string or the state directory is null
    */
   public StackInfo {

@@ -26,6 +26,9 @@ public record StackPorts(int kafkaPort, int controllerPort, int redisPort) {
   /**
    * Validates the ports.
    *
+   * @param kafkaPort Kafka client (broker) port, 0 = any free port
+   * @param controllerPort Kafka KRaft controller port, 0 = any free port
+   * @param redisPort Redis port, 0 = any free port
    * @throws IllegalArgumentException if a port is outside 0..65535, or two non-zero ports are equal
    */
   public StackPorts {

@@ -1,0 +1,409 @@
+package dev.slicestore.serving;
+
+import dev.slicestore.core.aggregate.ValueType;
+import dev.slicestore.core.config.Aggregation;
+import dev.slicestore.core.config.Feature;
+import dev.slicestore.core.config.FeatureSet;
+import dev.slicestore.core.online.FeatureVector;
+import dev.slicestore.core.online.WindowEvaluator;
+import dev.slicestore.serving.v1.EntityFeatures;
+import dev.slicestore.serving.v1.FeatureInfo;
+import dev.slicestore.serving.v1.FeatureServiceGrpc;
+import dev.slicestore.serving.v1.FeatureSetInfo;
+import dev.slicestore.serving.v1.FeatureStatus;
+import dev.slicestore.serving.v1.GetFeaturesRequest;
+import dev.slicestore.serving.v1.GetFeaturesResponse;
+import dev.slicestore.serving.v1.ListFeatureSetsRequest;
+import dev.slicestore.serving.v1.ListFeatureSetsResponse;
+import dev.slicestore.serving.v1.Value;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * The {@code slicestore.v1.FeatureService} implementation.
+ *
+ * <p>{@link #getFeatures} validates the request, takes the evaluation time {@code t} from the
+ * clock once, reads every slice hash of every requested entity with <b>one</b> Redis pipeline (one
+ * round trip), and merges each entity's windows with core's {@link WindowEvaluator} (DESIGN.md,
+ * "Window semantics"). The Redis read runs on the given executor while the gRPC thread waits for
+ * it until a little before the call's deadline, so a client with a deadline gets
+ * {@code UNAVAILABLE} (retry elsewhere or later) rather than {@code DEADLINE_EXCEEDED} when Redis
+ * hangs.
+ *
+ * <p>Status codes: {@code INVALID_ARGUMENT} for a malformed request, {@code NOT_FOUND} for an
+ * unknown feature set or feature, {@code UNAVAILABLE} when Redis does not answer,
+ * {@code RESOURCE_EXHAUSTED} when the Redis-read executor rejects the read, {@code INTERNAL} for
+ * anything unexpected (never {@code UNKNOWN}). Nothing is logged per request at INFO.
+ *
+ * <p>Thread-safe: one instance serves all calls concurrently.
+ */
+public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(FeatureServiceImpl.class);
+
+  /** The largest number of entity keys one {@code GetFeatures} request may carry. */
+  public static final int MAX_ENTITIES = 1000;
+
+  /** Upper bound of the time reserved before the deadline to send UNAVAILABLE, ms. */
+  static final long MAX_DEADLINE_MARGIN_MILLIS = 100;
+
+  private final Map<String, Served> featureSets;
+  private final String knownNames;
+  private final UnifiedJedis redis;
+  private final String redisDescription;
+  private final Clock clock;
+  private final Executor redisExecutor;
+
+  /** A feature set with its precomputed full-feature evaluator. */
+  private record Served(FeatureSet featureSet, WindowEvaluator allFeatures, List<String> allNames,
+      FeatureSetInfo info) {}
+
+  /**
+   * @param featureSets the feature sets to serve, by name (not null; copied)
+   * @param redis the online store client (thread-safe; not closed by this class)
+   * @param redisNodes the Redis nodes as {@code host:port}, only for error messages (not null)
+   * @param clock the clock {@code t} is read from, once per request (not null)
+   * @param redisExecutor runs the pipelined Redis reads (not null; not shut down by this class);
+   *     it may reject work with {@link RejectedExecutionException} when saturated
+   */
+  public FeatureServiceImpl(Map<String, FeatureSet> featureSets, UnifiedJedis redis, List<String> redisNodes,
+      Clock clock, Executor redisExecutor) {
+    Map<String, Served> served = new TreeMap<>();
+    for (FeatureSet fs : featureSets.values()) {
+      List<String> names = fs.features().stream().map(Feature::name).toList();
+      served.put(fs.name(), new Served(fs, new WindowEvaluator(fs, fs.features()), names, describe(fs)));
+    }
+    this.featureSets = Collections.unmodifiableMap(served);
+    this.knownNames = served.isEmpty() ? "none" : String.join(", ", served.keySet());
+    this.redis = redis;
+    this.redisDescription = redisNodes.isEmpty() ? "" : " (nodes " + String.join(", ", redisNodes) + ")";
+    this.clock = clock;
+    this.redisExecutor = redisExecutor;
+  }
+
+  /**
+   * Evaluates the requested features; see the class comment for the status codes. Responds
+   * exactly once on {@code responseObserver}.
+   */
+  @Override
+  public void getFeatures(GetFeaturesRequest request, StreamObserver<GetFeaturesResponse> responseObserver) {
+    GetFeaturesResponse response;
+    try {
+      response = evaluate(request);
+    } catch (StatusException e) {
+      responseObserver.onError(e);
+      return;
+    } catch (RuntimeException e) {
+      LOG.error("GetFeatures failed unexpectedly for feature set '{}'", request.getFeatureSet(), e);
+      responseObserver.onError(Status.INTERNAL
+          .withDescription("Internal error while evaluating features of '" + request.getFeatureSet() + "': " + e)
+          .withCause(e).asException());
+      return;
+    }
+    responseObserver.onNext(response);
+    responseObserver.onCompleted();
+  }
+
+  /** Lists every served feature set, sorted by name. Never fails. */
+  @Override
+  public void listFeatureSets(ListFeatureSetsRequest request, StreamObserver<ListFeatureSetsResponse> responseObserver) {
+    ListFeatureSetsResponse.Builder b = ListFeatureSetsResponse.newBuilder();
+    for (Served s : featureSets.values()) {
+      b.addFeatureSets(s.info());
+    }
+    responseObserver.onNext(b.build());
+    responseObserver.onCompleted();
+  }
+
+  private GetFeaturesResponse evaluate(GetFeaturesRequest request) throws StatusException {
+    Served served = validate(request);
+    WindowEvaluator evaluator;
+    List<String> names;
+    if (request.getFeaturesCount() == 0) {
+      evaluator = served.allFeatures();
+      names = served.allNames();
+    } else {
+      List<Feature> features = new ArrayList<>(request.getFeaturesCount());
+      for (String name : request.getFeaturesList()) {
+        Feature f = served.featureSet().feature(name);
+        if (f == null) {
+          throw Status.NOT_FOUND.withDescription("Unknown feature '" + name + "' in feature set '"
+              + served.featureSet().name() + "' (known: " + String.join(", ", served.allNames()) + ")").asException();
+        }
+        features.add(f);
+      }
+      evaluator = new WindowEvaluator(served.featureSet(), features);
+      names = request.getFeaturesList();
+    }
+
+    long t = clock.millis();
+    // distinct entities, each read once even if requested several times
+    Map<String, List<byte[]>> keysByEntity = new LinkedHashMap<>();
+    for (String entity : request.getEntityKeysList()) {
+      keysByEntity.computeIfAbsent(entity, e -> evaluator.sliceKeys(e, t));
+    }
+    Map<String, EntityFeatures> byEntity = new LinkedHashMap<>();
+    Map<String, SliceRead> reads = readSlices(keysByEntity);
+    List<Feature> features = evaluator.features();
+    for (Map.Entry<String, SliceRead> e : reads.entrySet()) {
+      SliceRead read = e.getValue();
+      FeatureVector vector;
+      if (read.error() != null) {
+        dev.slicestore.core.online.FeatureStatus[] statuses = new dev.slicestore.core.online.FeatureStatus[features.size()];
+        Arrays.fill(statuses, dev.slicestore.core.online.FeatureStatus.ERROR);
+        vector = new FeatureVector(new Object[features.size()], statuses, read.error());
+      } else {
+        vector = evaluator.evaluate(t, read.hashes());
+      }
+      byEntity.put(e.getKey(), toProto(e.getKey(), t, features, vector));
+    }
+
+    GetFeaturesResponse.Builder b = GetFeaturesResponse.newBuilder()
+        .addAllFeatureNames(names)
+        .setEvaluationTimeMillis(t);
+    for (String entity : request.getEntityKeysList()) {
+      b.addEntities(byEntity.get(entity));
+    }
+    return b.build();
+  }
+
+  private Served validate(GetFeaturesRequest request) throws StatusException {
+    if (request.getFeatureSet().isEmpty()) {
+      throw invalid("feature_set is empty: name the feature set to read (e.g. 'retail')");
+    }
+    int n = request.getEntityKeysCount();
+    if (n == 0) {
+      throw invalid("entity_keys is empty: request at least one entity key");
+    }
+    if (n > MAX_ENTITIES) {
+      throw invalid("entity_keys has " + n + " keys, more than the maximum of " + MAX_ENTITIES
+          + " per request: split the request");
+    }
+    for (int i = 0; i < n; i++) {
+      if (request.getEntityKeys(i).isEmpty()) {
+        throw invalid("entity_keys[" + i + "] is empty");
+      }
+    }
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < request.getFeaturesCount(); i++) {
+      String f = request.getFeatures(i);
+      if (f.isEmpty()) {
+        throw invalid("features[" + i + "] is empty");
+      }
+      if (!seen.add(f)) {
+        throw invalid("features[" + i + "] names feature '" + f + "' a second time: name each feature at most once");
+      }
+    }
+    Served served = featureSets.get(request.getFeatureSet());
+    if (served == null) {
+      throw Status.NOT_FOUND.withDescription(
+          "Unknown feature set '" + request.getFeatureSet() + "' (known: " + knownNames + ")").asException();
+    }
+    return served;
+  }
+
+  private static StatusException invalid(String message) {
+    return Status.INVALID_ARGUMENT.withDescription(message).asException();
+  }
+
+  /** The slice hashes of one entity (newest first), or why they could not be read. */
+  private record SliceRead(List<Map<byte[], byte[]>> hashes, String error) {}
+
+  /**
+   * Reads every slice hash of every entity with one pipeline, on the Redis executor, waiting
+   * until a little before the call's deadline.
+   */
+  private Map<String, SliceRead> readSlices(Map<String, List<byte[]>> keysByEntity) throws StatusException {
+    FutureTask<Map<String, SliceRead>> task = new FutureTask<>(() -> pipelinedRead(keysByEntity));
+    try {
+      redisExecutor.execute(task);
+    } catch (RejectedExecutionException e) {
+      throw Status.RESOURCE_EXHAUSTED
+          .withDescription("Server overloaded: too many Redis reads in flight; retry with backoff").asException();
+    }
+    Deadline deadline = Context.current().getDeadline();
+    try {
+      if (deadline == null) {
+        return task.get();
+      }
+      long remainingNanos = deadline.timeRemaining(TimeUnit.NANOSECONDS);
+      long marginNanos = Math.min(TimeUnit.MILLISECONDS.toNanos(MAX_DEADLINE_MARGIN_MILLIS), Math.max(0, remainingNanos / 5));
+      long waitNanos = Math.max(0, remainingNanos - marginNanos);
+      try {
+        return task.get(waitNanos, TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        task.cancel(true);
+        throw Status.UNAVAILABLE.withDescription("Redis is unreachable" + redisDescription + ": no answer within "
+            + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms, before the request's deadline").asException();
+      }
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof JedisException je) {
+        throw Status.UNAVAILABLE.withDescription("Redis is unreachable" + redisDescription + ": " + describe(je))
+            .withCause(je).asException();
+      }
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException("Redis read failed: " + cause, cause);
+    } catch (InterruptedException e) {
+      task.cancel(true);
+      Thread.currentThread().interrupt();
+      throw Status.CANCELLED.withDescription("Server is shutting down").asException();
+    } catch (CancellationException e) {
+      throw Status.CANCELLED.withDescription("Redis read was cancelled").asException();
+    }
+  }
+
+  private Map<String, SliceRead> pipelinedRead(Map<String, List<byte[]>> keysByEntity) {
+    Map<String, List<Response<Map<byte[], byte[]>>>> responses = new LinkedHashMap<>();
+    try (AbstractPipeline pipeline = redis.pipelined()) {
+      for (Map.Entry<String, List<byte[]>> e : keysByEntity.entrySet()) {
+        List<Response<Map<byte[], byte[]>>> rs = new ArrayList<>(e.getValue().size());
+        for (byte[] key : e.getValue()) {
+          rs.add(pipeline.hgetAll(key));
+        }
+        responses.put(e.getKey(), rs);
+      }
+      pipeline.sync();
+    }
+    Map<String, SliceRead> out = new LinkedHashMap<>();
+    for (Map.Entry<String, List<Response<Map<byte[], byte[]>>>> e : responses.entrySet()) {
+      List<Map<byte[], byte[]>> hashes = new ArrayList<>(e.getValue().size());
+      String error = null;
+      List<byte[]> keys = keysByEntity.get(e.getKey());
+      for (int i = 0; i < e.getValue().size(); i++) {
+        try {
+          hashes.add(e.getValue().get(i).get());
+        } catch (JedisDataException ex) {
+          if (ex.getMessage() == null || !ex.getMessage().startsWith("WRONGTYPE")) {
+            throw ex; // LOADING, CLUSTERDOWN, NOAUTH...: the store, not this entity's data
+          }
+          error = "Cannot read slice " + new String(keys.get(i), StandardCharsets.UTF_8) + ": " + ex.getMessage();
+          break;
+        }
+      }
+      out.put(e.getKey(), error == null ? new SliceRead(hashes, null) : new SliceRead(null, error));
+    }
+    return out;
+  }
+
+  private static String describe(Throwable e) {
+    StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage()));
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    if (root != e && root.getMessage() != null && !sb.toString().contains(root.getMessage())) {
+      sb.append(" (").append(root.getClass().getSimpleName()).append(": ").append(root.getMessage()).append(')');
+    }
+    return sb.toString();
+  }
+
+  private static EntityFeatures toProto(String entity, long t, List<Feature> features, FeatureVector vector) {
+    EntityFeatures.Builder b = EntityFeatures.newBuilder().setEntityKey(entity).setEvaluationTimeMillis(t);
+    for (int i = 0; i < features.size(); i++) {
+      b.addValues(toValue(features.get(i), vector.values()[i]));
+      b.addStatuses(toStatus(vector.statuses()[i]));
+    }
+    if (vector.error() != null) {
+      b.setError(vector.error());
+    }
+    return b.build();
+  }
+
+  /**
+   * Converts a feature value to its protobuf form, following the feature's result type.
+   *
+   * @param feature the feature (its {@link Feature#resultType()} picks the kind)
+   * @param value a {@code Long}, {@code Double}, {@code String} or {@code Boolean}, or null
+   * @return the value; a value with no kind set for null
+   * @throws IllegalStateException if the value's Java type does not fit the result type
+   */
+  static Value toValue(Feature feature, Object value) {
+    if (value == null) {
+      return Value.getDefaultInstance();
+    }
+    ValueType type = feature.resultType();
+    switch (type) {
+      case LONG:
+        if (value instanceof Long || value instanceof Integer) {
+          return Value.newBuilder().setInt64Value(((Number) value).longValue()).build();
+        }
+        break;
+      case DOUBLE:
+        if (value instanceof Number n) {
+          return Value.newBuilder().setDoubleValue(n.doubleValue()).build();
+        }
+        break;
+      case STRING:
+        if (value instanceof String s) {
+          return Value.newBuilder().setStringValue(s).build();
+        }
+        break;
+      case BOOLEAN:
+        if (value instanceof Boolean bool) {
+          return Value.newBuilder().setBoolValue(bool).build();
+        }
+        break;
+      default:
+        break;
+    }
+    throw new IllegalStateException("Cannot convert the value of feature " + feature.name() + ": "
+        + value.getClass().getSimpleName() + " " + value + " does not fit its type " + type.configName());
+  }
+
+  private static FeatureStatus toStatus(dev.slicestore.core.online.FeatureStatus s) {
+    return switch (s) {
+      case PRESENT -> FeatureStatus.PRESENT;
+      case EMPTY -> FeatureStatus.EMPTY;
+      case ERROR -> FeatureStatus.ERROR;
+    };
+  }
+
+  private static FeatureSetInfo describe(FeatureSet fs) {
+    FeatureSetInfo.Builder b = FeatureSetInfo.newBuilder()
+        .setName(fs.name())
+        .setVersion(fs.version())
+        .setEntityKeyColumn(fs.entityKeyColumn())
+        .setSliceMillis(fs.sliceMillis());
+    for (Feature f : fs.features()) {
+      Aggregation a = fs.aggregations().get(f.aggregationIndex());
+      b.addFeatures(FeatureInfo.newBuilder()
+          .setName(f.name())
+          .setWindowMillis(f.windowMillis())
+          .setValueType(f.resultType().configName())
+          .setAggregation(a.name())
+          .setFunction(a.function().name())
+          .setInputColumn(a.inputColumn() == null ? "" : a.inputColumn()));
+    }
+    return b.build();
+  }
+}

@@ -1,0 +1,175 @@
+package dev.slicestore.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.util.JsonFormat;
+import dev.slicestore.core.config.FeatureSet;
+import dev.slicestore.core.online.OnlineLayout;
+import dev.slicestore.core.online.RowPreAggregate;
+import dev.slicestore.core.time.Slicing;
+import dev.slicestore.serving.v1.FeatureStatus;
+import dev.slicestore.serving.v1.GetFeaturesRequest;
+import dev.slicestore.serving.v1.GetFeaturesResponse;
+import dev.slicestore.serving.v1.Value;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import redis.clients.jedis.UnifiedJedis;
+
+/** The CLI against a real Netty server on a free port: table, JSON, listing and errors. */
+class FeatureClientTest {
+  private static final long T = Instant.parse("2024-06-01T12:34:56.789Z").toEpochMilli();
+  private static RedisServer redisServer;
+  private static UnifiedJedis redis;
+  private static FeatureServer server;
+  private static String target;
+
+  @BeforeAll
+  static void start() throws Exception {
+    redisServer = RedisServer.start();
+    redis = redisServer.client(5000);
+    FeatureSet fs = TestFeatureSets.shop();
+    OnlineLayout layout = new OnlineLayout(fs);
+    Slicing slicing = fs.slicing();
+    // alice: three events in the current slice (amounts 1.5, 2.25, 1/3), one at t (excluded)
+    Object[][] events = {
+        {T - 50_000, 1.5, 2L, "DE"}, {T - 40_000, 2.25, 1L, "FR"}, {T - 1, 1.0 / 3, 4L, "DE"}, {T, 1000.0, 9L, "ZZ"}};
+    long offset = 0;
+    for (Object[] e : events) {
+      long time = (Long) e[0];
+      long index = slicing.sliceIndex(time);
+      redis.hset(layout.sliceKey("alice", index), layout.eventField(0, 0, offset++),
+          new RowPreAggregate(time, new Object[] {e[1], e[2], e[3]})
+              .encode(fs.inputColumns(), slicing.sliceStartMillis(index), fs.sliceMillis()));
+    }
+    assertThat(fs.inputColumns()).extracting(c -> c.name()).containsExactly("amount", "quantity", "country");
+    server = new FeatureServer(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
+        TestFeatureSets.all(), redis, List.of(redisServer.node()), new MutableClock(T)).start();
+    target = "127.0.0.1:" + server.port();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    server.stop();
+    redis.close();
+    redisServer.close();
+  }
+
+  record Run(int exitCode, String out, String err) {}
+
+  private static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = new CommandLine(new FeatureClient());
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int code = cli.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void printsATableWithOneColumnPerEntity() {
+    Run r = run("get", "--target", target, "--feature-set", "shop", "--entity", "alice", "--entity", "nobody",
+        "--features", "amount_sum_1h,amount_mean_1h,events_1h,country_max_1h,quantity_sum_1d");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("""
+        Feature set shop at t = 2024-06-01T12:34:56.789Z (epoch ms 1717245296789)
+
+        feature             alice    nobody
+        amount_sum_1h    4.083333         0 ·
+        amount_mean_1h   1.361111         - ·
+        events_1h               3         0 ·
+        country_max_1h         FR         - ·
+        quantity_sum_1d         7         0 ·
+
+        · = EMPTY: no input in the window (count and sum are 0)   - = null
+        """);
+  }
+
+  @Test
+  void jsonCarriesTheExactResponse() throws Exception {
+    Run r = run("get", "--json", "--target", target, "--feature-set", "shop", "--entity", "alice",
+        "--entity", "nobody", "--deadline", "3s");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).contains("\"evaluation_time_millis\": \"1717245296789\"");
+    GetFeaturesResponse.Builder parsed = GetFeaturesResponse.newBuilder();
+    JsonFormat.parser().merge(r.out(), parsed);
+    ManagedChannel channel = FeatureClient.openChannel(target);
+    try {
+      GetFeaturesResponse direct = FeatureClient.fetch(channel,
+          GetFeaturesRequest.newBuilder().setFeatureSet("shop").addEntityKeys("alice").addEntityKeys("nobody").build(),
+          Duration.ofSeconds(5));
+      assertThat(parsed.build()).isEqualTo(direct);
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    GetFeaturesResponse response = parsed.build();
+    int sum = response.getFeatureNamesList().indexOf("amount_sum_1h");
+    assertThat(response.getEntities(0).getValues(sum))
+        .isEqualTo(Value.newBuilder().setDoubleValue(1.5 + 2.25 + 1.0 / 3).build());
+    int mean = response.getFeatureNamesList().indexOf("amount_mean_1h");
+    assertThat(response.getEntities(1).getValues(mean)).isEqualTo(Value.getDefaultInstance());
+    assertThat(response.getEntities(1).getStatuses(mean)).isEqualTo(FeatureStatus.EMPTY);
+  }
+
+  @Test
+  void listsFeatureSets() {
+    Run r = run("list-feature-sets", "--target", target);
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains("other (version 1, entity key id, slices of 10m, 2 features)")
+        .contains("shop (version 3, entity key customer, slices of 1h, 24 features)")
+        .contains("  amount_mean_3h   double   mean(amount) over 3h")
+        .contains("  events_1d        long     count over 1d");
+    Run json = run("feature-sets", "--json", "--target", target);
+    assertThat(json.exitCode()).isZero();
+    assertThat(json.out()).contains("\"slice_millis\": \"3600000\"", "\"value_type\": \"double\"");
+  }
+
+  @Test
+  void grpcErrorsArePrintedWithTheirCode() {
+    Run r = run("get", "--target", target, "--feature-set", "retail", "--entity", "alice");
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).isEqualTo("error: NOT_FOUND: Unknown feature set 'retail' (known: other, shop)\n");
+
+    Run bad = run("get", "--target", target, "--feature-set", "shop", "--entity", "");
+    assertThat(bad.exitCode()).isEqualTo(1);
+    assertThat(bad.err()).isEqualTo("error: INVALID_ARGUMENT: entity_keys[0] is empty\n");
+  }
+
+  @Test
+  void aServerNobodyRunsIsUnavailable() throws Exception {
+    Run r = run("get", "--target", "127.0.0.1:" + RedisServer.freePort(), "--deadline", "2s",
+        "--feature-set", "shop", "--entity", "alice");
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).startsWith("error: UNAVAILABLE");
+  }
+
+  @Test
+  void usageErrorsExitWithTwo() {
+    assertThat(run("get", "--target", target, "--feature-set", "shop").exitCode()).isEqualTo(2);
+    assertThat(run("get", "--deadline", "0s", "--feature-set", "shop", "--entity", "a").exitCode()).isEqualTo(2);
+  }
+
+  @Test
+  void doublesAreShortenedForReading() {
+    assertThat(FeatureTable.formatDouble(1.0 / 3)).isEqualTo("0.333333");
+    assertThat(FeatureTable.formatDouble(1234.56789012)).isEqualTo("1234.56789");
+    assertThat(FeatureTable.formatDouble(2.0)).isEqualTo("2");
+    assertThat(FeatureTable.formatDouble(-0.000123456789)).isEqualTo("-0.000123457");
+    assertThat(FeatureTable.formatDouble(1.5e-9)).isEqualTo("1.5E-9");
+    assertThat(FeatureTable.formatDouble(1e17)).isEqualTo("100000000000000000");
+    assertThat(FeatureTable.formatDouble(Double.NaN)).isEqualTo("NaN");
+  }
+}
