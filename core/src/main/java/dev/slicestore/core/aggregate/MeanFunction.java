@@ -2,24 +2,17 @@ package dev.slicestore.core.aggregate;
 
 import dev.slicestore.core.codec.ByteReader;
 import dev.slicestore.core.codec.ByteWriter;
-import dev.slicestore.core.codec.CorruptDataException;
 
 /**
  * {@code mean} of a numeric input: the exact sum ({@link ExactSum}) correctly rounded to a double,
  * divided by the number of non-null inputs. Deterministic in any merge order. Result
  * {@code double}; an empty window (no non-null input) gives null.
  *
- * <p>Binary form: version byte (1), varint count, {@link ExactSum#encode}.
+ * <p>Binary form: version byte (1), varint count, {@link ExactSum#encode} (see {@link SumCount}).
  */
-final class MeanFunction implements AggregateFunction<MeanFunction.Acc> {
+final class MeanFunction implements AggregateFunction<SumCount> {
   private static final long serialVersionUID = 1L;
   private static final int SERIAL_VERSION = 1;
-
-  /** Mutable (sum, count). */
-  static final class Acc {
-    ExactSum sum = ExactSum.zero();
-    long count;
-  }
 
   @Override
   public String name() {
@@ -32,54 +25,39 @@ final class MeanFunction implements AggregateFunction<MeanFunction.Acc> {
   }
 
   @Override
-  public Acc createAccumulator() {
-    return new Acc();
+  public SumCount createAccumulator() {
+    return new SumCount();
   }
 
   @Override
-  public Acc add(Acc acc, Object value, EventPosition position) {
-    if (value instanceof Long l) {
-      acc.sum.add(l);
-      acc.count++;
-    } else if (value instanceof Double d) {
-      acc.sum.add(d);
-      acc.count++;
-    }
-    return acc;
+  public SumCount add(SumCount acc, Object value, EventPosition position) {
+    return acc.add(value);
   }
 
   @Override
-  public Acc merge(Acc into, Acc other) {
-    into.sum.merge(other.sum);
-    into.count += other.count;
-    return into;
+  public SumCount merge(SumCount into, SumCount other) {
+    return into.merge(other);
   }
 
   @Override
-  public Object getResult(Acc acc) {
+  public Object getResult(SumCount acc) {
     return acc.count == 0 ? null : acc.sum.doubleValue() / acc.count;
   }
 
   @Override
-  public boolean isEmpty(Acc acc) {
+  public boolean isEmpty(SumCount acc) {
     return acc.count == 0;
   }
 
   @Override
-  public void encode(Acc acc, ByteWriter out) {
-    out.writeByte(SERIAL_VERSION).writeVarLong(acc.count);
-    acc.sum.encode(out);
+  public void encode(SumCount acc, ByteWriter out) {
+    out.writeByte(SERIAL_VERSION);
+    acc.encodePayload(out);
   }
 
   @Override
-  public Acc decode(ByteReader in) {
+  public SumCount decode(ByteReader in) {
     Codecs.checkVersion(in, SERIAL_VERSION, "mean");
-    Acc acc = new Acc();
-    acc.count = in.readVarLong();
-    if (acc.count < 0) {
-      throw new CorruptDataException("Corrupt mean accumulator: negative count " + acc.count);
-    }
-    acc.sum = ExactSum.decode(in);
-    return acc;
+    return SumCount.decodePayload(in, "mean");
   }
 }

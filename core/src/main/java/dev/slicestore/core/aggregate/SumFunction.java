@@ -7,11 +7,13 @@ import dev.slicestore.core.codec.ByteWriter;
  * {@code sum} of a numeric input, exact in any merge order ({@link ExactSum}); null inputs are
  * ignored. Result: {@code double} for a double input (the correctly rounded exact sum),
  * {@code long} for a long input (an {@link ArithmeticException} from {@code getResult} if the
- * exact sum leaves the long range). An empty window gives 0.
+ * exact sum leaves the long range). An empty window gives 0 with status EMPTY; inputs that cancel
+ * out give 0 with status PRESENT.
  *
- * <p>Binary form: version byte (1), then {@link ExactSum#encode}.
+ * <p>Binary form: version byte (1), varint count of non-null inputs, {@link ExactSum#encode} (see
+ * {@link SumCount}; the same layout as {@code mean}).
  */
-final class SumFunction implements AggregateFunction<ExactSum> {
+final class SumFunction implements AggregateFunction<SumCount> {
   private static final long serialVersionUID = 1L;
   private static final int SERIAL_VERSION = 1;
   private final ValueType inputType;
@@ -31,44 +33,39 @@ final class SumFunction implements AggregateFunction<ExactSum> {
   }
 
   @Override
-  public ExactSum createAccumulator() {
-    return ExactSum.zero();
+  public SumCount createAccumulator() {
+    return new SumCount();
   }
 
   @Override
-  public ExactSum add(ExactSum acc, Object value, EventPosition position) {
-    if (value instanceof Long l) {
-      acc.add(l);
-    } else if (value instanceof Double d) {
-      acc.add(d);
-    }
-    return acc;
+  public SumCount add(SumCount acc, Object value, EventPosition position) {
+    return acc.add(value);
   }
 
   @Override
-  public ExactSum merge(ExactSum into, ExactSum other) {
+  public SumCount merge(SumCount into, SumCount other) {
     return into.merge(other);
   }
 
   @Override
-  public Object getResult(ExactSum acc) {
-    return inputType == ValueType.LONG ? (Object) acc.longValueExact() : (Object) acc.doubleValue();
+  public Object getResult(SumCount acc) {
+    return inputType == ValueType.LONG ? (Object) acc.sum.longValueExact() : (Object) acc.sum.doubleValue();
   }
 
   @Override
-  public boolean isEmpty(ExactSum acc) {
-    return acc.isZero();
+  public boolean isEmpty(SumCount acc) {
+    return acc.count == 0;
   }
 
   @Override
-  public void encode(ExactSum acc, ByteWriter out) {
+  public void encode(SumCount acc, ByteWriter out) {
     out.writeByte(SERIAL_VERSION);
-    acc.encode(out);
+    acc.encodePayload(out);
   }
 
   @Override
-  public ExactSum decode(ByteReader in) {
+  public SumCount decode(ByteReader in) {
     Codecs.checkVersion(in, SERIAL_VERSION, "sum");
-    return ExactSum.decode(in);
+    return SumCount.decodePayload(in, "sum");
   }
 }

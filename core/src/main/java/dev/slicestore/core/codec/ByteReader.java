@@ -27,7 +27,7 @@ public final class ByteReader {
   }
 
   private void need(int n) {
-    if (n < 0 || pos + n > end) {
+    if (n < 0 || n > end - pos) {
       throw new CorruptDataException("Corrupt data: truncated (need " + n + " bytes at position " + pos
           + ", have " + (end - pos) + ")");
     }

@@ -203,6 +203,15 @@ public final class FeatureSetLoader {
   }
 
   static FeatureSet fromConfig(Config c, String file) {
+    try {
+      return validate(c, file);
+    } catch (ConfigException e) {
+      // a section of the wrong shape (e.g. source = "x"): still a problem of this file, not a crash
+      throw new ConfigProblemException(List.of(file + ": " + e.getMessage()));
+    }
+  }
+
+  private static FeatureSet validate(Config c, String file) {
     Checker k = new Checker(file, c);
     k.rejectUnknownKeys(c, TOP_KEYS, "");
 
@@ -373,7 +382,7 @@ public final class FeatureSetLoader {
     long lateness = k.duration(c, "allowed-lateness", "allowed-lateness", 0L, true);
     long futureSkew = k.duration(c, "max-future-skew", "max-future-skew", Duration.ofMinutes(5).toMillis(), true);
     long grace = k.duration(c, "expiry-grace", "expiry-grace", Duration.ofHours(1).toMillis(), true);
-    List<Long> defaultWindows = windows(k, c, "windows", slice);
+    List<Long> defaultWindows = windows(k, c, "windows", "windows", slice);
 
     // aggregations
     List<InputColumn> inputs = new ArrayList<>();
@@ -424,7 +433,7 @@ public final class FeatureSetLoader {
               }
             }
           }
-          List<Long> windows = a.hasPath("windows") ? windows(k, a, "windows", slice) : defaultWindows;
+          List<Long> windows = a.hasPath("windows") ? windows(k, a, "windows", p + ".windows", slice) : defaultWindows;
           if (windows.isEmpty() && !a.hasPath("windows") && !c.hasPath("windows")) {
             k.problem(p, list.get(i), "no windows: set windows for the feature set or the aggregation");
           }
@@ -461,11 +470,10 @@ public final class FeatureSetLoader {
         transforms, filter, slice, lateness, futureSkew, grace, inputs, aggregations, features, columns);
   }
 
-  private static List<Long> windows(Checker k, Config c, String path, long slice) {
+  private static List<Long> windows(Checker k, Config c, String path, String full, long slice) {
     if (!c.hasPath(path)) {
       return List.of();
     }
-    String full = path;
     ConfigValue v = c.getValue(path);
     if (v.valueType() != ConfigValueType.LIST) {
       k.problem(full, v, "must be a list of durations, e.g. [1h, 1d, 7d]");

@@ -82,7 +82,11 @@ public record CompactedEntry(long eventCount, long maxEventTimeMillis, List<Cove
       int partition = in.readVarInt();
       long first = in.readVarLong();
       long len = in.readVarLong();
-      ranges.add(new CoveredRange(topic, partition, first, first + len));
+      try {
+        ranges.add(new CoveredRange(topic, partition, first, first + len));
+      } catch (IllegalArgumentException e) {
+        throw new CorruptDataException("Corrupt compacted entry: " + e.getMessage());
+      }
     }
     List<Aggregation> aggs = featureSet.aggregations();
     int a = in.readVarInt();

@@ -87,6 +87,12 @@ public final class OnlineLayout implements Serializable {
         cur = 0;
         digits = false;
       } else if (b >= '0' && b <= '9') {
+        if (digits && cur == 0) {
+          throw badField(field);   // a leading zero would give one event two field names
+        }
+        if (cur > (Long.MAX_VALUE - (b - '0')) / 10) {
+          throw badField(field);
+        }
         cur = cur * 10 + (b - '0');
         digits = true;
       } else {
@@ -97,6 +103,11 @@ public final class OnlineLayout implements Serializable {
       throw badField(field);
     }
     parts[n++] = cur;
+    for (int i = 0; i < n - 1; i++) {
+      if (parts[i] > Integer.MAX_VALUE) {
+        throw badField(field);   // topic index and partition are ints
+      }
+    }
     if (n == 2) {
       return new long[] {0, parts[0], parts[1]};
     }
