@@ -14,7 +14,9 @@ import org.apache.spark.sql.streaming.StreamingQueryException;
  */
 public record RunningIngest(StreamingQuery query, IngestMetrics metrics, IngestProgressLogger listener, SparkSession spark) {
   /**
-   * Stops the query and unregisters its progress logger.
+   * Stops the query, unregisters its progress logger, and closes the Redis pools and dead-letter
+   * producers this JVM opened for it (in local mode the driver is also the executor; executors in
+   * other JVMs close theirs when they exit).
    *
    * @throws java.util.concurrent.TimeoutException if the query does not stop in time
    */
@@ -23,6 +25,7 @@ public record RunningIngest(StreamingQuery query, IngestMetrics metrics, IngestP
       query.stop();
     } finally {
       spark.streams().removeListener(listener);
+      ExecutorResources.closeAll();
     }
   }
 

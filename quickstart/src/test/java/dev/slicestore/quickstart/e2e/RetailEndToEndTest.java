@@ -20,6 +20,10 @@ import dev.slicestore.serving.v1.GetFeaturesRequest;
 import dev.slicestore.serving.v1.GetFeaturesResponse;
 import dev.slicestore.serving.v1.Value;
 import io.grpc.ManagedChannel;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.quota.ClientQuotaAlteration;
+import org.apache.kafka.common.quota.ClientQuotaEntity;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.nio.file.Files;
@@ -108,27 +112,41 @@ class RetailEndToEndTest {
     Path checkpoint = dir.resolve("checkpoint-a");
     List<String> args = List.of("--feature-set", REPO.resolve("conf/feature-sets/retail.conf").toString(),
         "--bootstrap-servers", stack.kafka.bootstrapServers(), "--redis", stack.config.redisNodes().get(0),
-        "--checkpoint", checkpoint.toString(), "--master", "local[2]", "--max-offsets-per-trigger", "40000");
+        "--checkpoint", checkpoint.toString(), "--master", "local[2]", "--max-offsets-per-trigger", "20000");
     Process first = ChildJvm.start(OnlineIngestJob.class, args, dir.resolve("ingest-1.log"));
+    // start replaying once the query runs, so that the kill lands while events still arrive
+    long started = System.currentTimeMillis();
+    while (!Files.exists(checkpoint.resolve("metadata")) && first.isAlive() && System.currentTimeMillis() - started < 120_000) {
+      Thread.sleep(100);
+    }
+    assertThat(checkpoint.resolve("metadata")).as("ingest query started (log: %s)", dir.resolve("ingest-1.log")).exists();
+    // A broker quota slows the replay to about the job's pace: the replay is time-ordered, so the
+    // events recent enough to be written to Redis come last, and the kill must land among them.
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers()))) {
+      admin.alterClientQuotas(List.of(new ClientQuotaAlteration(
+          new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, "retail-replay")),
+          List.of(new ClientQuotaAlteration.Op("producer_byte_rate", 2_000_000.0))))).all().get();
+    }
     CompletableFuture<ReplayResult> replaying = CompletableFuture.supplyAsync(() -> {
       try {
-        return EventReplay.builder().input(DATA).topic(fs.topics().get(0))
+        return EventReplay.builder().input(DATA).topic(fs.topics().get(0)).producerProperty("client.id", "retail-replay").producerProperty("compression.type", "none")
             .bootstrapServers(stack.kafka.bootstrapServers()).rebaseTime(true).showProgress(false).build().run();
       } catch (Exception e) {
         throw new RuntimeException(e);
       }
     });
-    // kill the job mid-stream: after it committed two micro-batches, while it works on the next
-    long deadline = System.currentTimeMillis() + 180_000;
-    while (!Files.exists(checkpoint.resolve("commits/1")) && System.currentTimeMillis() < deadline && first.isAlive()) {
-      Thread.sleep(100);
+    // kill the job while it writes recent events: some slice hashes exist, a batch is in flight
+    long deadline = System.currentTimeMillis() + 240_000;
+    while (!(redis.dbSize() >= 100 && batchInFlight(checkpoint)) && System.currentTimeMillis() < deadline && first.isAlive()) {
+      Thread.sleep(10);
     }
-    Thread.sleep(1500);
     assertThat(first.isAlive()).as("first ingest JVM is running (log: %s)", dir.resolve("ingest-1.log")).isTrue();
     assertThat(replaying).as("the replay is still running when the job is killed").isNotDone();
     long keysAtKill = redis.dbSize();
     first.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-    System.out.println("killed online-ingest with SIGKILL after 2 committed batches, at " + keysAtKill + " Redis keys");
+    System.out.println("killed online-ingest with SIGKILL while it wrote a batch and the replay was still running ("
+        + keysAtKill + " Redis keys at the time)");
+    assertThat(keysAtKill).as("some recent events were written before the kill").isPositive();
     replay = replaying.get(10, TimeUnit.MINUTES);
     System.out.println("replayed " + replay.rowsSent() + " rows, shift " + replay.shiftMillis() + " ms");
     oracle = RetailOracle.load(DATA, replay.shiftMillis());
@@ -174,6 +192,21 @@ class RetailEndToEndTest {
     System.out.println("Redis fields (row pre-aggregates): " + fieldsBefore + " before the second full ingest, " + fieldsAfter + " after");
     assertThat(fieldsAfter).as("a replay rewrites the same fields").isEqualTo(fieldsBefore);
     assertServedEqualsOracle("after a second full ingest with a fresh checkpoint");
+  }
+
+  /** True iff the newest planned batch (offsets/N) has no commit (commits/N) yet. */
+  private static boolean batchInFlight(Path checkpoint) throws java.io.IOException {
+    long planned = newestBatch(checkpoint.resolve("offsets"));
+    return planned >= 0 && newestBatch(checkpoint.resolve("commits")) < planned;
+  }
+
+  private static long newestBatch(Path dir) throws java.io.IOException {
+    if (!Files.isDirectory(dir)) {
+      return -1;
+    }
+    try (var files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d+")).mapToLong(Long::parseLong).max().orElse(-1);
+    }
   }
 
   private long totalFields() {
