@@ -56,7 +56,7 @@ public final class OnlineIngestJob implements Callable<Integer> {
   Long maxOffsetsPerTrigger;
 
   @Option(names = "--stop-when-idle",
-      description = "Process every event available now, then stop (micro-batch only; for scripts and the quickstart).")
+      description = "Process every event available now, then stop (runs the micro-batch trigger; for scripts and catch-up).")
   boolean stopWhenIdle;
 
   /** Entry point for spark-submit and the launcher. */
@@ -111,6 +111,10 @@ public final class OnlineIngestJob implements Callable<Integer> {
     FeatureSet fs;
     try {
       app = resolveConfig(config, bootstrapServers, redisNodes, trigger);
+      if (stopWhenIdle && app.ingestTrigger() != AppConfig.IngestTrigger.MICRO_BATCH) {
+        LOG.info("--stop-when-idle: using the micro-batch trigger (real-time mode has no end of available data)");
+        app = app.with("slicestore.ingest.trigger", "micro-batch");
+      }
       if (maxOffsetsPerTrigger != null) {
         app = app.with("slicestore.ingest.max-offsets-per-trigger", maxOffsetsPerTrigger);
       }

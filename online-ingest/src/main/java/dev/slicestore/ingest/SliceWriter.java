@@ -34,8 +34,8 @@ import redis.clients.jedis.AbstractPipeline;
  *
  * <p>Micro-batch mode buffers up to {@code flushRows} commands in a Redis pipeline and flushes when
  * full and at the end of the task; real-time mode flushes after every record (there is no later
- * call to flush from until the next record arrives). Dead-letter sends are flushed before the task
- * ends, so they are durable before Spark commits the batch.
+ * call to flush from until the next record arrives). Dead-letter sends are asynchronous and flushed
+ * before the task ends, so they are durable before Spark commits the batch.
  *
  * <p>Serializable: carries only configuration; Redis and Kafka clients come from
  * {@link ExecutorResources}. Spark calls one instance from one thread.
@@ -214,10 +214,8 @@ final class SliceWriter extends ForeachWriter<Row> {
       }
     });
     sentDeadLetters = true;
-    if (flushEveryRow) {
-      ExecutorResources.deadLetterProducer(config).flush();
-      checkDeadLetters();
-    }
+    // No flush here, even in real-time mode: the producer sends within its linger time anyway, and
+    // close() flushes before Spark commits the batch, which is what durability needs.
   }
 
   private void checkDeadLetters() {

@@ -93,7 +93,9 @@ public final class QuickstartCommand implements Callable<Integer> {
     Path conf = Path.of("conf/application.conf");
     AppConfig app = AppConfig.load(Files.isRegularFile(conf) ? conf : null)
         .withEndpoints(stack.bootstrapServers(), List.of(stack.redisHost() + ":" + stack.redisPort()))
-        .with("slicestore.state-dir", state.toString());
+        .with("slicestore.state-dir", state.toString())
+        // a bulk catch-up: micro-batch has the higher throughput and a clear "caught up" point
+        .with("slicestore.ingest.trigger", "micro-batch");
 
     out.println("== 2/5 resetting feature set " + fs.name() + ": topics " + fs.topics() + " and " + fs.deadLetterTopic()
         + ", its Redis keys and its ingest checkpoint");

@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -231,9 +230,5 @@ public final class TriggerModesBenchmark implements Callable<Integer> {
   /** Runs the benchmark standalone. */
   public static void main(String[] args) {
     System.exit(new picocli.CommandLine(new TriggerModesBenchmark()).execute(args));
-  }
-
-  static String now() {
-    return Instant.now().toString();
   }
 }
