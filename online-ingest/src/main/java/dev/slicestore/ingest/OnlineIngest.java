@@ -10,6 +10,14 @@ import dev.slicestore.core.config.ConfigProblemException;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.config.TransformColumn;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -138,6 +146,44 @@ public final class OnlineIngest {
     }
   }
 
+  /**
+   * Creates the dead-letter topic when it does not exist (with the broker's default replication),
+   * so that dead-letter sends never block waiting for a topic; warns about missing source topics
+   * (the query waits for them).
+   *
+   * @throws IllegalStateException if Kafka cannot be reached or the topic cannot be created, naming
+   *     the topic and the cause
+   */
+  static void checkTopics(AppConfig app, FeatureSet fs) {
+    Map<String, Object> props = new HashMap<>(app.kafkaProperties());
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, app.kafkaBootstrapServers());
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+    try (Admin admin = Admin.create(props)) {
+      Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+      for (String topic : fs.topics()) {
+        if (!existing.contains(topic)) {
+          LOG.warn("Source topic {} does not exist yet; online-ingest waits for it", topic);
+        }
+      }
+      if (!existing.contains(fs.deadLetterTopic())) {
+        admin.createTopics(List.of(new NewTopic(fs.deadLetterTopic(), Optional.empty(), Optional.empty()))).all()
+            .get(30, TimeUnit.SECONDS);
+        LOG.info("Created the dead-letter topic {}", fs.deadLetterTopic());
+      }
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof TopicExistsException) {
+        return;
+      }
+      throw new IllegalStateException("Cannot prepare the dead-letter topic " + fs.deadLetterTopic() + " on Kafka "
+          + app.kafkaBootstrapServers() + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while checking Kafka topics", e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("Kafka at " + app.kafkaBootstrapServers() + " did not answer within 30 s", e);
+    }
+  }
+
   private static String firstLine(String s) {
     if (s == null) {
       return "";
@@ -156,10 +202,13 @@ public final class OnlineIngest {
    * @return the running query and its counters
    * @throws ConfigProblemException if a transform or filter is invalid
    * @throws TimeoutException if Spark cannot start the query
+   * @throws IllegalStateException if Kafka cannot be reached or the dead-letter topic cannot be
+   *     created
    */
   public static RunningIngest start(SparkSession spark, AppConfig app, FeatureSet fs, String checkpointDir)
       throws TimeoutException {
     spark.conf().set("spark.sql.ansi.enabled", "false");
+    checkTopics(app, fs);
     boolean realTime = app.ingestTrigger() == AppConfig.IngestTrigger.REAL_TIME;
     Dataset<Row> stream = buildStream(spark, app, fs, realTime);
     String queryName = "online_ingest_" + fs.name() + "_v" + fs.version();
