@@ -213,6 +213,7 @@ class RetailEndToEndTest {
     long fieldsAfter = totalFields();
     System.out.println("Redis fields (row pre-aggregates): " + fieldsBefore + " before the second full ingest, " + fieldsAfter + " after");
     assertThat(fieldsAfter).as("a replay rewrites the same fields").isEqualTo(fieldsBefore);
+    reportRedisMemory(fieldsAfter);
     assertServedEqualsOracle("after a second full ingest with a fresh checkpoint");
   }
 
@@ -223,6 +224,21 @@ class RetailEndToEndTest {
     try (var files = Files.list(dir)) {
       return files.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d+")).mapToLong(Long::parseLong).max().orElse(-1);
     }
+  }
+
+  /** Prints Redis memory per event: MEMORY USAGE summed over every slice hash (a measurement). */
+  private void reportRedisMemory(long fields) {
+    long bytes = 0;
+    long keys = 0;
+    for (String key : redis.keys(new dev.slicestore.core.online.OnlineLayout(fs).keyPrefix() + "*")) {
+      Long usage = redis.memoryUsage(key);
+      bytes += usage == null ? 0 : usage;
+      keys++;
+    }
+    assertThat(keys).isPositive();
+    System.out.printf("Redis memory of the retail slice hashes: %,d bytes for %,d events in %,d (customer, hour) hashes:"
+        + " %.1f bytes per event, %.1f events and %.0f bytes per hash%n", bytes, fields, keys, (double) bytes / fields,
+        (double) fields / keys, (double) bytes / keys);
   }
 
   private long totalFields() {
