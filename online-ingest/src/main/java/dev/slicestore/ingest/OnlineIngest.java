@@ -230,6 +230,6 @@ public final class OnlineIngest {
     LOG.info("Started online-ingest for feature set {} v{}: topics {} -> Redis {} ({} trigger), checkpoint {}, dead letters to {}",
         fs.name(), fs.version(), fs.topics(), app.redisNodes(), realTime ? "real-time" : "micro-batch", checkpointDir,
         fs.deadLetterTopic());
-    return new RunningIngest(query, metrics, listener, spark);
+    return new RunningIngest(query, metrics, listener, spark, realTime);
   }
 }

@@ -154,7 +154,8 @@ class BadInputAndTriggerModesTest {
   void badRecordsAreDeadLetteredAndGoodOnesServedExactly() throws Exception {
     Random rnd = new Random(seed);
     SparkSession spark = TestStack.spark();
-    RunningIngest ingest = OnlineIngest.start(spark, stack.config, fs, dir.resolve("checkpoint-mb").toString());
+    RunningIngest ingest = OnlineIngest.start(spark, stack.config.with("slicestore.ingest.trigger", "micro-batch"), fs,
+        dir.resolve("checkpoint-mb").toString());
     try {
       long now = System.currentTimeMillis();
       sendGood(rnd, 1500, now);
