@@ -25,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.DataStreamReader;
@@ -72,9 +71,7 @@ public final class OnlineIngest {
     if (!realTime && app.ingestMaxOffsetsPerTrigger() > 0) {
       reader.option("maxOffsetsPerTrigger", app.ingestMaxOffsetsPerTrigger());
     }
-    Dataset<Row> kafka = reader.load().select("key", "value", "topic", "partition", "offset", "timestamp");
-    Dataset<Row> parsed = kafka.mapPartitions(new ParseEvents(fs), Encoders.row(ParseEvents.outputSchema(fs)));
-    return applyTransforms(spark, parsed, fs);
+    return EventPipeline.parseAndTransform(spark, reader.load(), fs);
   }
 
   /**

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.config.InputColumn;
-import dev.slicestore.core.event.BadRecordException;
-import dev.slicestore.core.event.EventTimeParser;
 import dev.slicestore.core.event.RejectReason;
 import dev.slicestore.core.online.OnlineLayout;
 import dev.slicestore.core.online.RowPreAggregate;
@@ -49,19 +47,7 @@ final class SliceWriter extends ForeachWriter<Row> {
   private final IngestMetrics metrics;
   private final boolean flushEveryRow;
   private final int flushRows;
-  private final int topicIdx;
-  private final int partitionIdx;
-  private final int offsetIdx;
-  private final int timestampIdx;
-  private final int keyIdx;
-  private final int valueIdx;
-  private final int reasonIdx;
-  private final int messageIdx;
-  private final int keepIdx;
-  private final int entityIdx;
-  private final int eventTimeIdx;
-  private final int[] inputIdx;
-  private final EventTimeParser timeParser;
+  private final RowValidator validator;
 
   private transient AbstractPipeline pipeline;
   private transient int pending;
@@ -71,6 +57,7 @@ final class SliceWriter extends ForeachWriter<Row> {
   private transient Slicing slicing;
   private transient List<InputColumn> inputs;
   private transient boolean sentDeadLetters;
+  private transient RowValidator.Result result;
 
   SliceWriter(AppConfig config, FeatureSet featureSet, StructType schema, IngestMetrics metrics, boolean realTime) {
     this.config = config;
@@ -78,23 +65,7 @@ final class SliceWriter extends ForeachWriter<Row> {
     this.metrics = metrics;
     this.flushEveryRow = realTime;
     this.flushRows = config.ingestFlushRows();
-    this.topicIdx = schema.fieldIndex(IngestColumns.TOPIC_INDEX);
-    this.partitionIdx = schema.fieldIndex(IngestColumns.PARTITION);
-    this.offsetIdx = schema.fieldIndex(IngestColumns.OFFSET);
-    this.timestampIdx = schema.fieldIndex(IngestColumns.TIMESTAMP_MS);
-    this.keyIdx = schema.fieldIndex(IngestColumns.KEY);
-    this.valueIdx = schema.fieldIndex(IngestColumns.VALUE);
-    this.reasonIdx = schema.fieldIndex(IngestColumns.REJECT_REASON);
-    this.messageIdx = schema.fieldIndex(IngestColumns.REJECT_MESSAGE);
-    this.keepIdx = schema.fieldIndex(IngestColumns.KEEP);
-    this.entityIdx = schema.fieldIndex(featureSet.entityKeyColumn());
-    this.eventTimeIdx = featureSet.eventTime().usesRecordTimestamp() ? -1 : schema.fieldIndex(featureSet.eventTime().column());
-    List<InputColumn> in = featureSet.inputColumns();
-    this.inputIdx = new int[in.size()];
-    for (int i = 0; i < in.size(); i++) {
-      inputIdx[i] = schema.fieldIndex(in.get(i).name());
-    }
-    this.timeParser = featureSet.eventTime().usesRecordTimestamp() ? null : new EventTimeParser(featureSet.eventTime());
+    this.validator = new RowValidator(featureSet, schema);
   }
 
   @Override
@@ -107,35 +78,23 @@ final class SliceWriter extends ForeachWriter<Row> {
     expirySet = new HashSet<>();
     deadLetterFailure = new AtomicReference<>();
     sentDeadLetters = false;
+    result = new RowValidator.Result();
     return true;
   }
 
   @Override
   public void process(Row row) {
     metrics.addRead();
-    String reasonCode = row.getString(reasonIdx);
-    if (reasonCode != null) {
-      deadLetter(row, reasonFromCode(reasonCode), row.getString(messageIdx));
+    RowValidator.Result r = validator.validate(row, result);
+    if (!r.accepted()) {
+      if (r.reason == RejectReason.FILTERED) {
+        metrics.addRejected(RejectReason.FILTERED);
+      } else {
+        deadLetter(row, r.reason, r.message);
+      }
       return;
     }
-    if (!row.getBoolean(keepIdx)) {
-      metrics.addRejected(RejectReason.FILTERED);
-      return;
-    }
-    Object entity = row.get(entityIdx);
-    String entityKey = entity == null ? null : entity.toString();
-    if (entityKey == null || entityKey.isEmpty()) {
-      deadLetter(row, RejectReason.MISSING_ENTITY_KEY,
-          "entity key " + featureSet.entityKeyColumn() + " is " + (entity == null ? "missing" : "empty"));
-      return;
-    }
-    long eventTime;
-    try {
-      eventTime = timeParser == null ? row.getLong(timestampIdx) : timeParser.parseMillis(row.get(eventTimeIdx));
-    } catch (BadRecordException e) {
-      deadLetter(row, e.reason(), e.getMessage());
-      return;
-    }
+    long eventTime = r.eventTimeMillis;
     long now = System.currentTimeMillis();
     if (featureSet.isTooLate(eventTime, now)) {
       deadLetter(row, RejectReason.TOO_LATE, "event time " + java.time.Instant.ofEpochMilli(eventTime)
@@ -147,14 +106,10 @@ final class SliceWriter extends ForeachWriter<Row> {
           + " is more than " + featureSet.maxFutureSkewMillis() + " ms after " + java.time.Instant.ofEpochMilli(now));
       return;
     }
-    Object[] values = new Object[inputIdx.length];
-    for (int i = 0; i < inputIdx.length; i++) {
-      values[i] = row.get(inputIdx[i]);
-    }
     long sliceIndex = slicing.sliceIndex(eventTime);
-    byte[] key = layout.sliceKey(entityKey, sliceIndex);
-    byte[] field = layout.eventField(row.getInt(topicIdx), row.getInt(partitionIdx), row.getLong(offsetIdx));
-    byte[] value = new RowPreAggregate(eventTime, values).encode(inputs, slicing.sliceStartMillis(sliceIndex), slicing.sliceMillis());
+    byte[] key = layout.sliceKey(r.entityKey, sliceIndex);
+    byte[] field = layout.eventField(validator.topicIndex(row), validator.partition(row), validator.offset(row));
+    byte[] value = new RowPreAggregate(eventTime, r.inputs).encode(inputs, slicing.sliceStartMillis(sliceIndex), slicing.sliceMillis());
     pipeline.hset(key, field, value);
     pending++;
     if (expirySet.add(ByteBuffer.wrap(key))) {
@@ -175,15 +130,6 @@ final class SliceWriter extends ForeachWriter<Row> {
     }
   }
 
-  private static RejectReason reasonFromCode(String code) {
-    for (RejectReason r : RejectReason.values()) {
-      if (r.code().equals(code)) {
-        return r;
-      }
-    }
-    return RejectReason.MALFORMED_JSON;
-  }
-
   private void deadLetter(Row row, RejectReason reason, String message) {
     metrics.addRejected(reason);
     ObjectNode doc = JSON.createObjectNode();
@@ -191,11 +137,11 @@ final class SliceWriter extends ForeachWriter<Row> {
     doc.put("feature_set_version", featureSet.version());
     doc.put("reason", reason.code());
     doc.put("message", message);
-    doc.put("topic", featureSet.topics().get(row.getInt(topicIdx)));
-    doc.put("partition", row.getInt(partitionIdx));
-    doc.put("offset", row.getLong(offsetIdx));
-    doc.put("timestamp_ms", row.getLong(timestampIdx));
-    byte[] raw = (byte[]) row.get(valueIdx);
+    doc.put("topic", featureSet.topics().get(validator.topicIndex(row)));
+    doc.put("partition", validator.partition(row));
+    doc.put("offset", validator.offset(row));
+    doc.put("timestamp_ms", validator.recordTimestampMillis(row));
+    byte[] raw = validator.recordValue(row);
     if (raw != null) {
       doc.put("value", new String(raw, StandardCharsets.UTF_8));
     }
@@ -205,7 +151,7 @@ final class SliceWriter extends ForeachWriter<Row> {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("Cannot encode dead-letter record", e);
     }
-    ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(featureSet.deadLetterTopic(), null, (byte[]) row.get(keyIdx), payload,
+    ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(featureSet.deadLetterTopic(), null, validator.recordKey(row), payload,
         List.of(new RecordHeader("slicestore.reason", reason.code().getBytes(StandardCharsets.UTF_8))));
     AtomicReference<Exception> failure = deadLetterFailure;
     ExecutorResources.deadLetterProducer(config).send(rec, (md, ex) -> {

@@ -1,0 +1,38 @@
+package dev.slicestore.ingest;
+
+import dev.slicestore.core.config.ConfigProblemException;
+import dev.slicestore.core.config.FeatureSet;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The row-level part every path shares, so that online-ingest and compaction read events
+ * identically: Kafka rows ({@code key, value, topic, partition, offset, timestamp}) → JSON parse
+ * with the declared schema → transforms (cast to their declared types) → the filter flag. Rows
+ * that fail to parse keep their coordinates and raw value and carry a reject reason; nothing is
+ * dropped here. Pair it with {@link RowValidator}.
+ *
+ * <p>Driver-side plan construction; stateless.
+ */
+public final class EventPipeline {
+  private EventPipeline() {}
+
+  /**
+   * @param spark the session (callers running transforms should set {@code spark.sql.ansi.enabled}
+   *     to false, as online-ingest does, so a bad value yields null rather than a failed job)
+   * @param kafkaRows rows with the Kafka source's columns key, value, topic, partition, offset,
+   *     timestamp (streaming or batch)
+   * @param featureSet the feature set
+   * @return metadata columns ({@code __ss_*}), payload columns and transform outputs, and the
+   *     boolean filter column
+   * @throws ConfigProblemException if a transform or the filter is not valid Spark SQL for the
+   *     schema
+   */
+  public static Dataset<Row> parseAndTransform(SparkSession spark, Dataset<Row> kafkaRows, FeatureSet featureSet) {
+    Dataset<Row> parsed = kafkaRows.select("key", "value", "topic", "partition", "offset", "timestamp")
+        .mapPartitions(new ParseEvents(featureSet), Encoders.row(ParseEvents.outputSchema(featureSet)));
+    return OnlineIngest.applyTransforms(spark, parsed, featureSet);
+  }
+}
