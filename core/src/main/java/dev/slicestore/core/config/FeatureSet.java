@@ -35,12 +35,15 @@ public final class FeatureSet implements Serializable {
   private final List<Aggregation> aggregations;
   private final List<Feature> features;
   private final LinkedHashMap<String, ValueType> columns;
+  private final long compactionIntervalMillis;
+  private final Long compactionStartMillis;
 
   FeatureSet(String name, int version, String sourceFile, List<String> topics, String deadLetterTopic,
       LinkedHashMap<String, ValueType> schema, String entityKeyColumn, EventTimeSpec eventTime,
       List<TransformColumn> transformColumns, String filter, long sliceMillis, long allowedLatenessMillis,
       long maxFutureSkewMillis, long expiryGraceMillis, List<InputColumn> inputColumns,
-      List<Aggregation> aggregations, List<Feature> features, LinkedHashMap<String, ValueType> columns) {
+      List<Aggregation> aggregations, List<Feature> features, LinkedHashMap<String, ValueType> columns,
+      long compactionIntervalMillis, Long compactionStartMillis) {
     this.name = name;
     this.version = version;
     this.sourceFile = sourceFile;
@@ -59,6 +62,21 @@ public final class FeatureSet implements Serializable {
     this.aggregations = List.copyOf(aggregations);
     this.features = List.copyOf(features);
     this.columns = columns;
+    this.compactionIntervalMillis = compactionIntervalMillis;
+    this.compactionStartMillis = compactionStartMillis;
+  }
+
+  /**
+   * @return how often compaction runs, ms: {@code compaction.interval}, by default the slice size
+   *     rounded up to a whole hour; always a multiple of the slice size when set explicitly
+   */
+  public long compactionIntervalMillis() {
+    return compactionIntervalMillis;
+  }
+
+  /** @return the first instant compaction covers ({@code compaction.start}), epoch ms, or null if unset */
+  public Long compactionStartMillis() {
+    return compactionStartMillis;
   }
 
   /** @return the feature set's name, e.g. {@code retail} */

@@ -40,7 +40,7 @@ public final class FeatureSetLoader {
   private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]*");
   private static final Set<String> TOP_KEYS = Set.of("name", "version", "description", "source", "entity-key",
       "event-time", "transforms", "slice", "windows", "allowed-lateness", "max-future-skew", "expiry-grace",
-      "aggregations");
+      "aggregations", "compaction");
 
   private FeatureSetLoader() {}
 
@@ -463,11 +463,34 @@ public final class FeatureSetLoader {
       }
     }
 
+    // compaction schedule (used by the Airflow DAGs): default interval = the slice rounded up to an hour
+    long hour = Duration.ofHours(1).toMillis();
+    long compactionInterval = slice > 0 ? Math.max(hour, ((slice + hour - 1) / hour) * hour) : hour;
+    Long compactionStart = null;
+    if (c.hasPath("compaction")) {
+      Config cc = c.getConfig("compaction");
+      k.rejectUnknownKeys(cc, Set.of("interval", "start"), "compaction.");
+      compactionInterval = k.duration(cc, "interval", "compaction.interval", compactionInterval, false);
+      if (slice > 0 && compactionInterval > 0 && compactionInterval % slice != 0) {
+        k.problem("compaction.interval", "Invalid interval " + Durations.format(compactionInterval)
+            + ": must be a whole multiple of the slice size " + Durations.format(slice));
+      }
+      String start = k.optionalString(cc, "start", "compaction.start", null);
+      if (start != null) {
+        try {
+          compactionStart = java.time.Instant.parse(start).toEpochMilli();
+        } catch (java.time.format.DateTimeParseException e) {
+          k.problem("compaction.start", "Invalid instant '" + start + "' (ISO-8601, e.g. 2026-01-01T00:00:00Z)");
+        }
+      }
+    }
+
     if (!k.problems.isEmpty()) {
       throw new ConfigProblemException(k.problems);
     }
     return new FeatureSet(name, version, file, topics, deadLetterTopic, schema, entityKey, eventTime,
-        transforms, filter, slice, lateness, futureSkew, grace, inputs, aggregations, features, columns);
+        transforms, filter, slice, lateness, futureSkew, grace, inputs, aggregations, features, columns,
+        compactionInterval, compactionStart);
   }
 
   private static List<Long> windows(Checker k, Config c, String path, String full, long slice) {

@@ -320,4 +320,20 @@ class FeatureSetLoaderTest {
       assertThat(e.getMessage()).contains(FILE).contains(c[2]);
     }
   }
+
+  @Test
+  void compactionScheduleDefaultsAndValidation() {
+    FeatureSet dflt = FeatureSetLoader.parse(VALID, FILE);
+    assertThat(dflt.compactionIntervalMillis()).as("slice 1h: compact every hour").isEqualTo(3_600_000L);
+    assertThat(dflt.compactionStartMillis()).isNull();
+    FeatureSet minute = FeatureSetLoader.parse(replace("slice = 1h", "slice = 1m").replace("windows = [1h, 1d]", "windows = [1m, 1h]")
+        .replace("windows = [7d, 1d]", "windows = [1h]"), FILE);
+    assertThat(minute.compactionIntervalMillis()).as("slices under an hour round up to an hour").isEqualTo(3_600_000L);
+    FeatureSet set = FeatureSetLoader.parse(VALID + "compaction { interval = 1d, start = \"2026-01-01T00:00:00Z\" }\n", FILE);
+    assertThat(set.compactionIntervalMillis()).isEqualTo(86_400_000L);
+    assertThat(set.compactionStartMillis()).isEqualTo(java.time.Instant.parse("2026-01-01T00:00:00Z").toEpochMilli());
+    assertProblem(VALID + "compaction { interval = 90m }\n", "compaction.interval", "whole multiple of the slice size 1h");
+    assertProblem(VALID + "compaction { start = yesterday }\n", "compaction.start", "Invalid instant 'yesterday'");
+    assertProblem(VALID + "compaction { every = 1h }\n", "compaction.every", "unknown key");
+  }
 }
