@@ -1,6 +1,15 @@
 package dev.slicestore.serving;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.util.JsonFormat;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -30,6 +39,50 @@ public final class ClientOptions {
   /** @return the call deadline (positive) */
   public Duration deadline() {
     return deadline;
+  }
+
+  /**
+   * Runs one call of a client command: opens a channel to {@link #target()}, calls {@code rpc}
+   * with the deadline, prints the response as a table ({@code render}) or as JSON, and closes the
+   * channel. gRPC errors are printed as {@code error: CODE: message}.
+   *
+   * @param <M> the response type
+   * @return the exit code: 0 on success, 1 on a gRPC, connection or target error
+   */
+  public <M extends MessageOrBuilder> int call(PrintWriter out, PrintWriter err, boolean json,
+      BiFunction<ManagedChannel, Duration, M> rpc, Function<M, String> render) {
+    ManagedChannel channel;
+    try {
+      channel = FeatureClient.openChannel(target);
+    } catch (IllegalArgumentException e) {
+      err.println("error: invalid --target '" + target + "': " + e.getMessage());
+      err.flush();
+      return 1;
+    }
+    try {
+      M response = rpc.apply(channel, deadline);
+      if (json) {
+        out.println(JsonFormat.printer().preservingProtoFieldNames().alwaysPrintFieldsWithNoPresence().print(response));
+      } else {
+        out.print(render.apply(response));
+      }
+      out.flush();
+      return 0;
+    } catch (StatusRuntimeException e) {
+      err.println(FeatureClient.describe(e));
+      return 1;
+    } catch (InvalidProtocolBufferException e) {
+      err.println("error: cannot print the response as JSON: " + e.getMessage());
+      return 1;
+    } finally {
+      err.flush();
+      channel.shutdownNow();
+      try {
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /**

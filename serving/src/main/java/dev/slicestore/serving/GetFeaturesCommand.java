@@ -1,16 +1,11 @@
 package dev.slicestore.serving;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
 import dev.slicestore.serving.v1.GetFeaturesRequest;
 import dev.slicestore.serving.v1.GetFeaturesResponse;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -65,36 +60,7 @@ public final class GetFeaturesCommand implements Callable<Integer> {
         .addAllEntityKeys(entities)
         .addAllFeatures(features)
         .build();
-    ManagedChannel channel;
-    try {
-      channel = FeatureClient.openChannel(connection.target());
-    } catch (IllegalArgumentException e) {
-      err.println("error: invalid --target '" + connection.target() + "': " + e.getMessage());
-      return 1;
-    }
-    try {
-      GetFeaturesResponse response = FeatureClient.fetch(channel, request, connection.deadline());
-      if (json) {
-        out.println(JsonFormat.printer().preservingProtoFieldNames().alwaysPrintFieldsWithNoPresence().print(response));
-      } else {
-        out.print(FeatureTable.render(featureSet, response));
-      }
-      out.flush();
-      return 0;
-    } catch (StatusRuntimeException e) {
-      err.println(FeatureClient.describe(e));
-      return 1;
-    } catch (InvalidProtocolBufferException e) {
-      err.println("error: cannot print the response as JSON: " + e.getMessage());
-      return 1;
-    } finally {
-      err.flush();
-      channel.shutdownNow();
-      try {
-        channel.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    return connection.call(out, err, json, (channel, deadline) -> FeatureClient.fetch(channel, request, deadline),
+        response -> FeatureTable.render(featureSet, response));
   }
 }

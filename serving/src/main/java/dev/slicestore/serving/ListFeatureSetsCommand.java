@@ -1,16 +1,11 @@
 package dev.slicestore.serving;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
 import dev.slicestore.core.time.Durations;
 import dev.slicestore.serving.v1.FeatureInfo;
 import dev.slicestore.serving.v1.FeatureSetInfo;
 import dev.slicestore.serving.v1.ListFeatureSetsResponse;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,37 +40,7 @@ public final class ListFeatureSetsCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    ManagedChannel channel;
-    try {
-      channel = FeatureClient.openChannel(connection.target());
-    } catch (IllegalArgumentException e) {
-      err.println("error: invalid --target '" + connection.target() + "': " + e.getMessage());
-      return 1;
-    }
-    try {
-      ListFeatureSetsResponse response = FeatureClient.listFeatureSets(channel, connection.deadline());
-      if (json) {
-        out.println(JsonFormat.printer().preservingProtoFieldNames().alwaysPrintFieldsWithNoPresence().print(response));
-      } else {
-        out.print(render(response));
-      }
-      out.flush();
-      return 0;
-    } catch (StatusRuntimeException e) {
-      err.println(FeatureClient.describe(e));
-      return 1;
-    } catch (InvalidProtocolBufferException e) {
-      err.println("error: cannot print the response as JSON: " + e.getMessage());
-      return 1;
-    } finally {
-      err.flush();
-      channel.shutdownNow();
-      try {
-        channel.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    return connection.call(out, err, json, FeatureClient::listFeatureSets, ListFeatureSetsCommand::render);
   }
 
   /** @return the readable listing: one block per feature set, one line per feature */
