@@ -1,5 +1,6 @@
 package dev.slicestore.quickstart;
 
+import dev.slicestore.compaction.CompactionJob;
 import dev.slicestore.ingest.OnlineIngestJob;
 import dev.slicestore.quickstart.bench.TriggerModesBenchmark;
 import dev.slicestore.quickstart.replay.ReplayCommand;
@@ -11,9 +12,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code bin/slicestore}: one launcher for the local stack, event replay, online-ingest, serving,
- * the feature client and the quickstart. Each subcommand is the same class its module uses on its
- * own ({@code ingest} is the main class {@code spark-submit} runs).
+ * {@code bin/slicestore}: one launcher for the local stack, event replay, online-ingest, compaction,
+ * serving, the feature client and the quickstart. Each subcommand is the same class its module uses on its
+ * own ({@code ingest} and {@code compact} are the main classes {@code spark-submit} runs).
  */
 @Command(name = "slicestore", mixinStandardHelpOptions = true, version = "slicestore 0.1.0",
     description = "Streaming-aggregation feature store: stream slicing over Kafka, Spark and Redis.",
@@ -22,6 +23,7 @@ import picocli.CommandLine.Command;
         StackCommand.class,
         ReplayCommand.class,
         OnlineIngestJob.class,
+        CompactionJob.class,
         ServeCommand.class,
         GetFeaturesCommand.class,
         ListFeatureSetsCommand.class,

@@ -1,0 +1,139 @@
+package dev.slicestore.compaction;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.slicestore.core.config.AppConfig;
+import dev.slicestore.core.config.FeatureSet;
+import dev.slicestore.core.config.FeatureSetLoader;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Iceberg half of compaction on real Spark and a real Iceberg Hadoop catalog: tables are created
+ * once with the documented columns, a range's rows are replaced atomically whatever ranges earlier
+ * runs used (the identity(slice_start) partitioning keeps every data file wholly inside or outside
+ * a slice-aligned range), and tables of another feature-set version or shape are refused.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class IcebergTablesTest {
+  private static final long MINUTE = 60_000;
+  private static final String CONF = """
+      name = visits
+      version = %d
+      source { topics = [visits], dead-letter-topic = dlq, schema { %s } }
+      entity-key = page
+      event-time { column = at, format = iso-8601 }
+      slice = 1m
+      windows = [1m, 10m]
+      aggregations = [ { name = n, function = count }, { name = ms_max, function = max, input = ms } ]
+      """;
+
+  @TempDir static Path dir;
+  SparkSession spark;
+  AppConfig app;
+
+  @BeforeAll
+  void startSpark() {
+    spark = SparkSession.builder().master("local[1]").appName("iceberg-tables-test")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1").getOrCreate();
+    app = AppConfig.load(null).with("slicestore.state-dir", dir.toString());
+  }
+
+  @AfterAll
+  void stopSpark() {
+    spark.stop();
+  }
+
+  private static FeatureSet fs(int version, String schema) {
+    return FeatureSetLoader.parse(CONF.formatted(version, schema), "visits.conf");
+  }
+
+  /** One events-table row per slice index in [from, to), {@code perSlice} events each. */
+  private Dataset<Row> events(FeatureSet fs, long fromSlice, long toSlice, int perSlice, String tag) {
+    List<Row> rows = new ArrayList<>();
+    for (long s = fromSlice; s < toSlice; s++) {
+      for (int i = 0; i < perSlice; i++) {
+        long time = s * MINUTE + i;
+        List<Object> values = new ArrayList<>(List.of(tag, new Timestamp(time), new Timestamp(s * MINUTE), s, "visits", 0, s * 100 + i));
+        for (String column : fs.columns().keySet()) {   // the feature set's column order
+          values.add(switch (column) {
+            case "page" -> tag;
+            case "ms" -> (long) i;
+            default -> Long.toString(time);
+          });
+        }
+        rows.add(RowFactory.create(values.toArray()));
+      }
+    }
+    return spark.createDataFrame(rows, IcebergTables.eventsSchema(fs));
+  }
+
+  private Map<Long, String> countsBySlice(String table) {
+    Map<Long, String> out = new TreeMap<>();
+    for (Row r : spark.sql("SELECT slice_index, count(*), min(entity_key) FROM " + table + " GROUP BY slice_index").collectAsList()) {
+      out.put(r.getLong(0), r.getLong(1) + " " + r.getString(2));
+    }
+    return out;
+  }
+
+  @Test
+  void rangesAreReplacedAtomicallyWhateverRangesEarlierRunsUsed() {
+    FeatureSet fs = fs(1, "page = string, ms = long, at = string");
+    assertThat(IcebergTables.configureCatalog(spark, app, "tables_test")).contains("local Iceberg Hadoop catalog tables_test")
+        .contains(dir.resolve("warehouse").toString());
+    IcebergTables.ensureTables(spark, "tables_test", "ns", fs);
+    IcebergTables.ensureTables(spark, "tables_test", "ns", fs);   // idempotent
+    String table = IcebergTables.eventsTable("tables_test", "ns", fs);
+    assertThat(spark.table(table).schema().fieldNames()).startsWith("entity_key", "event_time", "slice_start", "slice_index",
+        "topic", "partition", "offset").contains("page", "ms", "at").hasSize(10);
+    assertThat(spark.table(IcebergTables.slicesTable("tables_test", "ns", fs)).schema().fieldNames()).containsExactly("entity_key",
+        "slice_index", "slice_start", "slice_end", "event_count", "max_event_time", "n", "n_acc", "ms_max", "ms_max_acc",
+        "covered_offsets");
+    assertThat(IcebergTables.load(spark, table).spec().toString()).contains("slice_start").contains("identity");
+
+    long base = 29_000_000;
+    long s1 = IcebergTables.replaceRange(spark, events(fs, base, base + 6, 3, "a"), table, base * MINUTE, (base + 6) * MINUTE);
+    // a narrower range inside, then one overlapping its end: never "some, but not all, rows match"
+    long s2 = IcebergTables.replaceRange(spark, events(fs, base + 2, base + 4, 5, "b"), table, (base + 2) * MINUTE, (base + 4) * MINUTE);
+    long s3 = IcebergTables.replaceRange(spark, events(fs, base + 3, base + 8, 2, "c"), table, (base + 3) * MINUTE, (base + 8) * MINUTE);
+    assertThat(List.of(s1, s2, s3)).doesNotHaveDuplicates();
+    assertThat(countsBySlice(table)).containsExactlyEntriesOf(new TreeMap<>(Map.of(
+        base, "3 a", base + 1, "3 a", base + 2, "5 b", base + 3, "2 c", base + 4, "2 c", base + 5, "2 c", base + 6, "2 c",
+        base + 7, "2 c")));
+    // the same range again: same rows; an empty range: its rows are gone
+    IcebergTables.replaceRange(spark, events(fs, base + 3, base + 8, 2, "c"), table, (base + 3) * MINUTE, (base + 8) * MINUTE);
+    assertThat(spark.table(table).count()).isEqualTo(3 + 3 + 5 + 5 * 2);
+    IcebergTables.replaceRange(spark, events(fs, 0, 0, 0, "-"), table, base * MINUTE, (base + 2) * MINUTE);
+    assertThat(countsBySlice(table)).doesNotContainKeys(base, base + 1).containsKeys(base + 2, base + 7);
+    assertThat(IcebergTables.load(spark, table).currentSnapshot().operation()).as("an overwrite with no new rows").isEqualTo("delete");
+  }
+
+  @Test
+  void tablesOfAnotherVersionOrShapeAreRefused() {
+    IcebergTables.configureCatalog(spark, app, "shape_test");
+    IcebergTables.ensureTables(spark, "shape_test", "ns", fs(1, "page = string, ms = long, at = string"));
+    assertThatThrownBy(() -> IcebergTables.ensureTables(spark, "shape_test", "ns", fs(2, "page = string, ms = long, at = string")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("Cannot write table shape_test.ns.visits_events: it holds feature set visits version 1, not version 2;"
+            + " a new version needs new tables: use another --namespace");
+    assertThatThrownBy(() -> IcebergTables.ensureTables(spark, "shape_test", "ns", fs(1, "page = string, ms = long, at = string, ref = string")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("Cannot write table shape_test.ns.visits_events: its columns [")
+        .hasMessageContaining("differ from the columns of feature set visits v1 [")
+        .hasMessageContaining("ref string]");
+  }
+}
