@@ -17,6 +17,7 @@ public final class IngestProgressLogger extends StreamingQueryListener {
   private final String queryName;
   private final IngestMetrics metrics;
   private long lastQuietLogMillis;
+  private volatile java.util.UUID queryId;
 
   IngestProgressLogger(String queryName, IngestMetrics metrics) {
     this.queryName = queryName;
@@ -24,7 +25,11 @@ public final class IngestProgressLogger extends StreamingQueryListener {
   }
 
   @Override
-  public void onQueryStarted(QueryStartedEvent event) {}
+  public void onQueryStarted(QueryStartedEvent event) {
+    if (queryName.equals(event.name())) {
+      queryId = event.id();
+    }
+  }
 
   @Override
   public void onQueryProgress(QueryProgressEvent event) {
@@ -47,6 +52,9 @@ public final class IngestProgressLogger extends StreamingQueryListener {
 
   @Override
   public void onQueryTerminated(QueryTerminatedEvent event) {
+    if (queryId == null || !queryId.equals(event.id())) {
+      return; // another query of the same session (compaction, a second feature set)
+    }
     if (event.exception().isDefined()) {
       LOG.error("{} stopped with an error: {}", queryName, event.exception().get());
     } else {

@@ -4,6 +4,9 @@ import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.config.FeatureSetLoader;
 import dev.slicestore.core.online.OnlineLayout;
+import dev.slicestore.compaction.Compaction;
+import dev.slicestore.compaction.CompactionOptions;
+import dev.slicestore.compaction.CompactionResult;
 import dev.slicestore.core.online.RedisClients;
 import dev.slicestore.ingest.OnlineIngest;
 import dev.slicestore.ingest.RunningIngest;
@@ -27,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -46,11 +50,12 @@ import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
 
 /**
- * {@code quickstart}: the whole continuous path in one go on the embedded local stack. Starts the
- * stack if needed, resets the feature set's topic, checkpoint and Redis keys (so a re-run starts
- * clean), replays events (a CSV such as the UCI Online Retail file, or generated ones) with
- * rebased times, runs online-ingest on local Spark until it has caught up, then asks the gRPC
- * FeatureService for the busiest customers and prints their features.
+ * {@code quickstart}: the whole path in one go on the embedded local stack. Starts the stack if
+ * needed, resets the feature set's topic, checkpoint and Redis keys (so a re-run starts clean),
+ * replays events (a CSV such as the UCI Online Retail file, or generated ones) with rebased times,
+ * runs online-ingest on local Spark until it has caught up, compacts the last day of closed slices
+ * into Redis and Iceberg, then asks the gRPC FeatureService for the busiest customers and prints
+ * their features.
  */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
     description = "Run the local stack, replay events, ingest them and print served features.")
@@ -82,7 +87,7 @@ public final class QuickstartCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Path state = LocalStack.resolveStateDir(stateDir);
     FeatureSet fs = FeatureSetLoader.load(featureSetFile);
-    out.println("== 1/5 local stack (Kafka in-process KRaft, redis-server) under " + state.toAbsolutePath());
+    out.println("== 1/6 local stack (Kafka in-process KRaft, redis-server) under " + state.toAbsolutePath());
     out.flush();
     StackInfo stack = LocalStack.read(state);
     if (stack == null) {
@@ -97,7 +102,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         // a bulk catch-up: micro-batch has the higher throughput and a clear "caught up" point
         .with("slicestore.ingest.trigger", "micro-batch");
 
-    out.println("== 2/5 resetting feature set " + fs.name() + ": topics " + fs.topics() + " and " + fs.deadLetterTopic()
+    out.println("== 2/6 resetting feature set " + fs.name() + ": topics " + fs.topics() + " and " + fs.deadLetterTopic()
         + ", its Redis keys and its ingest checkpoint");
     out.flush();
     resetTopics(stack.bootstrapServers(), fs);
@@ -108,7 +113,7 @@ public final class QuickstartCommand implements Callable<Integer> {
     Path checkpoint = state.resolve("checkpoints/quickstart/" + fs.name() + "-v" + fs.version());
     deleteRecursively(checkpoint);
 
-    out.println("== 3/5 replaying events into " + fs.topics().get(0));
+    out.println("== 3/6 replaying events into " + fs.topics().get(0));
     out.flush();
     Path source = input;
     if (source == null) {
@@ -121,20 +126,33 @@ public final class QuickstartCommand implements Callable<Integer> {
     ReplayResult replay = EventReplay.builder().input(source).topic(fs.topics().get(0))
         .bootstrapServers(stack.bootstrapServers()).rebaseTime(true).out(out).build().run();
 
-    out.println("== 4/5 online-ingest (Spark local mode, micro-batch) until it has caught up with Kafka");
+    out.println("== 4/6 online-ingest (Spark local mode, micro-batch) until it has caught up with Kafka");
     out.flush();
     SparkSession spark = SparkSession.builder().master("local[2]").appName("slicestore quickstart")
         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
-    RunningIngest ingest = OnlineIngest.start(spark, app, fs, checkpoint.toAbsolutePath().toString());
     try {
-      ingest.processAllAvailable();
+      RunningIngest ingest = OnlineIngest.start(spark, app, fs, checkpoint.toAbsolutePath().toString());
+      try {
+        ingest.processAllAvailable();
+      } finally {
+        ingest.stop();
+      }
+      out.println("   " + ingest.metrics().describe());
+
+      // the last day of closed slices: those that ended at least the allowed lateness ago
+      long slice = fs.sliceMillis();
+      long to = Math.floorDiv(System.currentTimeMillis() - fs.allowedLatenessMillis(), slice) * slice;
+      long from = to - Math.max(slice, Math.floorDiv(Duration.ofDays(1).toMillis(), slice) * slice);
+      out.println("== 5/6 compaction of the closed slices [" + Instant.ofEpochMilli(from) + ", " + Instant.ofEpochMilli(to)
+          + ") into one entry per slice in Redis, and into Iceberg tables under " + state.resolve("warehouse"));
+      out.flush();
+      CompactionResult compaction = Compaction.run(spark, app, fs, from, to, CompactionOptions.defaults());
+      out.println("   " + compaction.describe());
     } finally {
-      ingest.stop();
       spark.stop();
     }
-    out.println("   " + ingest.metrics().describe());
 
-    out.println("== 5/5 serving: GetFeatures for the " + top + " busiest customers of the last 30 days");
+    out.println("== 6/6 serving: GetFeatures for the " + top + " busiest customers of the last 30 days");
     out.flush();
     try (UnifiedJedis redis = RedisClients.create(app)) {
       List<String> busiest = busiestEntities(redis, fs, top);

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A real {@code redis-server} started as a child process of this JVM, listening on
- * {@code 127.0.0.1:<port>} without persistence ({@code --save "" --appendonly no}).
+ * {@code 127.0.0.1:<port>} without persistence ({@code --save "" --appendonly no}) and with
+ * {@code hash-max-listpack-value 128}, so that slice hashes with a compacted entry stay compact.
  *
  * <p>The binary is looked up on {@code PATH}, then at {@code /usr/bin/redis-server} and
  * {@code /usr/local/bin/redis-server}. Its output goes to {@code <dataDir>/redis-server.log}, and
@@ -118,6 +119,9 @@ public final class LocalRedis implements AutoCloseable {
         "--save", "",
         "--appendonly", "no",
         "--protected-mode", "no",
+        // a compacted entry (64-70 bytes for the retail feature set) must not push its hash out of
+        // the compact listpack encoding, whose default value limit is 64 bytes (README, "Redis")
+        "--hash-max-listpack-value", "128",
         "--daemonize", "no")
         .directory(dataDir.toFile())
         .redirectErrorStream(true)
