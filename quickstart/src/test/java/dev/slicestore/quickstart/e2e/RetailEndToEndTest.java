@@ -2,6 +2,9 @@ package dev.slicestore.quickstart.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slicestore.compaction.Compaction;
+import dev.slicestore.compaction.CompactionOptions;
+import dev.slicestore.compaction.CompactionResult;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.config.FeatureSetLoader;
@@ -226,15 +229,43 @@ class RetailEndToEndTest {
     }
   }
 
-  /** Prints Redis memory per event: MEMORY USAGE summed over every slice hash (a measurement). */
-  private void reportRedisMemory(long fields) {
+  @Test
+  @Order(3)
+  void compactingTheRetailReplayKeepsServedFeaturesAndFreesRedis() throws Exception {
+    assertThat(oracle).as("previous steps ran").isNotNull();
+    long before = redisBytes();
+    long slice = fs.sliceMillis();
+    long to = Math.floorDiv(System.currentTimeMillis() - fs.allowedLatenessMillis(), slice) * slice;
+    long from = to - fs.longestWindowMillis();
+    CompactionResult result = Compaction.run(TestStack.spark(), stack.config, fs, from, to, CompactionOptions.defaults());
+    System.out.println("compaction of the last 30 days of the retail replay: " + result.describe());
+    long after = redisBytes();
+    System.out.printf("Redis memory of the retail slice hashes: %,d bytes before compaction, %,d after (%.0f%% less)%n",
+        before, after, 100.0 * (before - after) / before);
+    assertThat(after).as("Redis memory after compaction").isLessThan(before);
+    long compacted = 0;
+    for (String key : redis.keys(new dev.slicestore.core.online.OnlineLayout(fs).keyPrefix() + "*")) {
+      if (redis.hexists(key, "c")) {
+        compacted++;
+      }
+    }
+    assertThat(compacted).as("slice hashes with a compacted entry").isPositive();
+    assertServedEqualsOracle("after compacting the last 30 days of slices");
+  }
+
+  private long redisBytes() {
     long bytes = 0;
-    long keys = 0;
     for (String key : redis.keys(new dev.slicestore.core.online.OnlineLayout(fs).keyPrefix() + "*")) {
       Long usage = redis.memoryUsage(key);
       bytes += usage == null ? 0 : usage;
-      keys++;
     }
+    return bytes;
+  }
+
+  /** Prints Redis memory per event: MEMORY USAGE summed over every slice hash (a measurement). */
+  private void reportRedisMemory(long fields) {
+    long bytes = redisBytes();
+    long keys = redis.keys(new dev.slicestore.core.online.OnlineLayout(fs).keyPrefix() + "*").size();
     assertThat(keys).isPositive();
     System.out.printf("Redis memory of the retail slice hashes: %,d bytes for %,d events in %,d (customer, hour) hashes:"
         + " %.1f bytes per event, %.1f events and %.0f bytes per hash%n", bytes, fields, keys, (double) bytes / fields,
