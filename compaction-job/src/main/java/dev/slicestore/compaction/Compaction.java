@@ -1,5 +1,6 @@
 package dev.slicestore.compaction;
 
+import dev.slicestore.core.online.RedisClients;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.time.Durations;
@@ -181,7 +182,7 @@ public final class Compaction {
       throw new IllegalStateException("Cannot start the compaction query of feature set " + fs.name() + ": " + e.getMessage(), e);
     } finally {
       deleteRecursively(checkpoint);
-      CompactionResources.closeAll();
+      RedisClients.closeShared();
     }
     CompactionResult result = batch.result();
     LOG.info("{}", result.describe());

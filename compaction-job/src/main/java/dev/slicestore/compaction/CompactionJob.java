@@ -6,7 +6,6 @@ import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.ConfigProblemException;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.ingest.OnlineIngestJob;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -143,16 +142,7 @@ public final class CompactionJob implements Callable<Integer> {
    * @throws ConfigProblemException if the configuration is invalid
    */
   static AppConfig resolveConfig(Path config, String bootstrapServers, List<String> redisNodes) {
-    Path file = config;
-    if (file == null && Files.isRegularFile(Path.of("conf/application.conf"))) {
-      file = Path.of("conf/application.conf");
-    }
-    AppConfig app = AppConfig.load(file);
-    if (bootstrapServers != null || redisNodes != null) {
-      app = app.withEndpoints(bootstrapServers != null ? bootstrapServers : app.kafkaBootstrapServers(),
-          redisNodes != null ? redisNodes : app.redisNodes());
-    }
-    return app;
+    return AppConfig.resolve(config, bootstrapServers, redisNodes);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.slicestore.compaction;
 
+import dev.slicestore.core.online.RedisClients;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.online.OnlineLayout;
@@ -104,7 +105,7 @@ final class RedisSliceWriter implements ForeachPartitionFunction<Row> {
 
   @Override
   public void call(Iterator<Row> slices) {
-    UnifiedJedis redis = CompactionResources.redis(config);
+    UnifiedJedis redis = RedisClients.shared(config);
     OnlineLayout layout = new OnlineLayout(fs);
     List<Call> batch = new ArrayList<>(flushSlices);
     List<String> refusals = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.slicestore.compaction;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.slicestore.core.online.RedisClients;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.config.FeatureSetLoader;
@@ -69,7 +70,7 @@ class RedisSliceWriterTest {
 
   @AfterAll
   static void stopRedis() throws Exception {
-    CompactionResources.closeAll();
+    RedisClients.closeShared();
     jedis.close();
     server.close();
   }

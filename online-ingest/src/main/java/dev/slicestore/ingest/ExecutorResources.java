@@ -11,12 +11,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
- * One Redis client (a connection pool) and one dead-letter Kafka producer per executor JVM, shared
+ * One Redis client ({@link RedisClients#shared}) and one dead-letter Kafka producer per executor JVM, shared
  * by every task of that JVM (both are thread-safe) and closed when the JVM exits. Keyed by the
  * endpoints so that two queries with different stores in one JVM do not share clients.
  */
 final class ExecutorResources {
-  private static final Map<String, UnifiedJedis> REDIS = new ConcurrentHashMap<>();
   private static final Map<String, KafkaProducer<byte[], byte[]>> PRODUCERS = new ConcurrentHashMap<>();
 
   static {
@@ -26,8 +25,7 @@ final class ExecutorResources {
   private ExecutorResources() {}
 
   static UnifiedJedis redis(AppConfig config) {
-    String key = config.redisMode() + "|" + config.redisNodes() + "|" + config.redisUser();
-    return REDIS.computeIfAbsent(key, k -> RedisClients.create(config));
+    return RedisClients.shared(config);
   }
 
   static KafkaProducer<byte[], byte[]> deadLetterProducer(AppConfig config) {
@@ -47,8 +45,7 @@ final class ExecutorResources {
 
   /** Closes every shared client (tests that restart a query in one JVM, and JVM exit). */
   static synchronized void closeAll() {
-    REDIS.values().forEach(UnifiedJedis::close);
-    REDIS.clear();
+    RedisClients.closeShared();
     PRODUCERS.values().forEach(KafkaProducer::close);
     PRODUCERS.clear();
   }

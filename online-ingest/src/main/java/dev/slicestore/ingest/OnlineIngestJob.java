@@ -73,19 +73,8 @@ public final class OnlineIngestJob implements Callable<Integer> {
    * @throws ConfigProblemException if the configuration is invalid
    */
   static AppConfig resolveConfig(Path config, String bootstrapServers, List<String> redisNodes, String trigger) {
-    Path file = config;
-    if (file == null && Files.isRegularFile(Path.of("conf/application.conf"))) {
-      file = Path.of("conf/application.conf");
-    }
-    AppConfig app = AppConfig.load(file);
-    if (bootstrapServers != null || redisNodes != null) {
-      app = app.withEndpoints(bootstrapServers != null ? bootstrapServers : app.kafkaBootstrapServers(),
-          redisNodes != null ? redisNodes : app.redisNodes());
-    }
-    if (trigger != null) {
-      app = app.with("slicestore.ingest.trigger", trigger);
-    }
-    return app;
+    AppConfig app = AppConfig.resolve(config, bootstrapServers, redisNodes);
+    return trigger == null ? app : app.with("slicestore.ingest.trigger", trigger);
   }
 
   /**

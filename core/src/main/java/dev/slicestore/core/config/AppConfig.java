@@ -162,6 +162,28 @@ public final class AppConfig implements Serializable {
     }
   }
 
+  /**
+   * Loads what a command line names: {@code config}, else {@code conf/application.conf} when it
+   * exists in the working directory, else the built-in defaults; then the endpoint overrides.
+   *
+   * @param config the file given on the command line, or null
+   * @param bootstrapServers Kafka override, or null
+   * @param redisNodes Redis override ({@code host:port} each), or null
+   * @throws ConfigProblemException naming the file, the path and the problem
+   */
+  public static AppConfig resolve(Path config, String bootstrapServers, List<String> redisNodes) {
+    Path file = config;
+    if (file == null && Files.isRegularFile(Path.of("conf", "application.conf"))) {
+      file = Path.of("conf", "application.conf");
+    }
+    AppConfig app = load(file);
+    if (bootstrapServers != null || redisNodes != null) {
+      app = app.withEndpoints(bootstrapServers != null ? bootstrapServers : app.kafkaBootstrapServers(),
+          redisNodes != null ? redisNodes : app.redisNodes());
+    }
+    return app;
+  }
+
   /** @return a copy with the Kafka bootstrap servers and Redis nodes replaced (local stack, tests) */
   public AppConfig withEndpoints(String bootstrapServers, List<String> nodes) {
     Config c = ConfigFactory.parseMap(Map.of(

@@ -2,7 +2,9 @@ package dev.slicestore.core.online;
 
 import dev.slicestore.core.config.AppConfig;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPoolConfig;
@@ -21,7 +23,31 @@ import redis.clients.jedis.UnifiedJedis;
  * <p>Stateless and thread-safe; the returned client is thread-safe and must be closed.
  */
 public final class RedisClients {
+  private static final Map<String, UnifiedJedis> SHARED = new ConcurrentHashMap<>();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(RedisClients::closeShared, "slicestore-redis-clients"));
+  }
+
   private RedisClients() {}
+
+  /**
+   * The client shared by every task of this JVM for {@code config}'s Redis deployment (Spark
+   * executors: one connection pool per executor), created on first use and closed when the JVM
+   * exits or by {@link #closeShared()}. Do not close it yourself.
+   *
+   * @return a thread-safe client
+   */
+  public static UnifiedJedis shared(AppConfig config) {
+    String key = config.redisMode() + "|" + config.redisNodes() + "|" + config.redisUser();
+    return SHARED.computeIfAbsent(key, k -> create(config));
+  }
+
+  /** Closes every shared client (the driver in local mode, after a run); later calls create new ones. */
+  public static synchronized void closeShared() {
+    SHARED.values().forEach(UnifiedJedis::close);
+    SHARED.clear();
+  }
 
   /**
    * @param config the deployment configuration (mode, nodes, credentials, timeout, pool size)
