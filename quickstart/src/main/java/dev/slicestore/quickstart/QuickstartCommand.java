@@ -103,7 +103,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         .with("slicestore.ingest.trigger", "micro-batch");
 
     out.println("== 2/6 resetting feature set " + fs.name() + ": topics " + fs.topics() + " and " + fs.deadLetterTopic()
-        + ", its Redis keys and its ingest checkpoint");
+        + ", its Redis keys, its ingest checkpoint and its local Iceberg tables");
     out.flush();
     resetTopics(stack.bootstrapServers(), fs);
     try (UnifiedJedis redis = RedisClients.create(app)) {
@@ -112,6 +112,11 @@ public final class QuickstartCommand implements Callable<Integer> {
     }
     Path checkpoint = state.resolve("checkpoints/quickstart/" + fs.name() + "-v" + fs.version());
     deleteRecursively(checkpoint);
+    // the topic starts again at offset 0, so the local Iceberg tables (Hadoop catalog: one
+    // directory per table) start again too; otherwise compaction rightly refuses to drop their rows
+    for (String table : List.of(fs.name() + "_events", fs.name() + "_slices")) {
+      deleteRecursively(state.resolve("warehouse").resolve(CompactionOptions.DEFAULT_NAMESPACE).resolve(table));
+    }
 
     out.println("== 3/6 replaying events into " + fs.topics().get(0));
     out.flush();
