@@ -5,6 +5,7 @@ import dev.slicestore.core.aggregate.EventPosition;
 import dev.slicestore.core.codec.ByteWriter;
 import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.FeatureSet;
+import dev.slicestore.ingest.EventPipeline;
 import dev.slicestore.core.config.InputColumn;
 import dev.slicestore.core.online.CompactedEntry;
 import dev.slicestore.core.online.CoveredRange;
@@ -99,7 +100,7 @@ final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, R
     f.add(DataTypes.createStructField(EVENT_COUNT, DataTypes.LongType, false));
     f.add(DataTypes.createStructField(MAX_EVENT_TIME_MS, DataTypes.LongType, false));
     for (Aggregation a : fs.aggregations()) {
-      f.add(DataTypes.createStructField(a.name(), ClassifyEvents.sparkType(a.function().resultType()), true));
+      f.add(DataTypes.createStructField(a.name(), EventPipeline.sparkType(a.function().resultType()), true));
       f.add(DataTypes.createStructField(a.name() + ACC_SUFFIX, DataTypes.BinaryType, false));
     }
     f.add(DataTypes.createStructField(COVERED_OFFSETS, DataTypes.createArrayType(COVERED_RANGE_TYPE, false), false));

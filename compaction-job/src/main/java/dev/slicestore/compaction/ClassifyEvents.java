@@ -1,6 +1,5 @@
 package dev.slicestore.compaction;
 
-import dev.slicestore.core.aggregate.ValueType;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.time.Slicing;
 import dev.slicestore.ingest.EventPipeline;
@@ -13,7 +12,6 @@ import java.util.Map;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -105,18 +103,8 @@ final class ClassifyEvents implements MapPartitionsFunction<Row, Row> {
     f.add(DataTypes.createStructField(TOPIC_INDEX, DataTypes.IntegerType, true));
     f.add(DataTypes.createStructField(PARTITION, DataTypes.IntegerType, true));
     f.add(DataTypes.createStructField(OFFSET, DataTypes.LongType, true));
-    fs.columns().forEach((name, type) -> f.add(DataTypes.createStructField(name, sparkType(type), true)));
+    fs.columns().forEach((name, type) -> f.add(DataTypes.createStructField(name, EventPipeline.sparkType(type), true)));
     return DataTypes.createStructType(f);
-  }
-
-  /** @return the Spark SQL type of a slicestore value type */
-  static DataType sparkType(ValueType type) {
-    return switch (type) {
-      case LONG -> DataTypes.LongType;
-      case DOUBLE -> DataTypes.DoubleType;
-      case STRING -> DataTypes.StringType;
-      case BOOLEAN -> DataTypes.BooleanType;
-    };
   }
 
   @Override

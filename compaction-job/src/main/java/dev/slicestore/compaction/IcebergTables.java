@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.lit;
 import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.FeatureSet;
+import dev.slicestore.ingest.EventPipeline;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.util.ArrayList;
@@ -125,7 +126,7 @@ public final class IcebergTables {
     f.add(DataTypes.createStructField("topic", DataTypes.StringType, true));
     f.add(DataTypes.createStructField("partition", DataTypes.IntegerType, true));
     f.add(DataTypes.createStructField("offset", DataTypes.LongType, true));
-    fs.columns().forEach((name, type) -> f.add(DataTypes.createStructField(name, ClassifyEvents.sparkType(type), true)));
+    fs.columns().forEach((name, type) -> f.add(DataTypes.createStructField(name, EventPipeline.sparkType(type), true)));
     checkUnique(f, "events", fs, "payload or transform column");
     return DataTypes.createStructType(f);
   }
@@ -143,7 +144,7 @@ public final class IcebergTables {
     f.add(DataTypes.createStructField("event_count", DataTypes.LongType, true));
     f.add(DataTypes.createStructField("max_event_time", DataTypes.TimestampType, true));
     for (Aggregation a : fs.aggregations()) {
-      f.add(DataTypes.createStructField(a.name(), ClassifyEvents.sparkType(a.function().resultType()), true));
+      f.add(DataTypes.createStructField(a.name(), EventPipeline.sparkType(a.function().resultType()), true));
       f.add(DataTypes.createStructField(a.name() + AggregateSlices.ACC_SUFFIX, DataTypes.BinaryType, true));
     }
     f.add(DataTypes.createStructField(AggregateSlices.COVERED_OFFSETS,

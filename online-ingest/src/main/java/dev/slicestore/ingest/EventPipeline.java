@@ -1,11 +1,14 @@
 package dev.slicestore.ingest;
 
 import dev.slicestore.core.config.ConfigProblemException;
+import dev.slicestore.core.aggregate.ValueType;
 import dev.slicestore.core.config.FeatureSet;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 /**
  * The row-level part every path shares, so that online-ingest and compaction read events
@@ -18,6 +21,16 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class EventPipeline {
   private EventPipeline() {}
+
+  /** @return the Spark SQL type of a slicestore value type (long, double, string, boolean) */
+  public static DataType sparkType(ValueType type) {
+    return switch (type) {
+      case LONG -> DataTypes.LongType;
+      case DOUBLE -> DataTypes.DoubleType;
+      case STRING -> DataTypes.StringType;
+      case BOOLEAN -> DataTypes.BooleanType;
+    };
+  }
 
   /**
    * @param spark the session (callers running transforms should set {@code spark.sql.ansi.enabled}

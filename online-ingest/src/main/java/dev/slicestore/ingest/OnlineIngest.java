@@ -92,7 +92,7 @@ public final class OnlineIngest {
       }
     }
     for (TransformColumn t : fs.transformColumns()) {
-      cols.add(expr("CAST((" + t.expression() + ") AS " + ParseEvents.sparkType(t.type()).sql() + ")").as(t.name()));
+      cols.add(expr("CAST((" + t.expression() + ") AS " + EventPipeline.sparkType(t.type()).sql() + ")").as(t.name()));
     }
     Dataset<Row> transformed = parsed.select(cols.toArray(new Column[0]));
     Column keep = fs.filter() == null ? lit(true) : coalesce(expr(fs.filter()), lit(false));

@@ -1,6 +1,5 @@
 package dev.slicestore.ingest;
 
-import dev.slicestore.core.aggregate.ValueType;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.event.BadRecordException;
 import dev.slicestore.core.event.JsonEventParser;
@@ -15,7 +14,6 @@ import java.util.List;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -50,18 +48,8 @@ final class ParseEvents implements MapPartitionsFunction<Row, Row> {
     fields.add(DataTypes.createStructField(IngestColumns.VALUE, DataTypes.BinaryType, true));
     fields.add(DataTypes.createStructField(IngestColumns.REJECT_REASON, DataTypes.StringType, true));
     fields.add(DataTypes.createStructField(IngestColumns.REJECT_MESSAGE, DataTypes.StringType, true));
-    featureSet.schema().forEach((name, type) -> fields.add(DataTypes.createStructField(name, sparkType(type), true)));
+    featureSet.schema().forEach((name, type) -> fields.add(DataTypes.createStructField(name, EventPipeline.sparkType(type), true)));
     return DataTypes.createStructType(fields);
-  }
-
-  /** @return the Spark SQL type of a slicestore value type */
-  static DataType sparkType(ValueType type) {
-    return switch (type) {
-      case LONG -> DataTypes.LongType;
-      case DOUBLE -> DataTypes.DoubleType;
-      case STRING -> DataTypes.StringType;
-      case BOOLEAN -> DataTypes.BooleanType;
-    };
   }
 
   @Override
