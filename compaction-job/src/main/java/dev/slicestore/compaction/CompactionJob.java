@@ -5,20 +5,18 @@ import com.typesafe.config.ConfigFactory;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.ConfigProblemException;
 import dev.slicestore.core.config.FeatureSet;
-import dev.slicestore.ingest.OnlineIngestJob;
-import java.nio.file.Path;
+import dev.slicestore.ingest.JobOptions;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,12 +35,8 @@ import picocli.CommandLine.Option;
 public final class CompactionJob implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(CompactionJob.class);
 
-  @Option(names = "--config", description = "Deployment configuration (HOCON). Default: conf/application.conf if present.")
-  Path config;
-
-  @Option(names = "--feature-set", required = true,
-      description = "Feature-set file, or the name of one in the feature-sets directory.")
-  String featureSet;
+  @Mixin
+  JobOptions job = new JobOptions();
 
   @Option(names = "--from", required = true,
       description = "Start of the slice range (inclusive): ISO-8601 instant (2025-01-01T00:00:00Z) or epoch milliseconds.")
@@ -64,15 +58,6 @@ public final class CompactionJob implements Callable<Integer> {
       description = "Spark catalog of the offline store; a local Iceberg Hadoop catalog under <state-dir>/warehouse unless"
           + " spark.sql.catalog.<name> is set (default: ${DEFAULT-VALUE}).")
   String catalog;
-
-  @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (overrides the configuration).")
-  String bootstrapServers;
-
-  @Option(names = "--redis", split = ",", description = "Redis host:port node(s) (overrides the configuration).")
-  List<String> redisNodes;
-
-  @Option(names = "--master", description = "Spark master when spark-submit did not set one. Default: local[*].")
-  String master = "local[*]";
 
   /** Entry point for spark-submit and the launcher. */
   public static void main(String[] args) {
@@ -136,16 +121,6 @@ public final class CompactionJob implements Callable<Integer> {
   }
 
   /**
-   * Loads {@code --config} (or {@code conf/application.conf} if present, else the built-in defaults)
-   * and applies the endpoint overrides.
-   *
-   * @throws ConfigProblemException if the configuration is invalid
-   */
-  static AppConfig resolveConfig(Path config, String bootstrapServers, List<String> redisNodes) {
-    return AppConfig.resolve(config, bootstrapServers, redisNodes);
-  }
-
-  /**
    * Runs the command: validates the arguments before starting Spark, then compacts.
    *
    * @return the exit code: 0 done, 1 failed, 2 invalid arguments or configuration, 3 refused
@@ -158,8 +133,8 @@ public final class CompactionJob implements Callable<Integer> {
     long toMillis;
     CompactionOptions options;
     try {
-      app = resolveConfig(config, bootstrapServers, redisNodes);
-      fs = OnlineIngestJob.resolveFeatureSet(app, featureSet);
+      app = job.appConfig();
+      fs = job.featureSet(app);
       fromMillis = parseTime(from);
       toMillis = parseTime(to);
       options = CompactionOptions.defaults().withMaxClockSkewMillis(parseDurationMillis(maxClockSkew))
@@ -170,12 +145,7 @@ public final class CompactionJob implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
-    SparkConf conf = new SparkConf();
-    SparkSession.Builder builder = SparkSession.builder().appName("slicestore compaction " + fs.name());
-    if (!conf.contains("spark.master")) {
-      builder.master(master).config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2");
-    }
-    SparkSession spark = builder.getOrCreate();
+    SparkSession spark = job.sparkSession("slicestore compaction " + fs.name());
     try {
       CompactionResult result = Compaction.run(spark, app, fs, fromMillis, toMillis, options);
       System.out.println(result.describe());

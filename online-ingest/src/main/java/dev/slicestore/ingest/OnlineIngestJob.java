@@ -3,17 +3,14 @@ package dev.slicestore.ingest;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.ConfigProblemException;
 import dev.slicestore.core.config.FeatureSet;
-import dev.slicestore.core.config.FeatureSetLoader;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -29,27 +26,14 @@ import picocli.CommandLine.Option;
 public final class OnlineIngestJob implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(OnlineIngestJob.class);
 
-  @Option(names = "--config", description = "Deployment configuration (HOCON). Default: conf/application.conf if present.")
-  Path config;
-
-  @Option(names = "--feature-set", required = true,
-      description = "Feature-set file, or the name of one in the feature-sets directory.")
-  String featureSet;
+  @Mixin
+  JobOptions job = new JobOptions();
 
   @Option(names = "--checkpoint", description = "Checkpoint directory. Default: <state-dir>/checkpoints/online-ingest/<name>-v<version>.")
   String checkpoint;
 
   @Option(names = "--trigger", description = "micro-batch or real-time (overrides slicestore.ingest.trigger).")
   String trigger;
-
-  @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (overrides the configuration).")
-  String bootstrapServers;
-
-  @Option(names = "--redis", split = ",", description = "Redis host:port node(s) (overrides the configuration).")
-  List<String> redisNodes;
-
-  @Option(names = "--master", description = "Spark master when spark-submit did not set one. Default: local[*].")
-  String master = "local[*]";
 
   @Option(names = "--max-offsets-per-trigger",
       description = "Micro-batch: at most this many Kafka records per batch (overrides slicestore.ingest.max-offsets-per-trigger).")
@@ -67,39 +51,15 @@ public final class OnlineIngestJob implements Callable<Integer> {
     }
   }
 
-  /**
-   * Resolves {@code --config} and the overrides into an {@link AppConfig}.
-   *
-   * @throws ConfigProblemException if the configuration is invalid
-   */
-  static AppConfig resolveConfig(Path config, String bootstrapServers, List<String> redisNodes, String trigger) {
-    AppConfig app = AppConfig.resolve(config, bootstrapServers, redisNodes);
-    return trigger == null ? app : app.with("slicestore.ingest.trigger", trigger);
-  }
-
-  /**
-   * Loads a feature set given as a file path or as a name in the configured directory.
-   *
-   * @throws ConfigProblemException if it is missing or invalid
-   */
-  public static FeatureSet resolveFeatureSet(AppConfig app, String fileOrName) {
-    Path p = Path.of(fileOrName);
-    if (Files.isRegularFile(p)) {
-      return FeatureSetLoader.load(p);
-    }
-    Path inDir = Path.of(app.featureSetsDir(), fileOrName + ".conf");
-    if (Files.isRegularFile(inDir)) {
-      return FeatureSetLoader.load(inDir);
-    }
-    throw new ConfigProblemException(List.of(fileOrName + ": no such feature-set file, and no " + inDir));
-  }
-
   @Override
   public Integer call() throws Exception {
     AppConfig app;
     FeatureSet fs;
     try {
-      app = resolveConfig(config, bootstrapServers, redisNodes, trigger);
+      app = job.appConfig();
+      if (trigger != null) {
+        app = app.with("slicestore.ingest.trigger", trigger);
+      }
       if (stopWhenIdle && app.ingestTrigger() != AppConfig.IngestTrigger.MICRO_BATCH) {
         LOG.info("--stop-when-idle: using the micro-batch trigger (real-time mode has no end of available data)");
         app = app.with("slicestore.ingest.trigger", "micro-batch");
@@ -107,19 +67,14 @@ public final class OnlineIngestJob implements Callable<Integer> {
       if (maxOffsetsPerTrigger != null) {
         app = app.with("slicestore.ingest.max-offsets-per-trigger", maxOffsetsPerTrigger);
       }
-      fs = resolveFeatureSet(app, featureSet);
+      fs = job.featureSet(app);
     } catch (ConfigProblemException e) {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
     String dir = checkpoint != null ? checkpoint
         : Path.of(app.stateDir(), "checkpoints", "online-ingest", fs.name() + "-v" + fs.version()).toAbsolutePath().toString();
-    SparkConf conf = new SparkConf();
-    SparkSession.Builder builder = SparkSession.builder().appName("slicestore online-ingest " + fs.name());
-    if (!conf.contains("spark.master")) {
-      builder.master(master).config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2");
-    }
-    SparkSession spark = builder.getOrCreate();
+    SparkSession spark = job.sparkSession("slicestore online-ingest " + fs.name());
     RunningIngest ingest;
     try {
       ingest = OnlineIngest.start(spark, app, fs, dir);

@@ -1,0 +1,83 @@
+package dev.slicestore.ingest;
+
+import dev.slicestore.core.config.AppConfig;
+import dev.slicestore.core.config.ConfigProblemException;
+import dev.slicestore.core.config.FeatureSet;
+import dev.slicestore.core.config.FeatureSetLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Option;
+
+/**
+ * The options every slicestore Spark job takes (a picocli mixin shared by online-ingest and
+ * compaction): {@code --config}, {@code --feature-set}, the endpoint overrides
+ * {@code --bootstrap-servers} and {@code --redis}, and {@code --master} for runs without
+ * spark-submit. Not thread-safe (a picocli command object is used once).
+ */
+public final class JobOptions {
+  @Option(names = "--config", description = "Deployment configuration (HOCON). Default: conf/application.conf if present.")
+  Path config;
+
+  @Option(names = "--feature-set", required = true,
+      description = "Feature-set file, or the name of one in the feature-sets directory.")
+  String featureSet;
+
+  @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (overrides the configuration).")
+  String bootstrapServers;
+
+  @Option(names = "--redis", split = ",", description = "Redis host:port node(s) (overrides the configuration).")
+  List<String> redisNodes;
+
+  @Option(names = "--master", description = "Spark master when spark-submit did not set one. Default: local[*].")
+  String master = "local[*]";
+
+  /**
+   * @return the deployment configuration with the endpoint overrides applied
+   * @throws ConfigProblemException naming the file, the path and the problem
+   */
+  public AppConfig appConfig() {
+    return AppConfig.resolve(config, bootstrapServers, redisNodes);
+  }
+
+  /**
+   * @return the feature set named by {@code --feature-set}
+   * @throws ConfigProblemException if it is missing or invalid
+   */
+  public FeatureSet featureSet(AppConfig app) {
+    return resolveFeatureSet(app, featureSet);
+  }
+
+  /**
+   * Loads a feature set given as a file path or as a name in the configured directory.
+   *
+   * @throws ConfigProblemException if it is missing or invalid
+   */
+  public static FeatureSet resolveFeatureSet(AppConfig app, String fileOrName) {
+    Path p = Path.of(fileOrName);
+    if (Files.isRegularFile(p)) {
+      return FeatureSetLoader.load(p);
+    }
+    Path inDir = Path.of(app.featureSetsDir(), fileOrName + ".conf");
+    if (Files.isRegularFile(inDir)) {
+      return FeatureSetLoader.load(inDir);
+    }
+    throw new ConfigProblemException(List.of(fileOrName + ": no such feature-set file, and no " + inDir));
+  }
+
+  /**
+   * The job's Spark session: spark-submit's settings when it set a master, else local Spark on
+   * {@code --master} with the UI off.
+   *
+   * @param appName the application name shown by Spark
+   */
+  public SparkSession sparkSession(String appName) {
+    SparkSession.Builder builder = SparkSession.builder().appName(appName);
+    if (!new SparkConf().contains("spark.master")) {
+      builder.master(master).config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2");
+    }
+    return builder.getOrCreate();
+  }
+}
