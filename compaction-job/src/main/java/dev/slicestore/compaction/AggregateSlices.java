@@ -100,7 +100,7 @@ final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, R
     f.add(DataTypes.createStructField(EVENT_COUNT, DataTypes.LongType, false));
     f.add(DataTypes.createStructField(MAX_EVENT_TIME_MS, DataTypes.LongType, false));
     for (Aggregation a : fs.aggregations()) {
-      f.add(DataTypes.createStructField(a.name(), EventPipeline.sparkType(a.function().resultType()), true));
+      f.add(DataTypes.createStructField(a.name(), EventPipeline.resultSparkType(a.function()), true));
       f.add(DataTypes.createStructField(a.name() + ACC_SUFFIX, DataTypes.BinaryType, false));
     }
     f.add(DataTypes.createStructField(COVERED_OFFSETS, DataTypes.createArrayType(COVERED_RANGE_TYPE, false), false));
@@ -157,7 +157,7 @@ final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, R
     for (int a = 0; a < aggs.size(); a++) {
       Object result;
       try {
-        result = functions[a].getResult(accs[a]);
+        result = EventPipeline.resultSparkValue(functions[a], functions[a].getResult(accs[a]));
       } catch (ArithmeticException overflow) {
         result = null;   // e.g. a long sum beyond the long range: the exact accumulator bytes still hold it
       }

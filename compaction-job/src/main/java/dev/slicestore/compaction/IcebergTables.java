@@ -144,7 +144,7 @@ public final class IcebergTables {
     f.add(DataTypes.createStructField("event_count", DataTypes.LongType, true));
     f.add(DataTypes.createStructField("max_event_time", DataTypes.TimestampType, true));
     for (Aggregation a : fs.aggregations()) {
-      f.add(DataTypes.createStructField(a.name(), EventPipeline.sparkType(a.function().resultType()), true));
+      f.add(DataTypes.createStructField(a.name(), EventPipeline.resultSparkType(a.function()), true));
       f.add(DataTypes.createStructField(a.name() + AggregateSlices.ACC_SUFFIX, DataTypes.BinaryType, true));
     }
     f.add(DataTypes.createStructField(AggregateSlices.COVERED_OFFSETS,

@@ -1,6 +1,7 @@
 package dev.slicestore.ingest;
 
 import dev.slicestore.core.config.ConfigProblemException;
+import dev.slicestore.core.aggregate.AggregateFunction;
 import dev.slicestore.core.aggregate.ValueType;
 import dev.slicestore.core.config.FeatureSet;
 import org.apache.spark.sql.Dataset;
@@ -30,6 +31,30 @@ public final class EventPipeline {
       case STRING -> DataTypes.StringType;
       case BOOLEAN -> DataTypes.BooleanType;
     };
+  }
+
+  /**
+   * The Spark SQL type of an aggregate function's results, as the offline store and training sets
+   * type them (the same types serving answers with): every path that writes results to Spark
+   * goes through this method and {@link #resultSparkValue}.
+   *
+   * @param function the aggregate function
+   * @return the Spark SQL type of its non-null results
+   */
+  public static DataType resultSparkType(AggregateFunction<?> function) {
+    return sparkType(function.resultType());
+  }
+
+  /**
+   * Converts a result of {@link AggregateFunction#getResult} to the external Spark value of
+   * {@link #resultSparkType} ({@code Long}, {@code Double}, {@code String}, {@code Boolean}).
+   *
+   * @param function the function that produced {@code result}
+   * @param result the result, may be null
+   * @return the value for a Spark {@code Row}, null iff {@code result} is null
+   */
+  public static Object resultSparkValue(AggregateFunction<?> function, Object result) {
+    return result;
   }
 
   /**
