@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.lit;
 import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.FeatureSet;
+import dev.slicestore.core.time.CoveredIntervals;
 import dev.slicestore.ingest.EventPipeline;
 import java.nio.file.Path;
 import java.sql.Timestamp;
@@ -77,6 +78,13 @@ public final class IcebergTables {
   /** The slices table's own leading columns, in order (aggregations and covered_offsets follow). */
   public static final List<String> SLICE_COLUMNS = List.of("entity_key", "slice_index", "slice_start", "slice_end",
       "event_count", "max_event_time");
+  /**
+   * Snapshot-summary property of every commit of {@link #replaceRange}: the slice ranges the table
+   * covers after the commit ({@link CoveredIntervals} text form, epoch ms), i.e. the union of this
+   * run's range and the coverage recorded by the snapshot it replaced. Training reads it to tell
+   * spine rows the offline store can answer from rows it cannot.
+   */
+  public static final String SNAPSHOT_COVERAGE = "slicestore.covered-ranges";
   /** Table property recording the feature set's name. */
   public static final String PROP_FEATURE_SET = "slicestore.feature-set";
   /** Table property recording the feature set's version the table was created for. */
@@ -287,8 +295,10 @@ public final class IcebergTables {
    */
   static long replaceRange(SparkSession spark, Dataset<Row> rows, String table, long fromMillis, long toMillis) {
     Column filter = col("slice_start").geq(lit(new Timestamp(fromMillis))).and(col("slice_start").lt(lit(new Timestamp(toMillis))));
+    Table before = load(spark, table);
+    CoveredIntervals covered = coverage(before, before.currentSnapshot()).union(CoveredIntervals.of(fromMillis, toMillis));
     try {
-      rows.writeTo(quote(table)).overwrite(filter);
+      rows.writeTo(quote(table)).option("snapshot-property." + SNAPSHOT_COVERAGE, covered.format()).overwrite(filter);
     } catch (Exception e) {
       throw new IllegalStateException("Cannot replace slices [" + java.time.Instant.ofEpochMilli(fromMillis) + ", "
           + java.time.Instant.ofEpochMilli(toMillis) + ") in table " + table + ": " + e.getMessage(), e);
@@ -299,8 +309,28 @@ public final class IcebergTables {
     return s == null ? -1 : s.snapshotId();
   }
 
+  /**
+   * The slice ranges a table covers as of a snapshot: the union of the {@link #SNAPSHOT_COVERAGE}
+   * recorded by the snapshot and by its ancestors still in the table's metadata (each records the
+   * union up to its own commit; reading the ancestors too keeps a range whose commit raced with
+   * another's).
+   *
+   * @param table the table
+   * @param snapshot the snapshot, or null for an empty table
+   * @return the covered ranges (empty when no commit of compaction is in the history)
+   * @throws IllegalArgumentException if a recorded coverage is malformed
+   */
+  public static CoveredIntervals coverage(Table table, Snapshot snapshot) {
+    CoveredIntervals out = CoveredIntervals.empty();
+    for (Snapshot s = snapshot; s != null; s = s.parentId() == null ? null : table.snapshot(s.parentId())) {
+      String recorded = s.summary() == null ? null : s.summary().get(SNAPSHOT_COVERAGE);
+      out = out.union(CoveredIntervals.parse(recorded));
+    }
+    return out;
+  }
+
   /** @return the Iceberg table behind a Spark table name (loaded fresh) */
-  static Table load(SparkSession spark, String table) {
+  public static Table load(SparkSession spark, String table) {
     try {
       return Spark3Util.loadIcebergTable(spark, quote(table));
     } catch (Exception e) {
@@ -309,7 +339,7 @@ public final class IcebergTables {
   }
 
   /** @return {@code a.b.c} as {@code `a`.`b`.`c`} */
-  static String quote(String dotted) {
+  public static String quote(String dotted) {
     List<String> parts = new ArrayList<>();
     for (String p : dotted.split("\\.")) {
       parts.add("`" + p.replace("`", "``") + "`");

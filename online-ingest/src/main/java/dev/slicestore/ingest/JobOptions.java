@@ -22,8 +22,8 @@ public final class JobOptions {
   Path config;
 
   @Option(names = "--feature-set", required = true,
-      description = "Feature-set file, or the name of one in the feature-sets directory.")
-  String featureSet;
+      description = "Feature-set file, or the name of one in the feature-sets directory (repeatable where a job takes several).")
+  List<String> featureSets;
 
   @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (overrides the configuration).")
   String bootstrapServers;
@@ -44,10 +44,25 @@ public final class JobOptions {
 
   /**
    * @return the feature set named by {@code --feature-set}
-   * @throws ConfigProblemException if it is missing or invalid
+   * @throws ConfigProblemException if it is missing or invalid, or if several were given
    */
   public FeatureSet featureSet(AppConfig app) {
-    return resolveFeatureSet(app, featureSet);
+    if (featureSets.size() != 1) {
+      throw new ConfigProblemException(List.of("--feature-set: this job takes one feature set, not " + featureSets));
+    }
+    return resolveFeatureSet(app, featureSets.get(0));
+  }
+
+  /**
+   * @return every feature set named by {@code --feature-set}, in order
+   * @throws ConfigProblemException if one is missing or invalid
+   */
+  public List<FeatureSet> featureSets(AppConfig app) {
+    List<FeatureSet> out = new java.util.ArrayList<>();
+    for (String f : featureSets) {
+      out.add(resolveFeatureSet(app, f));
+    }
+    return out;
   }
 
   /**
