@@ -27,13 +27,11 @@ Read where the task runs:
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import logging
 import os
 import sys
 from pathlib import Path
 
-from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import DAG, DeltaDataIntervalTimetable
 
 try:
@@ -41,48 +39,15 @@ try:
 except ImportError:  # loaded by a tool that does not put the DAGs folder on sys.path
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import slicestore_feature_sets as fs
+from slicestore_spark import SPARK_CONN_ID, SlicestoreSparkSubmitOperator
 
 log = logging.getLogger(__name__)
 
-SPARK_CONN_ID = "spark_default"
 TASK_ID = "compact"
 
 
-class CompactionSubmitOperator(SparkSubmitOperator):
-    """``SparkSubmitOperator`` that runs ``spark-submit`` from the repository root.
-
-    Relative paths of conf/application.conf (``state-dir = .state``: checkpoints and the local
-    Iceberg warehouse) then mean what they mean for ``bin/slicestore``; and when ``SPARK_HOME``
-    is unset, the pyspark package next to Airflow provides ``spark-submit``, so a ``.venv`` that
-    is not activated still works.
-    """
-
-    def __init__(self, *, slicestore_home: str, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.slicestore_home = slicestore_home
-
-    def execute(self, context):
-        self.env_vars = {**pyspark_submit_env(), **(self.env_vars or {})}
-        previous = os.getcwd()
-        os.chdir(self.slicestore_home)
-        try:
-            return super().execute(context)
-        finally:
-            os.chdir(previous)
-
-
-def pyspark_submit_env() -> dict[str, str]:
-    """``SPARK_HOME`` and ``PATH`` for the pyspark package's spark-submit; empty if SPARK_HOME is set."""
-    if os.environ.get("SPARK_HOME"):
-        return {}
-    spec = importlib.util.find_spec("pyspark")
-    if spec is None or not spec.submodule_search_locations:
-        return {}
-    spark_home = Path(list(spec.submodule_search_locations)[0])
-    if not (spark_home / "bin" / "spark-submit").is_file():
-        return {}
-    return {"SPARK_HOME": str(spark_home),
-            "PATH": str(spark_home / "bin") + os.pathsep + os.environ.get("PATH", os.defpath)}
+class CompactionSubmitOperator(SlicestoreSparkSubmitOperator):
+    """Submits the compaction job from the repository root (see slicestore_spark.py)."""
 
 
 def _bound_macro(spec: fs.CompactionSpec):

@@ -105,12 +105,21 @@ def feature_set_files(home: Path | None = None) -> list[Path]:
 
 def compaction_jar(home: Path | None = None) -> Path:
     """``$SLICESTORE_COMPACTION_JAR``, else the built shaded jar (newest version), else its usual path."""
-    env = os.environ.get("SLICESTORE_COMPACTION_JAR")
+    return built_jar(home or slicestore_home(), "SLICESTORE_COMPACTION_JAR", COMPACTION_JAR_GLOB,
+                     COMPACTION_JAR_DEFAULT)
+
+
+def built_jar(home: Path, env_var: str, pattern: str, default: str) -> Path:
+    """A job's jar: ``$<env_var>``, else the newest file matching ``<home>/<pattern>``, else ``<home>/<default>``.
+
+    Never fails: a jar that is not built yet fails only the task that submits it, not the import of
+    the DAG file.
+    """
+    env = os.environ.get(env_var)
     if env:
         return Path(env).resolve()
-    home = home or slicestore_home()
-    built = sorted(glob.glob(str(home / COMPACTION_JAR_GLOB)), key=os.path.getmtime)
-    return Path(built[-1]) if built else home / COMPACTION_JAR_DEFAULT
+    built = sorted(glob.glob(str(home / pattern)), key=os.path.getmtime)
+    return Path(built[-1]) if built else home / default
 
 
 # --- reading a feature set ----------------------------------------------------------------------
