@@ -29,7 +29,8 @@ os.environ.update({
     "AIRFLOW_CONN_SPARK_DEFAULT": '{"conn_type": "spark", "host": "local[*]"}',
     "SLICESTORE_HOME": str(REPO),
 })
-for name in ("SLICESTORE_FEATURE_SETS_DIR", "SLICESTORE_COMPACTION_JAR", "SLICESTORE_COMPACTION_RETRIES"):
+for name in ("SLICESTORE_FEATURE_SETS_DIR", "SLICESTORE_COMPACTION_JAR", "SLICESTORE_COMPACTION_RETRIES",
+             "SLICESTORE_TRAINING_JAR"):
     os.environ.pop(name, None)  # the integrity tests check the defaults
 sys.path.insert(0, str(DAGS))  # slicestore_feature_sets, as Airflow puts the DAGs folder on sys.path
 
@@ -61,3 +62,32 @@ def airflow_db(tmp_path_factory) -> Path:
     result = run_airflow(["db", "migrate"], home=home)
     assert result.returncode == 0, f"airflow db migrate failed:\n{tail(result.stdout)}"
     return home
+
+
+# A stand-in for a job's main class: prints what it got, exits with $STUB_EXIT (default 0).
+STUB_SOURCE = """
+package {package};
+public class {name} {{
+  public static void main(String[] args) {{
+    System.out.println("STUB args=" + String.join(" ", args));
+    System.out.println("STUB cwd=" + System.getProperty("user.dir"));
+    System.out.println("STUB SPARK_HOME=" + System.getenv("SPARK_HOME"));
+    System.out.println("STUB kafka=" + System.getenv("SLICESTORE_KAFKA_BOOTSTRAP_SERVERS"));
+    System.exit(Integer.parseInt(System.getenv().getOrDefault("STUB_EXIT", "0")));
+  }}
+}}
+"""
+
+
+def build_stub_jar(folder: Path, java_class: str) -> Path:
+    """Compiles STUB_SOURCE as ``java_class`` into ``folder/stub.jar`` (skips the test without a JDK)."""
+    javac, jar = shutil.which("javac"), shutil.which("jar")
+    if not javac or not jar:
+        pytest.skip("no JDK (javac, jar) on the PATH to compile the stand-in job")
+    package, name = java_class.rsplit(".", 1)
+    source = folder / "src" / Path(*package.split(".")) / f"{name}.java"
+    source.parent.mkdir(parents=True)
+    source.write_text(STUB_SOURCE.format(package=package, name=name))
+    subprocess.run([javac, "--release", "17", "-d", str(folder / "classes"), str(source)], check=True)
+    subprocess.run([jar, "cf", str(folder / "stub.jar"), "-C", str(folder / "classes"), "."], check=True)
+    return folder / "stub.jar"

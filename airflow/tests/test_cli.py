@@ -1,7 +1,7 @@
 """The DAGs through the real Airflow CLI (airflow/airflow.sh), with a stand-in for the compaction job.
 
-A stub main class ``dev.slicestore.compaction.CompactionJob`` (compiled here, 1 KB) stands in for
-the real jar, so these tests check the wiring on any machine with a JDK: ``airflow dags test``
+A stub main class ``dev.slicestore.compaction.CompactionJob`` (compiled here by conftest.py, 1 KB)
+stands in for the real jar, so these tests check the wiring on any machine with a JDK: ``airflow dags test``
 really runs ``spark-submit`` (pyspark's) on local Spark, from the repository root, with the
 rendered range and the task's environment, and a failing job fails the run. The same run on the
 real jar against a running stack is test_e2e_compaction.py.
@@ -11,43 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_airflow, tail
+from conftest import REPO, build_stub_jar, run_airflow, tail
 
 UTC = dt.timezone.utc
 H = dt.timedelta(hours=1)
 
-STUB = """
-package dev.slicestore.compaction;
-public class CompactionJob {
-  public static void main(String[] args) {
-    System.out.println("STUB args=" + String.join(" ", args));
-    System.out.println("STUB cwd=" + System.getProperty("user.dir"));
-    System.out.println("STUB SPARK_HOME=" + System.getenv("SPARK_HOME"));
-    System.out.println("STUB kafka=" + System.getenv("SLICESTORE_KAFKA_BOOTSTRAP_SERVERS"));
-    System.exit(Integer.parseInt(System.getenv().getOrDefault("STUB_EXIT", "0")));
-  }
-}
-"""
-
-
 @pytest.fixture(scope="module")
 def stub_jar(tmp_path_factory) -> Path:
-    javac, jar = shutil.which("javac"), shutil.which("jar")
-    if not javac or not jar:
-        pytest.skip("no JDK (javac, jar) on the PATH to compile the stand-in job")
-    folder = tmp_path_factory.mktemp("stub")
-    source = folder / "src" / "dev" / "slicestore" / "compaction" / "CompactionJob.java"
-    source.parent.mkdir(parents=True)
-    source.write_text(STUB)
-    subprocess.run([javac, "--release", "17", "-d", str(folder / "classes"), str(source)], check=True)
-    subprocess.run([jar, "cf", str(folder / "stub.jar"), "-C", str(folder / "classes"), "."], check=True)
-    return folder / "stub.jar"
+    return build_stub_jar(tmp_path_factory.mktemp("stub"), "dev.slicestore.compaction.CompactionJob")
 
 
 def dags_test(home: Path, jar: Path, logical_date: dt.datetime, **env: str) -> subprocess.CompletedProcess:
