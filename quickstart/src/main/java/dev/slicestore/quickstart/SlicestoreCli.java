@@ -8,13 +8,14 @@ import dev.slicestore.quickstart.stack.StackCommand;
 import dev.slicestore.serving.GetFeaturesCommand;
 import dev.slicestore.serving.ListFeatureSetsCommand;
 import dev.slicestore.serving.ServeCommand;
+import dev.slicestore.training.TrainingSetJob;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * {@code bin/slicestore}: one launcher for the local stack, event replay, online-ingest, compaction,
  * serving, the feature client and the quickstart. Each subcommand is the same class its module uses on its
- * own ({@code ingest} and {@code compact} are the main classes {@code spark-submit} runs).
+ * own ({@code ingest}, {@code compact} and {@code training-set} are the main classes {@code spark-submit} runs).
  */
 @Command(name = "slicestore", mixinStandardHelpOptions = true, version = "slicestore 0.1.0",
     description = "Streaming-aggregation feature store: stream slicing over Kafka, Spark and Redis.",
@@ -24,6 +25,7 @@ import picocli.CommandLine.Command;
         ReplayCommand.class,
         OnlineIngestJob.class,
         CompactionJob.class,
+        TrainingSetJob.class,
         ServeCommand.class,
         GetFeaturesCommand.class,
         ListFeatureSetsCommand.class,

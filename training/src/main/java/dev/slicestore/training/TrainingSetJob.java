@@ -24,8 +24,8 @@ import picocli.CommandLine.Option;
  * <p>The Spark session time zone is set to UTC: spine timestamps without a zone (strings, or
  * timestamps without time zone) are read as UTC.
  *
- * <p>Exit codes: 0 written, 1 failed, 2 invalid arguments or configuration (unknown feature,
- * missing spine column, missing offline store, existing output without {@code --overwrite}), 3
+ * <p>Exit codes: 0 written, 1 failed (also for an existing output without {@code --overwrite}), 2 invalid arguments or configuration (unknown feature,
+ * missing spine column, missing offline store), 3
  * refused because spine rows lie beyond the offline store ({@code --on-uncovered fail}).
  */
 @Command(name = "training-set", mixinStandardHelpOptions = true,
