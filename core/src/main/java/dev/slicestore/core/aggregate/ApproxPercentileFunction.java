@@ -14,7 +14,8 @@ import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
  * {@code approx_percentile}: approximate quantiles of a long or double input with Apache
  * DataSketches' KLL sketch ({@link KllDoublesSketch}; Karnin, Lang, Liberty, <i>Optimal quantile
  * approximation in streams</i>, FOCS 2016). Longs are converted to double (exact up to 2^53).
- * Null and NaN inputs are ignored (DataSketches ignores NaN); infinities are values.
+ * Null and NaN inputs are ignored (DataSketches ignores NaN); infinities are values; {@code -0.0}
+ * is kept as {@code 0.0} (the sketch orders numerically, where the two zeros are equal).
  *
  * <p>Result: {@link ResultType.Kind#LIST} of {@code double}, a {@code List<Double>} with one
  * quantile per requested percentile, in the order of the {@code percentiles} parameter: the
@@ -89,7 +90,7 @@ final class ApproxPercentileFunction implements AggregateFunction<KllDoublesSket
     if (value instanceof Long l) {
       acc.update((double) l);
     } else if (value instanceof Double d && !d.isNaN()) {
-      acc.update(d);
+      acc.update(d == 0.0 ? 0.0 : d);   // -0.0 as 0.0: KLL orders numerically, so which zero it kept would vary
     }
     return acc;
   }
