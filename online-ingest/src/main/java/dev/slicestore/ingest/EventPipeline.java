@@ -2,14 +2,20 @@ package dev.slicestore.ingest;
 
 import dev.slicestore.core.config.ConfigProblemException;
 import dev.slicestore.core.aggregate.AggregateFunction;
+import dev.slicestore.core.aggregate.ItemCount;
+import dev.slicestore.core.aggregate.ResultType;
 import dev.slicestore.core.aggregate.ValueType;
 import dev.slicestore.core.config.FeatureSet;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The row-level part every path shares, so that online-ingest and compaction read events
@@ -38,23 +44,56 @@ public final class EventPipeline {
    * type them (the same types serving answers with): every path that writes results to Spark
    * goes through this method and {@link #resultSparkValue}.
    *
+   * <ul>
+   *   <li>scalar: {@link #sparkType} of the value type;
+   *   <li>list (top_k, first_k, approx_percentile, ...): {@code array<T>} without null elements,
+   *       in the function's order;
+   *   <li>item counts (most_frequent): {@code array<struct<item: T, count: bigint,
+   *       error_bound: bigint>>}, most frequent first (an array, not a map, so the order is kept).
+   * </ul>
+   *
    * @param function the aggregate function
    * @return the Spark SQL type of its non-null results
    */
   public static DataType resultSparkType(AggregateFunction<?> function) {
-    return sparkType(function.resultType());
+    ResultType result = function.result();
+    DataType element = sparkType(result.element());
+    return switch (result.kind()) {
+      case SCALAR -> element;
+      case LIST -> DataTypes.createArrayType(element, false);
+      case ITEM_COUNTS -> DataTypes.createArrayType(DataTypes.createStructType(new StructField[] {
+          DataTypes.createStructField("item", element, false),
+          DataTypes.createStructField("count", DataTypes.LongType, false),
+          DataTypes.createStructField("error_bound", DataTypes.LongType, false)}), false);
+    };
   }
 
   /**
    * Converts a result of {@link AggregateFunction#getResult} to the external Spark value of
-   * {@link #resultSparkType} ({@code Long}, {@code Double}, {@code String}, {@code Boolean}).
+   * {@link #resultSparkType}: {@code Long}, {@code Double}, {@code String}, {@code Boolean} for
+   * scalars; a Scala {@code Seq} (what Spark's row encoder wants for arrays) of the elements, or
+   * of {@code Row(item, count, error_bound)} for item counts, order kept.
    *
    * @param function the function that produced {@code result}
    * @param result the result, may be null
    * @return the value for a Spark {@code Row}, null iff {@code result} is null
    */
   public static Object resultSparkValue(AggregateFunction<?> function, Object result) {
-    return result;
+    if (result == null) {
+      return null;
+    }
+    return switch (function.result().kind()) {
+      case SCALAR -> result;
+      case LIST -> scala.jdk.javaapi.CollectionConverters.asScala((List<?>) result).toSeq();
+      case ITEM_COUNTS -> {
+        List<Row> rows = new ArrayList<>();
+        for (Object o : (List<?>) result) {
+          ItemCount ic = (ItemCount) o;
+          rows.add(RowFactory.create(ic.item(), ic.count(), ic.errorBound()));
+        }
+        yield scala.jdk.javaapi.CollectionConverters.asScala(rows).toSeq();
+      }
+    };
   }
 
   /**

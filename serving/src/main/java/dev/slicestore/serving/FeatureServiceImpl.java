@@ -1,5 +1,6 @@
 package dev.slicestore.serving;
 
+import dev.slicestore.core.aggregate.ResultType;
 import dev.slicestore.core.aggregate.ValueType;
 import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.Feature;
@@ -13,9 +14,12 @@ import dev.slicestore.serving.v1.FeatureSetInfo;
 import dev.slicestore.serving.v1.FeatureStatus;
 import dev.slicestore.serving.v1.GetFeaturesRequest;
 import dev.slicestore.serving.v1.GetFeaturesResponse;
+import dev.slicestore.serving.v1.ItemCount;
+import dev.slicestore.serving.v1.ItemCounts;
 import dev.slicestore.serving.v1.ListFeatureSetsRequest;
 import dev.slicestore.serving.v1.ListFeatureSetsResponse;
 import dev.slicestore.serving.v1.Value;
+import dev.slicestore.serving.v1.ValueList;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
@@ -340,10 +344,14 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
   }
 
   /**
-   * Converts a feature value to its protobuf form, following the feature's result type.
+   * Converts a feature value to its protobuf form, following the feature's result type
+   * ({@link Feature#result()}): a scalar to the matching {@code Value} kind; a list
+   * ({@code List<Long|Double|String|Boolean>}) to {@code list_value}, element order kept; an
+   * item-count list ({@code List<ItemCount>}) to {@code item_counts}, order kept, each item as
+   * its string form ({@code String.valueOf}: {@code 17}, {@code 2.5}, {@code true}).
    *
-   * @param feature the feature (its {@link Feature#resultType()} picks the kind)
-   * @param value a {@code Long}, {@code Double}, {@code String} or {@code Boolean}, or null
+   * @param feature the feature (its {@link Feature#result()} picks the kind)
+   * @param value the value as {@code AggregateFunction.getResult} returns it, or null
    * @return the value; a value with no kind set for null
    * @throws IllegalStateException if the value's Java type does not fit the result type
    */
@@ -351,33 +359,76 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
     if (value == null) {
       return Value.getDefaultInstance();
     }
-    ValueType type = feature.resultType();
-    switch (type) {
-      case LONG:
-        if (value instanceof Long || value instanceof Integer) {
-          return Value.newBuilder().setInt64Value(((Number) value).longValue()).build();
+    ResultType result = feature.result();
+    switch (result.kind()) {
+      case SCALAR: {
+        Value v = scalarValue(result.element(), value);
+        if (v != null) {
+          return v;
         }
         break;
-      case DOUBLE:
-        if (value instanceof Number n) {
-          return Value.newBuilder().setDoubleValue(n.doubleValue()).build();
+      }
+      case LIST:
+        if (value instanceof List<?> list) {
+          ValueList.Builder b = ValueList.newBuilder();
+          for (Object element : list) {
+            Value v = element == null ? Value.getDefaultInstance() : scalarValue(result.element(), element);
+            if (v == null) {
+              throw new IllegalStateException("Cannot convert the value of feature " + feature.name() + ": element "
+                  + element.getClass().getSimpleName() + " " + element + " does not fit its type " + result.configName());
+            }
+            b.addValues(v);
+          }
+          return Value.newBuilder().setListValue(b).build();
         }
         break;
-      case STRING:
-        if (value instanceof String s) {
-          return Value.newBuilder().setStringValue(s).build();
-        }
-        break;
-      case BOOLEAN:
-        if (value instanceof Boolean bool) {
-          return Value.newBuilder().setBoolValue(bool).build();
+      case ITEM_COUNTS:
+        if (value instanceof List<?> list) {
+          ItemCounts.Builder b = ItemCounts.newBuilder();
+          for (Object element : list) {
+            if (!(element instanceof dev.slicestore.core.aggregate.ItemCount ic)) {
+              throw new IllegalStateException("Cannot convert the value of feature " + feature.name() + ": element "
+                  + element + " is not an ItemCount");
+            }
+            b.addItems(ItemCount.newBuilder().setItem(String.valueOf(ic.item())).setCount(ic.count())
+                .setErrorBound(ic.errorBound()));
+          }
+          return Value.newBuilder().setItemCounts(b).build();
         }
         break;
       default:
         break;
     }
     throw new IllegalStateException("Cannot convert the value of feature " + feature.name() + ": "
-        + value.getClass().getSimpleName() + " " + value + " does not fit its type " + type.configName());
+        + value.getClass().getSimpleName() + " " + value + " does not fit its type " + result.configName());
+  }
+
+  /** @return the scalar {@code Value} of {@code value}, or null if its Java type does not fit {@code type} */
+  private static Value scalarValue(ValueType type, Object value) {
+    switch (type) {
+      case LONG:
+        if (value instanceof Long || value instanceof Integer) {
+          return Value.newBuilder().setInt64Value(((Number) value).longValue()).build();
+        }
+        return null;
+      case DOUBLE:
+        if (value instanceof Number n) {
+          return Value.newBuilder().setDoubleValue(n.doubleValue()).build();
+        }
+        return null;
+      case STRING:
+        if (value instanceof String str) {
+          return Value.newBuilder().setStringValue(str).build();
+        }
+        return null;
+      case BOOLEAN:
+        if (value instanceof Boolean bool) {
+          return Value.newBuilder().setBoolValue(bool).build();
+        }
+        return null;
+      default:
+        return null;
+    }
   }
 
   private static FeatureStatus toStatus(dev.slicestore.core.online.FeatureStatus s) {
@@ -399,7 +450,7 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
       b.addFeatures(FeatureInfo.newBuilder()
           .setName(f.name())
           .setWindowMillis(f.windowMillis())
-          .setValueType(f.resultType().configName())
+          .setValueType(f.result().configName())
           .setAggregation(a.name())
           .setFunction(a.function().name())
           .setInputColumn(a.inputColumn() == null ? "" : a.inputColumn()));

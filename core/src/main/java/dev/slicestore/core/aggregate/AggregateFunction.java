@@ -43,8 +43,20 @@ public interface AggregateFunction<A> extends java.io.Serializable {
   /** @return the function's configuration name, e.g. {@code "sum"} */
   String name();
 
-  /** @return the type of {@link #getResult}'s non-null values */
+  /**
+   * @return the type of {@link #getResult}'s non-null scalar values, or for list and item-count
+   *     results the type of the elements (see {@link #result()})
+   */
   ValueType resultType();
+
+  /**
+   * The shape of {@link #getResult}'s values. Scalar functions need not override it.
+   *
+   * @return by default a {@link ResultType.Kind#SCALAR} of {@link #resultType()}
+   */
+  default ResultType result() {
+    return ResultType.scalar(resultType());
+  }
 
   /** @return a new, empty accumulator (never null) */
   A createAccumulator();

@@ -42,4 +42,51 @@ final class Codecs {
       }
     };
   }
+
+  /**
+   * Runs a DataSketches deserializer, turning the library's exceptions (SketchesArgumentException,
+   * bounds errors, ...) into {@link CorruptDataException}.
+   */
+  static <T> T sketch(String what, java.util.function.Supplier<T> heapify) {
+    try {
+      return heapify.get();
+    } catch (CorruptDataException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new CorruptDataException("Corrupt " + what + " accumulator: the sketch does not deserialize: " + e);
+    }
+  }
+
+  /**
+   * The bytes a string is hashed as by the sketches: a 0 byte then its UTF-8 (the prefix keeps
+   * the empty string a value: DataSketches ignores empty inputs).
+   */
+  static byte[] hashBytes(String s) {
+    byte[] utf8 = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] out = new byte[utf8.length + 1];
+    System.arraycopy(utf8, 0, out, 1, utf8.length);
+    return out;
+  }
+
+  /** The long a long, double or boolean is hashed as: itself, its canonical bits, 0/1. */
+  static long hashLong(Object v) {
+    if (v instanceof Long l) {
+      return l;
+    } else if (v instanceof Double d) {
+      return Double.doubleToLongBits(d);
+    } else if (v instanceof Boolean b) {
+      return b ? 1L : 0L;
+    }
+    throw new IllegalArgumentException("not a long, double or boolean: " + v);
+  }
+
+  /** The order {@code min}/{@code max} use: numeric, {@link Double#compare}, {@link String#compareTo}. */
+  static java.util.Comparator<Object> order(ValueType type) {
+    return switch (type) {
+      case LONG -> (a, b) -> Long.compare((Long) a, (Long) b);
+      case DOUBLE -> (a, b) -> Double.compare((Double) a, (Double) b);
+      case STRING -> (a, b) -> ((String) a).compareTo((String) b);
+      case BOOLEAN -> (a, b) -> Boolean.compare((Boolean) a, (Boolean) b);
+    };
+  }
 }

@@ -89,6 +89,58 @@ public final class ExactSum {
     return this;
   }
 
+  /**
+   * Adds {@code v * v} exactly (a 128-bit product, no rounding), for sums of squares.
+   */
+  public ExactSum addSquare(long v) {
+    if (v != 0) {
+      BigInteger b = BigInteger.valueOf(v);
+      addDyadic(b.multiply(b), 0);
+    }
+    return this;
+  }
+
+  /**
+   * Adds {@code d * d} exactly (the 106-bit square of the significand, no rounding and no
+   * overflow); NaN sets the NaN flag and an infinity the +Inf flag, as {@code d * d} would.
+   */
+  public ExactSum addSquare(double d) {
+    if (Double.isNaN(d)) {
+      flags |= FLAG_NAN;
+      return this;
+    }
+    if (Double.isInfinite(d)) {
+      flags |= FLAG_POS_INF;
+      return this;
+    }
+    if (d == 0.0) {
+      return this;
+    }
+    long bits = Double.doubleToRawLongBits(d);
+    int biasedExp = (int) ((bits >>> 52) & 0x7FF);
+    long fraction = bits & 0x000F_FFFF_FFFF_FFFFL;
+    long m = biasedExp == 0 ? fraction : fraction | (1L << 52);
+    int e = biasedExp == 0 ? -1074 : biasedExp - 1075;
+    BigInteger b = BigInteger.valueOf(m);
+    addDyadic(b.multiply(b), 2 * e);
+    return this;
+  }
+
+  /** @return true iff a NaN or an infinity was added (the value is then not a finite sum) */
+  boolean hasNonFinite() {
+    return flags != 0;
+  }
+
+  /** @return the odd (or zero) integer m of the finite part {@code m * 2^exponent()} */
+  BigInteger mantissa() {
+    return mantissa;
+  }
+
+  /** @return the exponent e of the finite part {@code mantissa() * 2^e} */
+  int exponent() {
+    return exponent;
+  }
+
   /** Adds {@code other} exactly; {@code other} is not modified. */
   public ExactSum merge(ExactSum other) {
     flags |= other.flags;

@@ -454,7 +454,7 @@ public final class FeatureSetLoader {
               if (!featureNames.add(feature)) {
                 k.problem(p + ".name", list.get(i).get("name"), "feature name '" + feature + "' is produced twice");
               }
-              features.add(new Feature(feature, index, w, function.resultType()));
+              features.add(new Feature(feature, index, w, function.result()));
             }
           }
         }

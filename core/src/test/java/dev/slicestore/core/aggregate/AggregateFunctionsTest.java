@@ -111,7 +111,11 @@ class AggregateFunctionsTest {
   @SuppressWarnings({"unchecked", "rawtypes"})
   void functionsAreSerializable() throws Exception {
     for (String name : AggregateFunctions.NAMES) {
-      AggregateFunction f = AggregateFunctions.create(name, ValueType.LONG, Map.of());
+      boolean bool = name.startsWith("bool_");
+      AggregateFunction f = AggregateFunctions.create(name, bool ? ValueType.BOOLEAN : ValueType.LONG,
+          CatalogueFunctionsTest.exampleParams(name));
+      Object value = bool ? (Object) true : (Object) 4L;
+      EventPosition at = new EventPosition(1, 0, 0, 0);
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
         out.writeObject(f);
@@ -120,8 +124,8 @@ class AggregateFunctionsTest {
       try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
         copy = (AggregateFunction) in.readObject();
       }
-      assertThat(copy.getResult(copy.add(copy.createAccumulator(), 4L, null)))
-          .isEqualTo(f.getResult(f.add(f.createAccumulator(), 4L, null)));
+      assertThat(copy.getResult(copy.add(copy.createAccumulator(), value, at)))
+          .as(name).isEqualTo(f.getResult(f.add(f.createAccumulator(), value, at)));
     }
   }
 
