@@ -316,8 +316,8 @@ class RetailEndToEndTest {
   }
 
   /**
-   * Compacts the whole replay, from 30 days before its first event (so that every window of every
-   * later moment lies in the offline store) through the current slice. The compaction clock runs
+   * Compacts the whole replay, from 31 days before its first event (so that every window of every
+   * moment from a day before the data on lies in the offline store) through the current slice. The compaction clock runs
    * two hours ahead, as if the job ran after the current slice closed and its lateness passed.
    */
   @Test
@@ -330,7 +330,7 @@ class RetailEndToEndTest {
     long to = (Math.floorDiv(now, slice) + 1) * slice;
     compactedTo = to;
     long first = oracle.events.stream().mapToLong(RetailOracle.Event::timeMillis).min().orElseThrow();
-    long from = Math.floorDiv(first, slice) * slice - fs.longestWindowMillis();
+    long from = Math.floorDiv(first, slice) * slice - fs.longestWindowMillis() - RetailOracle.DAY;
     long started = System.nanoTime();
     CompactionResult result = Compaction.run(TestStack.spark(), stack.config, fs, from, to,
         CompactionOptions.defaults().withClock(Clock.offset(Clock.systemUTC(), java.time.Duration.ofHours(2))));
