@@ -27,7 +27,7 @@ import org.apache.spark.util.LongAccumulator;
  *
  * <p>Record columns ({@link TrainingSets#sweepSchema}): entity, bucket, time (µs), kind (0 slice,
  * 1 spine row, 2 event), row id (spine), slice index and accumulator bytes (slices), topic,
- * partition, offset and the needed inputs (events). Output: {@code __ss_row_id} then the
+ * partition, offset and the values of the feature set's input columns by slot (events). Output: {@code __ss_row_id} then the
  * features in request order, typed by {@link EventPipeline#resultSparkType}.
  *
  * <p>Serializable (configuration only); Spark calls it from one thread per task.
@@ -58,6 +58,7 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
     PointInTimeEvaluator evaluator = new PointInTimeEvaluator(featureSet, features);
     int needed = evaluator.neededAggregations().length;
     List<String> topics = featureSet.topics();
+    Object[] inputs = new Object[featureSet.inputColumns().size()];
     @SuppressWarnings("unchecked")
     AggregateFunction<Object>[] resultFunctions = new AggregateFunction[features.size()];
     for (int i = 0; i < features.size(); i++) {
@@ -110,9 +111,8 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
             int topic = topics.indexOf(rec.getString(7));
             EventPosition position = new EventPosition(eventMillis, topic, rec.getInt(8), rec.getLong(9));
             Row in = rec.getStruct(10);
-            Object[] inputs = new Object[needed];
-            for (int a = 0; a < needed; a++) {
-              inputs[a] = in.get(a);
+            for (int i = 0; i < inputs.length; i++) {
+              inputs[i] = in.get(i);
             }
             evaluator.addEvent(position, inputs);
           } else if (kind == KIND_SPINE) {

@@ -443,10 +443,12 @@ public final class TrainingSets {
   /** Schema of the sweep records of {@code s}. */
   static StructType sweepSchema(Selection s, int[] needed) {
     List<StructField> inputs = new ArrayList<>();
-    for (int a = 0; a < needed.length; a++) {
-      Aggregation agg = s.fs().aggregations().get(needed[a]);
-      DataType type = agg.inputType() == null ? DataTypes.StringType : EventPipeline.sparkType(agg.inputType());
-      inputs.add(DataTypes.createStructField("i" + a, type, true));
+    List<dev.slicestore.core.config.InputColumn> columns = s.fs().inputColumns();
+    for (int i = 0; i < columns.size(); i++) {
+      inputs.add(DataTypes.createStructField("i" + i, EventPipeline.sparkType(columns.get(i).type()), true));
+    }
+    if (inputs.isEmpty()) {
+      inputs.add(DataTypes.createStructField("none", DataTypes.StringType, true));   // Spark needs a non-empty struct
     }
     return DataTypes.createStructType(List.of(
         DataTypes.createStructField("e", DataTypes.StringType, true),
@@ -507,11 +509,12 @@ public final class TrainingSets {
       records = records.unionByName(sliceRecords);
     }
     List<Column> inputs = new ArrayList<>();
-    for (int a = 0; a < needed.length; a++) {
-      Aggregation agg = s.fs().aggregations().get(needed[a]);
-      Column c = agg.inputColumn() == null ? lit(null).cast(DataTypes.StringType)
-          : col("`" + agg.inputColumn() + "`").cast(EventPipeline.sparkType(agg.inputType()));
-      inputs.add(c.as("i" + a));
+    List<dev.slicestore.core.config.InputColumn> inputColumns = s.fs().inputColumns();
+    for (int i = 0; i < inputColumns.size(); i++) {
+      inputs.add(col("`" + inputColumns.get(i).name() + "`").cast(EventPipeline.sparkType(inputColumns.get(i).type())).as("i" + i));
+    }
+    if (inputs.isEmpty()) {
+      inputs.add(lit(null).cast(DataTypes.StringType).as("none"));
     }
     Dataset<Row> eventRecords = readAt(spark, s.eventsTable(), s.eventsSnapshot())
         .where(col("slice_index").between(minCurrent, maxCurrent))

@@ -1,6 +1,7 @@
 package dev.slicestore.core.config;
 
 import dev.slicestore.core.aggregate.AggregateFunction;
+import dev.slicestore.core.aggregate.KeyedValue;
 import dev.slicestore.core.aggregate.ValueType;
 import java.io.Serializable;
 import java.util.List;
@@ -15,6 +16,9 @@ import java.util.List;
  * @param inputType the input column's type, or null when {@code inputColumn} is null
  * @param inputSlot index of the input column in {@link FeatureSet#inputColumns()}, or -1
  * @param windowsMillis the window lengths in milliseconds, ascending, each a multiple of the slice
+ * @param valueColumn the second column a function reports ({@code params.value} of
+ *     {@code argmin}/{@code argmax}), or null
+ * @param valueSlot index of {@code valueColumn} in {@link FeatureSet#inputColumns()}, or -1
  */
 public record Aggregation(
     String name,
@@ -22,4 +26,29 @@ public record Aggregation(
     String inputColumn,
     ValueType inputType,
     int inputSlot,
-    List<Long> windowsMillis) implements Serializable {}
+    List<Long> windowsMillis,
+    String valueColumn,
+    int valueSlot) implements Serializable {
+
+  /** An aggregation that reads its input column only. */
+  public Aggregation(String name, AggregateFunction<?> function, String inputColumn, ValueType inputType, int inputSlot,
+      List<Long> windowsMillis) {
+    this(name, function, inputColumn, inputType, inputSlot, windowsMillis, null, -1);
+  }
+
+  /**
+   * The value to pass to {@link AggregateFunction#add} for one event: the one place every path
+   * (online read, compaction, training) turns an event's columns into a function's input.
+   *
+   * @param inputsBySlot the event's values of {@link FeatureSet#inputColumns()}, by slot
+   * @return the input column's value (null for functions without input), or for functions with a
+   *     value column a {@link KeyedValue} of both (null when the input is null)
+   */
+  public Object input(Object[] inputsBySlot) {
+    Object key = inputSlot < 0 ? null : inputsBySlot[inputSlot];
+    if (valueSlot < 0) {
+      return key;
+    }
+    return key == null ? null : new KeyedValue(key, inputsBySlot[valueSlot]);
+  }
+}

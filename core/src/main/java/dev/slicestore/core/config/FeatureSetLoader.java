@@ -427,7 +427,7 @@ public final class FeatureSetLoader {
               k.problem(p, list.get(i), "function " + fn + " needs an input column (input = ...)");
             } else {
               try {
-                function = AggregateFunctions.create(fn, inputType, params);
+                function = AggregateFunctions.create(fn, inputType, params, columns::get);
               } catch (IllegalArgumentException e) {
                 k.problem(p + ".function", list.get(i).get("function"), e.getMessage());
               }
@@ -438,17 +438,11 @@ public final class FeatureSetLoader {
             k.problem(p, list.get(i), "no windows: set windows for the feature set or the aggregation");
           }
           if (function != null && an != null) {
-            int slot = -1;
-            if (input != null) {
-              InputColumn ic = new InputColumn(input, inputType);
-              slot = inputs.indexOf(ic);
-              if (slot < 0) {
-                inputs.add(ic);
-                slot = inputs.size() - 1;
-              }
-            }
+            int slot = input == null ? -1 : inputSlot(inputs, new InputColumn(input, inputType));
+            String valueColumn = AggregateFunctions.valueColumn(fn, params);
+            int valueSlot = valueColumn == null ? -1 : inputSlot(inputs, new InputColumn(valueColumn, columns.get(valueColumn)));
             int index = aggregations.size();
-            aggregations.add(new Aggregation(an, function, input, inputType, slot, windows));
+            aggregations.add(new Aggregation(an, function, input, inputType, slot, windows, valueColumn, valueSlot));
             for (long w : windows) {
               String feature = an + "_" + Durations.format(w);
               if (!featureNames.add(feature)) {
@@ -531,5 +525,15 @@ public final class FeatureSetLoader {
   /** Used by {@link #load(Path)} callers that hold a {@link File}. */
   static FeatureSet load(File file) {
     return load(file.toPath());
+  }
+
+  /** @return the slot of {@code column} in {@code inputs}, appending it if absent */
+  private static int inputSlot(List<InputColumn> inputs, InputColumn column) {
+    int slot = inputs.indexOf(column);
+    if (slot < 0) {
+      inputs.add(column);
+      slot = inputs.size() - 1;
+    }
+    return slot;
   }
 }

@@ -48,6 +48,7 @@ public final class PointInTimeEvaluator {
   private final List<Feature> features;
   private final int[] neededAggregations;
   private final AggregateFunction<Object>[] functions;
+  private final Aggregation[] aggregations;
   /** Per needed aggregation: feature positions, their window lengths in slices, and their queues. */
   private final int[][] featurePositions;
   private final int[][] windowSlices;
@@ -80,6 +81,7 @@ public final class PointInTimeEvaluator {
     int n = aggs.size();
     this.neededAggregations = aggs.stream().mapToInt(Integer::intValue).toArray();
     this.functions = new AggregateFunction[n];
+    this.aggregations = new Aggregation[n];
     this.featurePositions = new int[n][];
     this.windowSlices = new int[n][];
     this.queues = new TwoStacks[n][];
@@ -87,6 +89,7 @@ public final class PointInTimeEvaluator {
     int longest = 0;
     for (int a = 0; a < n; a++) {
       Aggregation agg = featureSet.aggregations().get(neededAggregations[a]);
+      aggregations[a] = agg;
       functions[a] = (AggregateFunction<Object>) agg.function();
       List<Integer> positions = new ArrayList<>();
       for (int i = 0; i < features.size(); i++) {
@@ -160,10 +163,10 @@ public final class PointInTimeEvaluator {
    * Adds an event of the slice being swept.
    *
    * @param position the event's position (its event time, epoch ms, picks the slice)
-   * @param inputs per needed aggregation, the aggregation's input value (null for none)
+   * @param inputsBySlot the event's values of {@link FeatureSet#inputColumns()}, by slot (not kept)
    * @throws IllegalStateException if events come out of time order across slices
    */
-  public void addEvent(EventPosition position, Object[] inputs) {
+  public void addEvent(EventPosition position, Object[] inputsBySlot) {
     long sliceIndex = slicing.sliceIndex(position.eventTimeMillis());
     if (sliceIndex != partialSlice) {
       if (sliceIndex < partialSlice) {
@@ -176,7 +179,7 @@ public final class PointInTimeEvaluator {
       partialSlice = sliceIndex;
     }
     for (int a = 0; a < functions.length; a++) {
-      partial[a] = functions[a].add(partial[a], inputs[a], position);
+      partial[a] = functions[a].add(partial[a], aggregations[a].input(inputsBySlot), position);
     }
   }
 
@@ -185,8 +188,9 @@ public final class PointInTimeEvaluator {
    *
    * @param evaluationTimeMillis {@code t}, epoch ms; its slice must not precede an earlier
    *     evaluation's
-   * @return the feature vector, statuses as online; an arithmetic failure (a long sum beyond the
-   *     long range) gives {@link FeatureStatus#ERROR} statuses and a message
+   * @return the feature vector, statuses as online: a result that cannot be represented (a long
+   *     sum beyond the long range, a {@code count_distinct} over its bound) gives
+   *     {@link FeatureStatus#ERROR} for that feature only, with a message
    */
   public FeatureVector evaluate(long evaluationTimeMillis) {
     long current = slicing.sliceIndex(evaluationTimeMillis);
@@ -212,11 +216,16 @@ public final class PointInTimeEvaluator {
             acc = functions[a].merge(acc, partial[a]);
           }
           int pos = featurePositions[a][w];
-          values[pos] = functions[a].getResult(acc);
-          statuses[pos] = functions[a].isEmpty(acc) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
+          try {
+            values[pos] = functions[a].getResult(acc);
+            statuses[pos] = functions[a].isEmpty(acc) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
+          } catch (ArithmeticException e) {
+            statuses[pos] = FeatureStatus.ERROR;   // this feature only, as online
+            error = (error == null ? "" : error + "; ") + features.get(pos).name() + ": " + e.getMessage();
+          }
         }
       }
-    } catch (ArithmeticException | IllegalStateException e) {
+    } catch (IllegalStateException e) {
       error = e.getMessage();
       Arrays.fill(values, null);
       Arrays.fill(statuses, FeatureStatus.ERROR);

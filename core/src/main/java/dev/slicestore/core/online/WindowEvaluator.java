@@ -108,7 +108,9 @@ public final class WindowEvaluator {
    *     (an empty map or null for a missing hash); may be shorter than {@link #sliceCount()} if
    *     the remaining slices are all empty
    * @return the feature vector; corrupt stored data gives {@link FeatureStatus#ERROR} statuses
-   *     and a message, never an exception
+   *     for every feature and a message, never an exception; a result that cannot be represented
+   *     (a long sum beyond the long range, a {@code count_distinct} over its bound) gives ERROR for
+   *     that feature only, with a message naming it
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   public FeatureVector evaluate(long evaluationTimeMillis, List<Map<byte[], byte[]>> slicesNewestFirst) {
@@ -127,6 +129,7 @@ public final class WindowEvaluator {
     FeatureStatus[] statuses = new FeatureStatus[features.size()];
     long current = slicing.sliceIndex(evaluationTimeMillis);
     String error = null;
+    String featureError = null;
     try {
       for (int j = 0; j < sliceCount; j++) {
         long sliceIndex = current - j;
@@ -139,18 +142,25 @@ public final class WindowEvaluator {
           for (int w = 0; w < windows.length; w++) {
             if (windows[w] == j + 1) {
               int pos = featuresByAggregation[a][w];
-              values[pos] = functions[a].getResult(running[a]);
-              statuses[pos] = functions[a].isEmpty(running[a]) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
+              try {
+                values[pos] = functions[a].getResult(running[a]);
+                statuses[pos] = functions[a].isEmpty(running[a]) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
+              } catch (ArithmeticException e) {
+                // this feature only (a long sum beyond the long range, a count_distinct over its bound)
+                statuses[pos] = FeatureStatus.ERROR;
+                featureError = (featureError == null ? "" : featureError + "; ") + features.get(pos).name() + ": " + e.getMessage();
+              }
             }
           }
         }
       }
     } catch (CorruptDataException | ArithmeticException | IllegalStateException e) {
+      // corrupt or inconsistent stored data: no feature of this entity can be trusted
       error = e.getMessage();
       Arrays.fill(values, null);
       Arrays.fill(statuses, FeatureStatus.ERROR);
     }
-    return new FeatureVector(values, statuses, error);
+    return new FeatureVector(values, statuses, error != null ? error : featureError);
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -192,8 +202,7 @@ public final class WindowEvaluator {
       }
       EventPosition position = new EventPosition(row.eventTimeMillis(), topic, partition, offset);
       for (int a = 0; a < functions.length; a++) {
-        Object input = slots[a] < 0 ? null : row.inputs()[slots[a]];
-        running[a] = functions[a].add(running[a], input, position);
+        running[a] = functions[a].add(running[a], aggregations.get(neededAggregations[a]).input(row.inputs()), position);
       }
     }
   }
