@@ -15,6 +15,11 @@ import java.util.List;
  * @param inputType the input column's type, or null when {@code inputColumn} is null
  * @param inputSlot index of the input column in {@link FeatureSet#inputColumns()}, or -1
  * @param windowsMillis the window lengths in milliseconds, ascending, each a multiple of the slice
+ * @param contextKey for a function that {@linkplain AggregateFunction#usesRequestContext uses
+ *     request context} ({@code bloom_contains}), the name of the request-context value its
+ *     features test: the aggregation's {@code context} setting, by default its input column's
+ *     name; serving reads it from {@code GetFeaturesRequest} context, training from the spine
+ *     column of that name. Null for every other function.
  */
 public record Aggregation(
     String name,
@@ -22,4 +27,12 @@ public record Aggregation(
     String inputColumn,
     ValueType inputType,
     int inputSlot,
-    List<Long> windowsMillis) implements Serializable {}
+    List<Long> windowsMillis,
+    String contextKey) implements Serializable {
+
+  /** An aggregation without request context. */
+  public Aggregation(String name, AggregateFunction<?> function, String inputColumn, ValueType inputType, int inputSlot,
+      List<Long> windowsMillis) {
+    this(name, function, inputColumn, inputType, inputSlot, windowsMillis, null);
+  }
+}
