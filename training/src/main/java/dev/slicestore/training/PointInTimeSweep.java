@@ -1,16 +1,19 @@
 package dev.slicestore.training;
 
-import dev.slicestore.core.aggregate.AggregateFunction;
 import dev.slicestore.core.aggregate.EventPosition;
+import dev.slicestore.core.aggregate.ValueType;
 import dev.slicestore.core.config.Feature;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.online.FeatureStatus;
 import dev.slicestore.core.online.FeatureVector;
+import dev.slicestore.core.online.RequestContext;
 import dev.slicestore.core.offline.PointInTimeEvaluator;
 import dev.slicestore.ingest.EventPipeline;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -27,8 +30,11 @@ import org.apache.spark.util.LongAccumulator;
  *
  * <p>Record columns ({@link TrainingSets#sweepSchema}): entity, bucket, time (µs), kind (0 slice,
  * 1 spine row, 2 event), row id (spine), slice index and accumulator bytes (slices), topic,
- * partition, offset and the values of the feature set's input columns by slot (events). Output: {@code __ss_row_id} then the
- * features in request order, typed by {@link EventPipeline#resultSparkType}.
+ * partition, offset and the values of the feature set's input columns by slot (events), and the
+ * spine row's request-context values as text, one per {@link PointInTimeEvaluator#contextKeys()}
+ * key (spine rows). Output: {@code __ss_row_id} then the features in request order, typed by
+ * {@link EventPipeline#resultSparkType(dev.slicestore.core.aggregate.ResultType)} of each
+ * feature's result.
  *
  * <p>Serializable (configuration only); Spark calls it from one thread per task.
  */
@@ -46,6 +52,7 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
    * @param featureSet the feature set
    * @param features the features to compute, output order
    * @param errors counts spine rows whose values could not be computed (corrupt bytes, overflow)
+   *     or whose request-context value does not parse as its key's type
    */
   PointInTimeSweep(FeatureSet featureSet, List<Feature> features, LongAccumulator errors) {
     this.featureSet = featureSet;
@@ -59,11 +66,7 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
     int needed = evaluator.neededAggregations().length;
     List<String> topics = featureSet.topics();
     Object[] inputs = new Object[featureSet.inputColumns().size()];
-    @SuppressWarnings("unchecked")
-    AggregateFunction<Object>[] resultFunctions = new AggregateFunction[features.size()];
-    for (int i = 0; i < features.size(); i++) {
-      resultFunctions[i] = (AggregateFunction<Object>) featureSet.aggregations().get(features.get(i).aggregationIndex()).function();
-    }
+    List<Map.Entry<String, ValueType>> contextKeys = new ArrayList<>(evaluator.contextKeys().entrySet());
     return new Iterator<>() {
       private String entity;
       private long bucket;
@@ -133,13 +136,29 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
           errors.add(1);
           return RowFactory.create(out);
         }
-        FeatureVector fv = evaluator.evaluate(Math.floorDiv(rec.getLong(2), 1000L));
         boolean error = false;
+        Map<String, Object> context = Map.of();
+        if (!contextKeys.isEmpty()) {
+          // request context from the spine's columns (as text): a value that does not parse as the
+          // key's type is treated as null (the features testing it get null) and the row counted
+          context = new HashMap<>();
+          List<String> texts = rec.getList(11);
+          for (int k = 0; k < contextKeys.size(); k++) {
+            Object value = null;
+            try {
+              value = RequestContext.convert(contextKeys.get(k).getValue(), texts.get(k));
+            } catch (IllegalArgumentException e) {
+              error = true;
+            }
+            context.put(contextKeys.get(k).getKey(), value);
+          }
+        }
+        FeatureVector fv = evaluator.evaluate(Math.floorDiv(rec.getLong(2), 1000L), context);
         for (int i = 0; i < features.size(); i++) {
           if (fv.statuses()[i] == FeatureStatus.ERROR) {
             error = true;
           } else {
-            out[1 + i] = EventPipeline.resultSparkValue(resultFunctions[i], fv.values()[i]);
+            out[1 + i] = EventPipeline.resultSparkValue(features.get(i).result(), fv.values()[i]);
           }
         }
         if (error) {

@@ -40,8 +40,10 @@ import java.util.Map;
  *       values</td><td>null</td></tr>
  *   <tr><td>bool_and, bool_or</td><td></td><td>boolean</td><td>boolean</td><td>null</td></tr>
  *   <tr><td>bloom_contains</td><td>expected-items 1..10^7, false-positive-rate (0, 0.5]</td>
- *       <td>any</td><td>long (distinct values, estimated once a filter); membership by
- *       {@link BloomContainsFunction#mightContain}</td><td>0</td></tr>
+ *       <td>any</td><td>features: boolean, "might the window contain the request-context value?"
+ *       ({@link BloomContainsFunction#mightContain}, context key = the aggregation's
+ *       {@code context}, default its input column); slices table: long (distinct values,
+ *       estimated once a filter)</td><td>null (features), 0 (slices)</td></tr>
  * </table>
  *
  * <p>Stateless and thread-safe.

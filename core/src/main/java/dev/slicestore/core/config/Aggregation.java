@@ -19,6 +19,11 @@ import java.util.List;
  * @param valueColumn the second column a function reports ({@code params.value} of
  *     {@code argmin}/{@code argmax}), or null
  * @param valueSlot index of {@code valueColumn} in {@link FeatureSet#inputColumns()}, or -1
+ * @param contextKey for a function that {@linkplain AggregateFunction#usesRequestContext uses
+ *     request context} ({@code bloom_contains}), the name of the request-context value its
+ *     features test: the aggregation's {@code context} setting, by default its input column's
+ *     name; serving reads it from {@code GetFeaturesRequest} context, training from the spine
+ *     column of that name. Null for every other function.
  */
 public record Aggregation(
     String name,
@@ -28,12 +33,13 @@ public record Aggregation(
     int inputSlot,
     List<Long> windowsMillis,
     String valueColumn,
-    int valueSlot) implements Serializable {
+    int valueSlot,
+    String contextKey) implements Serializable {
 
-  /** An aggregation that reads its input column only. */
+  /** An aggregation that reads its input column only, without request context. */
   public Aggregation(String name, AggregateFunction<?> function, String inputColumn, ValueType inputType, int inputSlot,
       List<Long> windowsMillis) {
-    this(name, function, inputColumn, inputType, inputSlot, windowsMillis, null, -1);
+    this(name, function, inputColumn, inputType, inputSlot, windowsMillis, null, -1, null);
   }
 
   /**

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -398,10 +399,11 @@ public final class FeatureSetLoader {
         }
         Set<String> names = new LinkedHashSet<>();
         Set<String> featureNames = new LinkedHashSet<>();
+        Map<String, ValueType> contextTypes = new HashMap<>();
         for (int i = 0; i < list.size(); i++) {
           String p = "aggregations[" + i + "]";
           Config a = list.get(i).toConfig();
-          k.rejectUnknownKeys(a, Set.of("name", "function", "input", "windows", "params"), p + ".");
+          k.rejectUnknownKeys(a, Set.of("name", "function", "input", "windows", "params", "context"), p + ".");
           String fn = k.requiredString(a, "function", p + ".function");
           String input = k.optionalString(a, "input", p + ".input", null);
           String an = k.optionalString(a, "name", p + ".name",
@@ -433,6 +435,24 @@ public final class FeatureSetLoader {
               }
             }
           }
+          String contextKey = null;
+          if (function != null && function.usesRequestContext()) {
+            contextKey = k.optionalString(a, "context", p + ".context", input);
+            if (contextKey != null && !NAME.matcher(contextKey).matches()) {
+              k.problem(p + ".context", list.get(i).get("context"), "Invalid context key '" + contextKey
+                  + "' (letters, digits and _, starting with a letter)");
+            } else if (contextKey != null) {
+              ValueType previous = contextTypes.putIfAbsent(contextKey, inputType);
+              if (previous != null && previous != inputType) {
+                k.problem(p + ".context", list.get(i).get(a.hasPath("context") ? "context" : "input"), "context key '"
+                    + contextKey + "' is used by aggregations with inputs of types " + previous.configName() + " and "
+                    + inputType.configName() + ": one request value cannot be both; name another context key");
+              }
+            }
+          } else if (a.hasPath("context") && function != null) {
+            k.problem(p + ".context", list.get(i).get("context"), "function " + fn
+                + " takes no request context (only bloom_contains does)");
+          }
           List<Long> windows = a.hasPath("windows") ? windows(k, a, "windows", p + ".windows", slice) : defaultWindows;
           if (windows.isEmpty() && !a.hasPath("windows") && !c.hasPath("windows")) {
             k.problem(p, list.get(i), "no windows: set windows for the feature set or the aggregation");
@@ -442,13 +462,13 @@ public final class FeatureSetLoader {
             String valueColumn = AggregateFunctions.valueColumn(fn, params);
             int valueSlot = valueColumn == null ? -1 : inputSlot(inputs, new InputColumn(valueColumn, columns.get(valueColumn)));
             int index = aggregations.size();
-            aggregations.add(new Aggregation(an, function, input, inputType, slot, windows, valueColumn, valueSlot));
+            aggregations.add(new Aggregation(an, function, input, inputType, slot, windows, valueColumn, valueSlot, contextKey));
             for (long w : windows) {
               String feature = an + "_" + Durations.format(w);
               if (!featureNames.add(feature)) {
                 k.problem(p + ".name", list.get(i).get("name"), "feature name '" + feature + "' is produced twice");
               }
-              features.add(new Feature(feature, index, w, function.result()));
+              features.add(new Feature(feature, index, w, function.featureResult()));
             }
           }
         }

@@ -2,6 +2,7 @@ package dev.slicestore.core.offline;
 
 import dev.slicestore.core.aggregate.AggregateFunction;
 import dev.slicestore.core.aggregate.EventPosition;
+import dev.slicestore.core.aggregate.ValueType;
 import dev.slicestore.core.codec.ByteReader;
 import dev.slicestore.core.codec.CorruptDataException;
 import dev.slicestore.core.config.Aggregation;
@@ -9,10 +10,12 @@ import dev.slicestore.core.config.Feature;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.online.FeatureStatus;
 import dev.slicestore.core.online.FeatureVector;
+import dev.slicestore.core.online.RequestContext;
 import dev.slicestore.core.time.Slicing;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Computes one entity's features at a non-decreasing sequence of evaluation times from its slice
@@ -54,6 +57,10 @@ public final class PointInTimeEvaluator {
   private final int[][] windowSlices;
   private final TwoStacks<Object>[][] queues;
   private final int longestWindowSlices;
+  /** Per needed aggregation its request-context key, or null. */
+  private final String[] contextKeys;
+  private final int[] aggregationOfFeature;
+  private final Map<String, ValueType> contextDescription;
   private final Object[] partial;
   private long partialSlice = Long.MIN_VALUE;
   private long lastSlice = Long.MIN_VALUE;
@@ -106,7 +113,25 @@ public final class PointInTimeEvaluator {
       }
     }
     this.longestWindowSlices = longest;
+    this.contextKeys = new String[n];
+    for (int a = 0; a < n; a++) {
+      contextKeys[a] = featureSet.aggregations().get(neededAggregations[a]).contextKey();
+    }
+    this.aggregationOfFeature = new int[features.size()];
+    for (int i = 0; i < features.size(); i++) {
+      aggregationOfFeature[i] = aggs.indexOf(features.get(i).aggregationIndex());
+    }
+    this.contextDescription = RequestContext.keys(featureSet, this.features);
     reset();
+  }
+
+  /**
+   * @return the request-context keys the features need (see {@link RequestContext}), with the
+   *     type of their values; empty when none. Training reads each from the spine column of that
+   *     name.
+   */
+  public Map<String, ValueType> contextKeys() {
+    return contextDescription;
   }
 
   /** @return the indices (into {@link FeatureSet#aggregations()}) of the aggregations the features need */
@@ -193,6 +218,23 @@ public final class PointInTimeEvaluator {
    *     {@link FeatureStatus#ERROR} for that feature only, with a message
    */
   public FeatureVector evaluate(long evaluationTimeMillis) {
+    return evaluate(evaluationTimeMillis, Map.of());
+  }
+
+  /**
+   * Evaluates every requested feature at {@code t}, answering features with request context from
+   * {@code context}, exactly as {@link dev.slicestore.core.online.WindowEvaluator#evaluate(long,
+   * List, Map)} does online.
+   *
+   * @param evaluationTimeMillis {@code t}, as {@link #evaluate(long)}
+   * @param context request-context values by key, already {@linkplain RequestContext#convert
+   *     converted}; a key mapped to null gives a null value; must hold every key of
+   *     {@link #contextKeys()}
+   * @return the feature vector
+   * @throws IllegalArgumentException if a needed context key is missing
+   */
+  public FeatureVector evaluate(long evaluationTimeMillis, Map<String, ?> context) {
+    Object[] contextValues = RequestContext.pick(contextKeys, features, aggregationOfFeature, context);
     long current = slicing.sliceIndex(evaluationTimeMillis);
     if (current < lastEvaluationSlice) {
       throw new IllegalStateException("evaluation at slice " + current + " after one at slice " + lastEvaluationSlice
@@ -217,7 +259,7 @@ public final class PointInTimeEvaluator {
           }
           int pos = featurePositions[a][w];
           try {
-            values[pos] = functions[a].getResult(acc);
+            values[pos] = functions[a].getFeatureResult(acc, contextValues[a]);
             statuses[pos] = functions[a].isEmpty(acc) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
           } catch (ArithmeticException e) {
             statuses[pos] = FeatureStatus.ERROR;   // this feature only, as online

@@ -2,6 +2,7 @@ package dev.slicestore.core.online;
 
 import dev.slicestore.core.aggregate.AggregateFunction;
 import dev.slicestore.core.aggregate.EventPosition;
+import dev.slicestore.core.aggregate.ValueType;
 import dev.slicestore.core.codec.CorruptDataException;
 import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.Feature;
@@ -26,6 +27,14 @@ import java.util.Map;
  * events at or after {@code t} are left out. An event arriving after compaction is therefore still
  * served, and a replay after compaction never counts twice.
  *
+ * <h2>Request context</h2>
+ * Features of functions that {@linkplain dev.slicestore.core.aggregate.AggregateFunction#usesRequestContext
+ * use request context} ({@code bloom_contains}) answer a question about a value the caller
+ * supplies: {@link #evaluate(long, List, Map)} takes the values by context key
+ * ({@link #contextKeys()}, see {@link RequestContext}) and each window's value is
+ * {@link dev.slicestore.core.aggregate.AggregateFunction#getFeatureResult} of the merged
+ * accumulator and the value, the same call training makes.
+ *
  * <p>Usage: fetch the hashes named by {@link #sliceKeys} (newest first) with one pipelined round
  * trip, then call {@link #evaluate} with them in the same order.
  *
@@ -41,6 +50,11 @@ public final class WindowEvaluator {
   private final int[][] featuresByAggregation;
   private final int[][] windowSlicesByAggregation;
   private final int sliceCount;
+  /** Per needed aggregation its request-context key, or null. */
+  private final String[] contextKeys;
+  /** Per feature, the position of its aggregation in {@link #neededAggregations}. */
+  private final int[] aggregationOfFeature;
+  private final Map<String, ValueType> contextDescription;
 
   /**
    * @param featureSet the feature set
@@ -75,6 +89,23 @@ public final class WindowEvaluator {
           .mapToInt(i -> slicing.slicesPerWindow(features.get(i).windowMillis())).toArray();
     }
     this.sliceCount = maxSlices;
+    this.contextKeys = new String[neededAggregations.length];
+    for (int a = 0; a < neededAggregations.length; a++) {
+      contextKeys[a] = featureSet.aggregations().get(neededAggregations[a]).contextKey();
+    }
+    this.aggregationOfFeature = new int[features.size()];
+    for (int i = 0; i < features.size(); i++) {
+      aggregationOfFeature[i] = aggs.indexOf(features.get(i).aggregationIndex());
+    }
+    this.contextDescription = RequestContext.keys(featureSet, this.features);
+  }
+
+  /**
+   * @return the request-context keys the features need (see {@link RequestContext}), with the
+   *     type of their values; empty when none
+   */
+  public Map<String, ValueType> contextKeys() {
+    return contextDescription;
   }
 
   /** @return the features computed, in result order */
@@ -112,8 +143,27 @@ public final class WindowEvaluator {
    *     (a long sum beyond the long range, a {@code count_distinct} over its bound) gives ERROR for
    *     that feature only, with a message naming it
    */
-  @SuppressWarnings({"unchecked", "rawtypes"})
   public FeatureVector evaluate(long evaluationTimeMillis, List<Map<byte[], byte[]>> slicesNewestFirst) {
+    return evaluate(evaluationTimeMillis, slicesNewestFirst, Map.of());
+  }
+
+  /**
+   * Evaluates every requested feature, answering features with request context (see
+   * {@link RequestContext}) from {@code context}.
+   *
+   * @param evaluationTimeMillis {@code t}, epoch ms
+   * @param slicesNewestFirst as {@link #evaluate(long, List)}
+   * @param context request-context values by key, already {@linkplain RequestContext#convert
+   *     converted} to the input types; a key mapped to null is an explicit null (the feature's
+   *     value is null); must hold every key of {@link #contextKeys()}
+   * @return the feature vector
+   * @throws IllegalArgumentException if a needed context key is missing (the message names the
+   *     feature and the key)
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public FeatureVector evaluate(long evaluationTimeMillis, List<Map<byte[], byte[]>> slicesNewestFirst,
+      Map<String, ?> context) {
+    Object[] contextValues = RequestContext.pick(contextKeys, features, aggregationOfFeature, context);
     List<Aggregation> aggregations = featureSet.aggregations();
     List<InputColumn> inputColumns = featureSet.inputColumns();
     Object[] running = new Object[neededAggregations.length];
@@ -143,7 +193,7 @@ public final class WindowEvaluator {
             if (windows[w] == j + 1) {
               int pos = featuresByAggregation[a][w];
               try {
-                values[pos] = functions[a].getResult(running[a]);
+                values[pos] = functions[a].getFeatureResult(running[a], contextValues[a]);
                 statuses[pos] = functions[a].isEmpty(running[a]) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
               } catch (ArithmeticException e) {
                 // this feature only (a long sum beyond the long range, a count_distinct over its bound)
