@@ -366,12 +366,7 @@ class BloomContextEvaluationTest {
         out[rec.index()] = sweep.evaluate(rec.time(), contexts.get(rec.index()));
       } else {
         Event e = (Event) rec.payload();
-        Object[] inputs = new Object[needed.length];
-        for (int a = 0; a < needed.length; a++) {
-          int slot = FS.aggregations().get(needed[a]).inputSlot();
-          inputs[a] = slot < 0 ? null : e.inputs()[slot];
-        }
-        sweep.addEvent(new dev.slicestore.core.aggregate.EventPosition(e.time(), 0, 0, e.offset()), inputs);
+        sweep.addEvent(new dev.slicestore.core.aggregate.EventPosition(e.time(), 0, 0, e.offset()), e.inputs());
       }
     }
     return List.of(out);

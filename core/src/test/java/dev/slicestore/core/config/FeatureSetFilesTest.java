@@ -38,7 +38,7 @@ class FeatureSetFilesTest {
     FeatureSet fs = FeatureSetLoader.load(DIR.resolve("retail_catalogue.conf"));
     assertThat(fs.topics()).containsExactly("retail-events");
     assertThat(fs.aggregations()).extracting(a -> a.function().name()).containsExactly("count", "approx_count_distinct",
-        "count_distinct", "most_frequent", "last_k", "max", "variance_samp", "stddev_samp", "top_k", "approx_percentile",
+        "count_distinct", "most_frequent", "last_k", "max", "argmax", "variance_samp", "stddev_samp", "top_k", "approx_percentile",
         "bool_or", "bloom_contains");
     assertThat(fs.feature("top_products_7d").result()).isEqualTo(ResultType.itemCounts(ValueType.STRING));
     assertThat(fs.feature("last_products_30d").result()).isEqualTo(ResultType.list(ValueType.STRING));
