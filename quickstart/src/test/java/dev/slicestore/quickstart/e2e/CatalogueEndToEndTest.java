@@ -253,7 +253,10 @@ class CatalogueEndToEndTest {
         values.forEach(v -> counts.merge(v, 1L, Long::sum));
         @SuppressWarnings("unchecked")
         List<Object[]> items = (List<Object[]>) actual;
-        if (items.size() != Math.min(5, counts.size())) {
+        // exact while at most 0.75 * max-map-size (128 for k = 5) distinct items; past that the
+        // sketch reports only items whose count can exceed its maximum error: possibly fewer than k
+        boolean exactMode = counts.size() <= 96;
+        if (exactMode ? items.size() != Math.min(5, counts.size()) : items.size() > 5) {
           return "most_frequent returned " + items.size() + " items for " + counts.size() + " distinct";
         }
         List<Long> reported = new ArrayList<>();
@@ -271,7 +274,7 @@ class CatalogueEndToEndTest {
         if (!sortedReported.equals(reported)) {
           return "most_frequent items not most frequent first: " + reported;
         }
-        if (items.stream().allMatch(i -> (Long) i[2] == 0L)) {
+        if (exactMode) {
           List<Long> top = new ArrayList<>(counts.values());
           top.sort(Comparator.reverseOrder());
           if (!top.subList(0, reported.size()).equals(reported)) {
