@@ -14,7 +14,9 @@ import java.util.List;
  * @param inputColumn the input column, or null for functions without input ({@code count})
  * @param inputType the input column's type, or null when {@code inputColumn} is null
  * @param inputSlot index of the input column in {@link FeatureSet#inputColumns()}, or -1
- * @param windowsMillis the window lengths in milliseconds, ascending, each a multiple of the slice
+ * @param windowsMillis the sliding-window lengths in milliseconds, ascending, each a multiple of the
+ *     slice (empty for an aggregation with only a session feature)
+ * @param session its session window ({@code <name>_session}), or null for none
  */
 public record Aggregation(
     String name,
@@ -22,4 +24,12 @@ public record Aggregation(
     String inputColumn,
     ValueType inputType,
     int inputSlot,
-    List<Long> windowsMillis) implements Serializable {}
+    List<Long> windowsMillis,
+    SessionSpec session) implements Serializable {
+
+  /** An aggregation over sliding windows only. */
+  public Aggregation(String name, AggregateFunction<?> function, String inputColumn, ValueType inputType, int inputSlot,
+      List<Long> windowsMillis) {
+    this(name, function, inputColumn, inputType, inputSlot, windowsMillis, null);
+  }
+}
