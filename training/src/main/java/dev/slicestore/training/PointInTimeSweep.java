@@ -7,6 +7,7 @@ import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.online.FeatureStatus;
 import dev.slicestore.core.online.FeatureVector;
 import dev.slicestore.core.offline.PointInTimeEvaluator;
+import dev.slicestore.core.time.Sessions;
 import dev.slicestore.ingest.EventPipeline;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -27,7 +28,8 @@ import org.apache.spark.util.LongAccumulator;
  *
  * <p>Record columns ({@link TrainingSets#sweepSchema}): entity, bucket, time (µs), kind (0 slice,
  * 1 spine row, 2 event), row id (spine), slice index and accumulator bytes (slices), topic,
- * partition, offset and the needed inputs (events). Output: {@code __ss_row_id} then the
+ * partition, offset and the needed inputs (events), then the slice's earliest and latest event times
+ * in ms (slices; a null earliest time is unknown). Output: {@code __ss_row_id} then the
  * features in request order, typed by {@link EventPipeline#resultSparkType}.
  *
  * <p>Serializable (configuration only); Spark calls it from one thread per task.
@@ -104,7 +106,9 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
             for (int a = 0; a < needed; a++) {
               bytes[a] = accs.get(a);
             }
-            evaluator.addSlice(rec.getLong(5), bytes);
+            long min = rec.isNullAt(11) ? Sessions.UNKNOWN : rec.getLong(11);
+            long max = rec.isNullAt(12) ? Sessions.UNKNOWN : rec.getLong(12);
+            evaluator.addSlice(rec.getLong(5), min, max, bytes);
           } else if (kind == KIND_EVENT && !broken) {
             long eventMillis = Math.floorDiv(rec.getLong(2), 1000L);
             int topic = topics.indexOf(rec.getString(7));
