@@ -125,6 +125,7 @@ final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, R
     long minTime = Long.MAX_VALUE;
     long maxTime = Long.MIN_VALUE;
     TreeSet<Long> partitions = new TreeSet<>();
+    Object[] inputs = new Object[inputIdx.length];
     while (events.hasNext()) {
       Row e = events.next();
       long time = e.getLong(timeIdx);
@@ -132,10 +133,11 @@ final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, R
       int partition = e.getInt(partitionIdx);
       long offset = e.getLong(offsetIdx);
       EventPosition position = new EventPosition(time, topic, partition, offset);
+      for (int i = 0; i < inputIdx.length; i++) {
+        inputs[i] = e.get(inputIdx[i]);
+      }
       for (int a = 0; a < functions.length; a++) {
-        int slot = aggs.get(a).inputSlot();
-        Object input = slot < 0 ? null : e.get(inputIdx[slot]);
-        accs[a] = functions[a].add(accs[a], input, position);
+        accs[a] = functions[a].add(accs[a], aggs.get(a).input(inputs), position);
       }
       count++;
       minTime = Math.min(minTime, time);

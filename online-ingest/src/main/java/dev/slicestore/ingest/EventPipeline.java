@@ -56,7 +56,19 @@ public final class EventPipeline {
    * @return the Spark SQL type of its non-null results
    */
   public static DataType resultSparkType(AggregateFunction<?> function) {
-    ResultType result = function.result();
+    return resultSparkType(function.result());
+  }
+
+  /**
+   * The Spark SQL type of values of a result type: as {@link #resultSparkType(AggregateFunction)}.
+   * Training sets type feature columns by the feature's {@link
+   * dev.slicestore.core.config.Feature#result()} (for {@code bloom_contains}: boolean, while its
+   * slices-table column holds the function's context-free {@code long} result).
+   *
+   * @param result the shape and element type
+   * @return the Spark SQL type of its non-null values
+   */
+  public static DataType resultSparkType(ResultType result) {
     DataType element = sparkType(result.element());
     return switch (result.kind()) {
       case SCALAR -> element;
@@ -79,10 +91,22 @@ public final class EventPipeline {
    * @return the value for a Spark {@code Row}, null iff {@code result} is null
    */
   public static Object resultSparkValue(AggregateFunction<?> function, Object result) {
+    return resultSparkValue(function.result(), result);
+  }
+
+  /**
+   * Converts a value of {@code type} to the external Spark value of {@link #resultSparkType(ResultType)},
+   * as {@link #resultSparkValue(AggregateFunction, Object)}.
+   *
+   * @param type the value's result type
+   * @param result the value, may be null
+   * @return the value for a Spark {@code Row}, null iff {@code result} is null
+   */
+  public static Object resultSparkValue(ResultType type, Object result) {
     if (result == null) {
       return null;
     }
-    return switch (function.result().kind()) {
+    return switch (type.kind()) {
       case SCALAR -> result;
       case LIST -> scala.jdk.javaapi.CollectionConverters.asScala((List<?>) result).toSeq();
       case ITEM_COUNTS -> {

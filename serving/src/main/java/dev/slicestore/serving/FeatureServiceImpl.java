@@ -6,6 +6,7 @@ import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.Feature;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.online.FeatureVector;
+import dev.slicestore.core.online.RequestContext;
 import dev.slicestore.core.online.WindowEvaluator;
 import dev.slicestore.serving.v1.EntityFeatures;
 import dev.slicestore.serving.v1.FeatureInfo;
@@ -57,7 +58,10 @@ import redis.clients.jedis.exceptions.JedisException;
  * <p>{@link #getFeatures} validates the request, takes the evaluation time {@code t} from the
  * clock once, reads every slice hash of every requested entity with <b>one</b> Redis pipeline (one
  * round trip), and merges each entity's windows with core's {@link WindowEvaluator} (DESIGN.md,
- * "Window semantics"). The Redis read runs on the given executor while the gRPC thread waits for
+ * "Window semantics"). Features with request context ({@code bloom_contains}) get their values
+ * from the request's {@code context} / {@code entity_contexts}, resolved and converted per entity
+ * before Redis is read (a missing or ill-typed value is {@code INVALID_ARGUMENT}); an entity
+ * requested twice is then evaluated once per occurrence with its own values. The Redis read runs on the given executor while the gRPC thread waits for
  * it until a little before the call's deadline, so a client with a deadline gets
  * {@code UNAVAILABLE} (retry elsewhere or later) rather than {@code DEADLINE_EXCEEDED} when Redis
  * hangs.
@@ -167,35 +171,100 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
       names = request.getFeaturesList();
     }
 
+    List<Map<String, Object>> contexts = contexts(request, served.featureSet(), evaluator);
+
     long t = clock.millis();
     // distinct entities, each read once even if requested several times
     Map<String, List<byte[]>> keysByEntity = new LinkedHashMap<>();
     for (String entity : request.getEntityKeysList()) {
       keysByEntity.computeIfAbsent(entity, e -> evaluator.sliceKeys(e, t));
     }
-    Map<String, EntityFeatures> byEntity = new LinkedHashMap<>();
     Map<String, SliceRead> reads = readSlices(keysByEntity);
     List<Feature> features = evaluator.features();
-    for (Map.Entry<String, SliceRead> e : reads.entrySet()) {
-      SliceRead read = e.getValue();
-      FeatureVector vector;
-      if (read.error() != null) {
-        dev.slicestore.core.online.FeatureStatus[] statuses = new dev.slicestore.core.online.FeatureStatus[features.size()];
-        Arrays.fill(statuses, dev.slicestore.core.online.FeatureStatus.ERROR);
-        vector = new FeatureVector(new Object[features.size()], statuses, read.error());
-      } else {
-        vector = evaluator.evaluate(t, read.hashes());
-      }
-      byEntity.put(e.getKey(), toProto(e.getKey(), t, features, vector));
-    }
-
     GetFeaturesResponse.Builder b = GetFeaturesResponse.newBuilder()
         .addAllFeatureNames(names)
         .setEvaluationTimeMillis(t);
-    for (String entity : request.getEntityKeysList()) {
-      b.addEntities(byEntity.get(entity));
+    // without request context an entity's features are the same at every occurrence: evaluate once
+    Map<String, EntityFeatures> byEntity = new LinkedHashMap<>();
+    for (int i = 0; i < request.getEntityKeysCount(); i++) {
+      String entity = request.getEntityKeys(i);
+      Map<String, Object> context = contexts == null ? Map.of() : contexts.get(i);
+      EntityFeatures cached = contexts == null ? byEntity.get(entity) : null;
+      if (cached == null) {
+        SliceRead read = reads.get(entity);
+        FeatureVector vector;
+        if (read.error() != null) {
+          dev.slicestore.core.online.FeatureStatus[] statuses = new dev.slicestore.core.online.FeatureStatus[features.size()];
+          Arrays.fill(statuses, dev.slicestore.core.online.FeatureStatus.ERROR);
+          vector = new FeatureVector(new Object[features.size()], statuses, read.error());
+        } else {
+          vector = evaluator.evaluate(t, read.hashes(), context);
+        }
+        cached = toProto(entity, t, features, vector);
+        byEntity.put(entity, cached);
+      }
+      b.addEntities(cached);
     }
     return b.build();
+  }
+
+  /**
+   * Resolves and converts the request-context values of every entity occurrence, before any
+   * Redis read.
+   *
+   * @return per entity_keys entry its typed values by context key; null when no requested
+   *     feature uses request context
+   * @throws StatusException INVALID_ARGUMENT naming the feature, the key and the entity when a
+   *     value is missing or does not fit the key's type
+   */
+  private static List<Map<String, Object>> contexts(GetFeaturesRequest request, FeatureSet fs, WindowEvaluator evaluator)
+      throws StatusException {
+    Map<String, ValueType> keys = evaluator.contextKeys();
+    if (keys.isEmpty()) {
+      return null;
+    }
+    Map<String, String> featureOfKey = new LinkedHashMap<>();
+    for (Feature f : evaluator.features()) {
+      String key = fs.aggregations().get(f.aggregationIndex()).contextKey();
+      if (key != null) {
+        featureOfKey.putIfAbsent(key, f.name());
+      }
+    }
+    List<Map<String, Object>> out = new ArrayList<>(request.getEntityKeysCount());
+    for (int i = 0; i < request.getEntityKeysCount(); i++) {
+      Map<String, Value> own = request.getEntityContextsCount() == 0 ? Map.of() : request.getEntityContexts(i).getValuesMap();
+      Map<String, Object> typed = new LinkedHashMap<>();
+      for (Map.Entry<String, ValueType> k : keys.entrySet()) {
+        String key = k.getKey();
+        String entity = "entity_keys[" + i + "] ('" + request.getEntityKeys(i) + "')";
+        Value v = own.containsKey(key) ? own.get(key) : request.getContextMap().get(key);
+        if (v == null) {
+          throw invalid("Feature '" + featureOfKey.get(key) + "' of feature set '" + fs.name() + "' needs the request"
+              + " context value '" + key + "' (a " + k.getValue().configName() + ") for " + entity + ", which is missing:"
+              + " set context[\"" + key + "\"] for every entity or entity_contexts[" + i + "].values[\"" + key + "\"]");
+        }
+        try {
+          typed.put(key, RequestContext.convert(k.getValue(), javaValue(v)));
+        } catch (IllegalArgumentException e) {
+          throw invalid("Invalid request context value '" + key + "' for " + entity + " (feature '" + featureOfKey.get(key)
+              + "' needs a " + k.getValue().configName() + "): " + e.getMessage());
+        }
+      }
+      out.add(typed);
+    }
+    return out;
+  }
+
+  /** @return a context value as Java: Long, Double, String, Boolean or null (no kind set) */
+  private static Object javaValue(Value v) {
+    return switch (v.getKindCase()) {
+      case INT64_VALUE -> v.getInt64Value();
+      case DOUBLE_VALUE -> v.getDoubleValue();
+      case STRING_VALUE -> v.getStringValue();
+      case BOOL_VALUE -> v.getBoolValue();
+      case KIND_NOT_SET -> null;
+      case LIST_VALUE, ITEM_COUNTS -> throw new IllegalArgumentException("a list is not a context value: send one value");
+    };
   }
 
   private Served validate(GetFeaturesRequest request) throws StatusException {
@@ -224,6 +293,10 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
       if (!seen.add(f)) {
         throw invalid("features[" + i + "] names feature '" + f + "' a second time: name each feature at most once");
       }
+    }
+    if (request.getEntityContextsCount() != 0 && request.getEntityContextsCount() != n) {
+      throw invalid("entity_contexts has " + request.getEntityContextsCount() + " entries for " + n
+          + " entity_keys: give none, or exactly one per entity key, in the same order");
     }
     Served served = featureSets.get(request.getFeatureSet());
     if (served == null) {
@@ -454,7 +527,9 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
           .setValueType(f.result().configName())
           .setAggregation(a.name())
           .setFunction(a.function().name())
-          .setInputColumn(a.inputColumn() == null ? "" : a.inputColumn()));
+          .setInputColumn(a.inputColumn() == null ? "" : a.inputColumn())
+          .setContextKey(a.contextKey() == null ? "" : a.contextKey())
+          .setContextType(a.contextKey() == null ? "" : a.inputType().configName()));
     }
     return b.build();
   }

@@ -67,6 +67,8 @@ public final class ListFeatureSetsCommand implements Callable<Integer> {
                 ? " over the session (gap " + Durations.format(f.getSessionGapMillis()) + ", max-length "
                     + Durations.format(f.getWindowMillis()) + ")"
                 : " over " + Durations.format(f.getWindowMillis()))
+            .append(f.getContextKey().isEmpty() ? ""
+                : ", asks about request context " + f.getContextKey() + " (" + f.getContextType() + ")")
             .append('\n');
       }
     }

@@ -2,12 +2,12 @@ package dev.slicestore.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.util.JsonFormat;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.online.OnlineLayout;
 import dev.slicestore.core.online.RowPreAggregate;
 import dev.slicestore.core.time.Slicing;
-import dev.slicestore.serving.v1.FeatureStatus;
 import dev.slicestore.serving.v1.GetFeaturesRequest;
 import dev.slicestore.serving.v1.GetFeaturesResponse;
 import dev.slicestore.serving.v1.Value;
@@ -97,29 +97,48 @@ class FeatureClientTest {
   }
 
   @Test
-  void jsonCarriesTheExactResponse() throws Exception {
+  void jsonCarriesTheExactValues() throws Exception {
     Run r = run("get", "--json", "--target", target, "--feature-set", "shop", "--entity", "alice",
         "--entity", "nobody", "--deadline", "3s");
     assertThat(r.exitCode()).as(r.err()).isZero();
-    assertThat(r.out()).contains("\"evaluation_time_millis\": \"1717245296789\"");
-    GetFeaturesResponse.Builder parsed = GetFeaturesResponse.newBuilder();
-    JsonFormat.parser().merge(r.out(), parsed);
+    JsonNode json = new ObjectMapper().readTree(r.out());
+    assertThat(json.get("feature_set").asText()).isEqualTo("shop");
+    assertThat(json.get("evaluation_time").asText()).isEqualTo("2024-06-01T12:34:56.789Z");
+    assertThat(json.get("evaluation_time_millis").asLong()).isEqualTo(1717245296789L);
     ManagedChannel channel = FeatureClient.openChannel(target);
+    GetFeaturesResponse direct;
     try {
-      GetFeaturesResponse direct = FeatureClient.fetch(channel,
+      direct = FeatureClient.fetch(channel,
           GetFeaturesRequest.newBuilder().setFeatureSet("shop").addEntityKeys("alice").addEntityKeys("nobody").build(),
           Duration.ofSeconds(5));
-      assertThat(parsed.build()).isEqualTo(direct);
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
-    GetFeaturesResponse response = parsed.build();
-    int sum = response.getFeatureNamesList().indexOf("amount_sum_1h");
-    assertThat(response.getEntities(0).getValues(sum))
-        .isEqualTo(Value.newBuilder().setDoubleValue(1.5 + 2.25 + 1.0 / 3).build());
-    int mean = response.getFeatureNamesList().indexOf("amount_mean_1h");
-    assertThat(response.getEntities(1).getValues(mean)).isEqualTo(Value.getDefaultInstance());
-    assertThat(response.getEntities(1).getStatuses(mean)).isEqualTo(FeatureStatus.EMPTY);
+    assertThat(json.get("features")).extracting(JsonNode::asText).isEqualTo(direct.getFeatureNamesList());
+    JsonNode alice = json.get("entities").get(0);
+    assertThat(alice.get("entity_key").asText()).isEqualTo("alice");
+    assertThat(alice.get("values").get("amount_sum_1h").doubleValue()).as("exact").isEqualTo(1.5 + 2.25 + 1.0 / 3);
+    assertThat(alice.get("values").get("events_1h").isIntegralNumber()).isTrue();
+    assertThat(alice.get("values").get("events_1h").longValue()).isEqualTo(3L);
+    assertThat(alice.get("values").get("country_max_1h").asText()).isEqualTo("FR");
+    assertThat(alice.get("statuses").get("events_1h").asText()).isEqualTo("PRESENT");
+    assertThat(alice.get("error").isNull()).isTrue();
+    JsonNode nobody = json.get("entities").get(1);
+    assertThat(nobody.get("values").get("amount_mean_1h").isNull()).isTrue();
+    assertThat(nobody.get("statuses").get("amount_mean_1h").asText()).isEqualTo("EMPTY");
+    // every value equals the direct response's, feature by feature
+    for (int e = 0; e < 2; e++) {
+      for (int f = 0; f < direct.getFeatureNamesCount(); f++) {
+        Value v = direct.getEntities(e).getValues(f);
+        JsonNode j = json.get("entities").get(e).get("values").get(direct.getFeatureNames(f));
+        switch (v.getKindCase()) {
+          case DOUBLE_VALUE -> assertThat(j.doubleValue()).isEqualTo(v.getDoubleValue());
+          case INT64_VALUE -> assertThat(j.longValue()).isEqualTo(v.getInt64Value());
+          case STRING_VALUE -> assertThat(j.textValue()).isEqualTo(v.getStringValue());
+          default -> assertThat(j.isNull()).as(direct.getFeatureNames(f)).isTrue();
+        }
+      }
+    }
   }
 
   @Test

@@ -45,6 +45,38 @@ final class TestFeatureSets {
       aggregations = [ { name = events, function = count } ]
       """;
 
+  /**
+   * Card transactions, one-minute slices: a merchant bloom filter answered with request context
+   * (key {@code merchant}, the input column), an MCC one under the key {@code category}, and list
+   * and item-count features for the CLI's rendering.
+   */
+  static final String CARDS = """
+      name = cards
+      version = 1
+      source {
+        topics = [card-tx]
+        schema { card = string, ts = long, merchant = string, mcc = long, amount = double }
+      }
+      entity-key = card
+      event-time { column = ts, format = epoch-millis }
+      slice = 1m
+      windows = [1h, 1d]
+      aggregations = [
+        { name = tx, function = count }
+        { name = merchant_seen, function = bloom_contains, input = merchant,
+          params { expected-items = 1000, false-positive-rate = 0.01 } }
+        { name = mcc_seen, function = bloom_contains, input = mcc, context = category, windows = [1d],
+          params { expected-items = 100, false-positive-rate = 0.01 } }
+        { name = last_merchants, function = last_k, input = merchant, params { k = 3 }, windows = [1d] }
+        { name = top_merchants, function = most_frequent, input = merchant, params { k = 3 }, windows = [1d] }
+        { name = amount_top, function = top_k, input = amount, params { k = 12 }, windows = [1d] }
+      ]
+      """;
+
+  static FeatureSet cards() {
+    return FeatureSetLoader.parse(CARDS, "cards.conf");
+  }
+
   static FeatureSet shop() {
     return FeatureSetLoader.parse(SHOP, "shop.conf");
   }

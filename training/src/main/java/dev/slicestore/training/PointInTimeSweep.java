@@ -1,17 +1,20 @@
 package dev.slicestore.training;
 
-import dev.slicestore.core.aggregate.AggregateFunction;
 import dev.slicestore.core.aggregate.EventPosition;
+import dev.slicestore.core.aggregate.ValueType;
 import dev.slicestore.core.config.Feature;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.online.FeatureStatus;
 import dev.slicestore.core.online.FeatureVector;
+import dev.slicestore.core.online.RequestContext;
 import dev.slicestore.core.offline.PointInTimeEvaluator;
 import dev.slicestore.core.time.Sessions;
 import dev.slicestore.ingest.EventPipeline;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -28,9 +31,12 @@ import org.apache.spark.util.LongAccumulator;
  *
  * <p>Record columns ({@link TrainingSets#sweepSchema}): entity, bucket, time (µs), kind (0 slice,
  * 1 spine row, 2 event), row id (spine), slice index and accumulator bytes (slices), topic,
- * partition, offset and the needed inputs (events), then the slice's earliest and latest event times
- * in ms (slices; a null earliest time is unknown). Output: {@code __ss_row_id} then the
- * features in request order, typed by {@link EventPipeline#resultSparkType}.
+ * partition, offset and the values of the feature set's input columns by slot (events), and the
+ * spine row's request-context values as text, one per {@link PointInTimeEvaluator#contextKeys()}
+ * key (spine rows), then the slice's earliest and latest event times in ms (slices; a null
+ * earliest time is unknown). Output: {@code __ss_row_id} then the features in request order, typed by
+ * {@link EventPipeline#resultSparkType(dev.slicestore.core.aggregate.ResultType)} of each
+ * feature's result.
  *
  * <p>Serializable (configuration only); Spark calls it from one thread per task.
  */
@@ -48,6 +54,7 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
    * @param featureSet the feature set
    * @param features the features to compute, output order
    * @param errors counts spine rows whose values could not be computed (corrupt bytes, overflow)
+   *     or whose request-context value does not parse as its key's type
    */
   PointInTimeSweep(FeatureSet featureSet, List<Feature> features, LongAccumulator errors) {
     this.featureSet = featureSet;
@@ -60,11 +67,8 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
     PointInTimeEvaluator evaluator = new PointInTimeEvaluator(featureSet, features);
     int needed = evaluator.neededAggregations().length;
     List<String> topics = featureSet.topics();
-    @SuppressWarnings("unchecked")
-    AggregateFunction<Object>[] resultFunctions = new AggregateFunction[features.size()];
-    for (int i = 0; i < features.size(); i++) {
-      resultFunctions[i] = (AggregateFunction<Object>) featureSet.aggregations().get(features.get(i).aggregationIndex()).function();
-    }
+    Object[] inputs = new Object[featureSet.inputColumns().size()];
+    List<Map.Entry<String, ValueType>> contextKeys = new ArrayList<>(evaluator.contextKeys().entrySet());
     return new Iterator<>() {
       private String entity;
       private long bucket;
@@ -106,17 +110,16 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
             for (int a = 0; a < needed; a++) {
               bytes[a] = accs.get(a);
             }
-            long min = rec.isNullAt(11) ? Sessions.UNKNOWN : rec.getLong(11);
-            long max = rec.isNullAt(12) ? Sessions.UNKNOWN : rec.getLong(12);
+            long min = rec.isNullAt(12) ? Sessions.UNKNOWN : rec.getLong(12);
+            long max = rec.isNullAt(13) ? Sessions.UNKNOWN : rec.getLong(13);
             evaluator.addSlice(rec.getLong(5), min, max, bytes);
           } else if (kind == KIND_EVENT && !broken) {
             long eventMillis = Math.floorDiv(rec.getLong(2), 1000L);
             int topic = topics.indexOf(rec.getString(7));
             EventPosition position = new EventPosition(eventMillis, topic, rec.getInt(8), rec.getLong(9));
             Row in = rec.getStruct(10);
-            Object[] inputs = new Object[needed];
-            for (int a = 0; a < needed; a++) {
-              inputs[a] = in.get(a);
+            for (int i = 0; i < inputs.length; i++) {
+              inputs[i] = in.get(i);
             }
             evaluator.addEvent(position, inputs);
           } else if (kind == KIND_SPINE) {
@@ -137,13 +140,29 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
           errors.add(1);
           return RowFactory.create(out);
         }
-        FeatureVector fv = evaluator.evaluate(Math.floorDiv(rec.getLong(2), 1000L));
         boolean error = false;
+        Map<String, Object> context = Map.of();
+        if (!contextKeys.isEmpty()) {
+          // request context from the spine's columns (as text): a value that does not parse as the
+          // key's type is treated as null (the features testing it get null) and the row counted
+          context = new HashMap<>();
+          List<String> texts = rec.getList(11);
+          for (int k = 0; k < contextKeys.size(); k++) {
+            Object value = null;
+            try {
+              value = RequestContext.convert(contextKeys.get(k).getValue(), texts.get(k));
+            } catch (IllegalArgumentException e) {
+              error = true;
+            }
+            context.put(contextKeys.get(k).getKey(), value);
+          }
+        }
+        FeatureVector fv = evaluator.evaluate(Math.floorDiv(rec.getLong(2), 1000L), context);
         for (int i = 0; i < features.size(); i++) {
           if (fv.statuses()[i] == FeatureStatus.ERROR) {
             error = true;
           } else {
-            out[1 + i] = EventPipeline.resultSparkValue(resultFunctions[i], fv.values()[i]);
+            out[1 + i] = EventPipeline.resultSparkValue(features.get(i).result(), fv.values()[i]);
           }
         }
         if (error) {

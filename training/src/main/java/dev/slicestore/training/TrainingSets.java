@@ -11,6 +11,7 @@ import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.Feature;
 import dev.slicestore.core.config.FeatureSet;
+import dev.slicestore.core.online.RequestContext;
 import dev.slicestore.core.time.CoveredIntervals;
 import dev.slicestore.ingest.EventPipeline;
 import java.io.IOException;
@@ -162,6 +163,7 @@ public final class TrainingSets {
     } else {
       spine = readSpine(spark, request, snapshots);
     }
+    checkContextColumns(selections, spine, request.snapshotTimeMillis() != null);
     Set<String> outputNames = new LinkedHashSet<>();
     for (String c : spine.columns()) {
       outputNames.add(c.toLowerCase(Locale.ROOT));
@@ -220,8 +222,7 @@ public final class TrainingSets {
       } else {
         for (Selection s : selections) {
           for (int i = 0; i < s.features().size(); i++) {
-            Aggregation agg = s.fs().aggregations().get(s.features().get(i).aggregationIndex());
-            out = out.withColumn(s.columns().get(i), lit(null).cast(EventPipeline.resultSparkType(agg.function())));
+            out = out.withColumn(s.columns().get(i), lit(null).cast(EventPipeline.resultSparkType(s.features().get(i).result())));
           }
         }
       }
@@ -448,10 +449,12 @@ public final class TrainingSets {
   /** Schema of the sweep records of {@code s}. */
   static StructType sweepSchema(Selection s, int[] needed) {
     List<StructField> inputs = new ArrayList<>();
-    for (int a = 0; a < needed.length; a++) {
-      Aggregation agg = s.fs().aggregations().get(needed[a]);
-      DataType type = agg.inputType() == null ? DataTypes.StringType : EventPipeline.sparkType(agg.inputType());
-      inputs.add(DataTypes.createStructField("i" + a, type, true));
+    List<dev.slicestore.core.config.InputColumn> columns = s.fs().inputColumns();
+    for (int i = 0; i < columns.size(); i++) {
+      inputs.add(DataTypes.createStructField("i" + i, EventPipeline.sparkType(columns.get(i).type()), true));
+    }
+    if (inputs.isEmpty()) {
+      inputs.add(DataTypes.createStructField("none", DataTypes.StringType, true));   // Spark needs a non-empty struct
     }
     return DataTypes.createStructType(List.of(
         DataTypes.createStructField("e", DataTypes.StringType, true),
@@ -465,6 +468,7 @@ public final class TrainingSets {
         DataTypes.createStructField("p", DataTypes.IntegerType, true),
         DataTypes.createStructField("o", DataTypes.LongType, true),
         DataTypes.createStructField("in", DataTypes.createStructType(inputs), true),
+        DataTypes.createStructField("cx", DataTypes.createArrayType(DataTypes.StringType, true), true),
         DataTypes.createStructField("mn", DataTypes.LongType, true),
         DataTypes.createStructField("mx", DataTypes.LongType, true)));
   }
@@ -488,12 +492,21 @@ public final class TrainingSets {
     Column noInputs = lit(null).cast(inputsType);
     Column noAccs = lit(null).cast(DataTypes.createArrayType(DataTypes.BinaryType, true));
     Column noTime = lit(null).cast(DataTypes.LongType);
+    Column noContext = lit(null).cast(DataTypes.createArrayType(DataTypes.StringType, true));
+    // request context (bloom_contains): per context key, the spine column of that name, as text
+    List<Column> contextColumns = new ArrayList<>();
+    for (String key : RequestContext.keys(s.fs(), s.features()).keySet()) {
+      String column = contextColumn(spine, key);
+      contextColumns.add(col("`" + column.replace("`", "``") + "`").cast(DataTypes.StringType));
+    }
+    Column spineContext = contextColumns.isEmpty() ? noContext
+        : org.apache.spark.sql.functions.array(contextColumns.toArray(Column[]::new));
 
     Dataset<Row> spineRecords = spine.select(col(ENTITY).as("e"), expr(floorDiv(TIME_US, bucketUs)).as("b"),
         col(TIME_US).as("t"), lit(PointInTimeSweep.KIND_SPINE).as("k"), col(ROW_ID).as("id"),
         lit(null).cast(DataTypes.LongType).as("s"), noAccs.as("a"), lit(null).cast(DataTypes.StringType).as("topic"),
         lit(null).cast(DataTypes.IntegerType).as("p"), lit(null).cast(DataTypes.LongType).as("o"), noInputs.as("in"),
-        noTime.as("mn"), noTime.as("mx"));
+        spineContext.as("cx"), noTime.as("mn"), noTime.as("mx"));
 
     Dataset<Row> records = spineRecords;
     if (n > 1) {
@@ -512,16 +525,17 @@ public final class TrainingSets {
               expr(sliceEndUs).as("t"), lit(PointInTimeSweep.KIND_SLICE).as("k"), lit(null).cast(DataTypes.LongType).as("id"),
               col("slice_index").as("s"), org.apache.spark.sql.functions.array(accs.toArray(Column[]::new)).as("a"),
               lit(null).cast(DataTypes.StringType).as("topic"), lit(null).cast(DataTypes.IntegerType).as("p"),
-              lit(null).cast(DataTypes.LongType).as("o"), noInputs.as("in"),
+              lit(null).cast(DataTypes.LongType).as("o"), noInputs.as("in"), noContext.as("cx"),
               expr("unix_millis(" + IcebergTables.MIN_EVENT_TIME + ")").as("mn"), expr("unix_millis(max_event_time)").as("mx"));
       records = records.unionByName(sliceRecords);
     }
     List<Column> inputs = new ArrayList<>();
-    for (int a = 0; a < needed.length; a++) {
-      Aggregation agg = s.fs().aggregations().get(needed[a]);
-      Column c = agg.inputColumn() == null ? lit(null).cast(DataTypes.StringType)
-          : col("`" + agg.inputColumn() + "`").cast(EventPipeline.sparkType(agg.inputType()));
-      inputs.add(c.as("i" + a));
+    List<dev.slicestore.core.config.InputColumn> inputColumns = s.fs().inputColumns();
+    for (int i = 0; i < inputColumns.size(); i++) {
+      inputs.add(col("`" + inputColumns.get(i).name() + "`").cast(EventPipeline.sparkType(inputColumns.get(i).type())).as("i" + i));
+    }
+    if (inputs.isEmpty()) {
+      inputs.add(lit(null).cast(DataTypes.StringType).as("none"));
     }
     Dataset<Row> eventRecords = readAt(spark, s.eventsTable(), s.eventsSnapshot())
         .where(col("slice_index").between(minCurrent, maxCurrent))
@@ -531,21 +545,70 @@ public final class TrainingSets {
             expr("unix_micros(event_time)").as("t"), lit(PointInTimeSweep.KIND_EVENT).as("k"),
             lit(null).cast(DataTypes.LongType).as("id"), lit(null).cast(DataTypes.LongType).as("s"), noAccs.as("a"),
             col("topic"), col("partition").as("p"), col("offset").as("o"),
-            org.apache.spark.sql.functions.struct(inputs.toArray(Column[]::new)).as("in"), noTime.as("mn"), noTime.as("mx"));
+            org.apache.spark.sql.functions.struct(inputs.toArray(Column[]::new)).as("in"), noContext.as("cx"), noTime.as("mn"),
+            noTime.as("mx"));
     records = records.unionByName(eventRecords);
 
     int partitions = Integer.parseInt(spark.conf().get("spark.sql.shuffle.partitions"));
     List<StructField> outFields = new ArrayList<>();
     outFields.add(DataTypes.createStructField(ROW_ID, DataTypes.LongType, false));
     for (int i = 0; i < s.features().size(); i++) {
-      Aggregation agg = s.fs().aggregations().get(s.features().get(i).aggregationIndex());
-      outFields.add(DataTypes.createStructField(s.columns().get(i), EventPipeline.resultSparkType(agg.function()), true));
+      outFields.add(DataTypes.createStructField(s.columns().get(i), EventPipeline.resultSparkType(s.features().get(i).result()),
+          true));
     }
     LOG.info("Feature set {}: sweeping slices {}..{} by (entity, {} ms time bucket) in {} partitions", s.fs().name(),
         minCurrent - n + 1, maxCurrent, bucketMs, partitions);
     return records.repartition(partitions, col("e"), col("b"))
         .sortWithinPartitions(col("e"), col("b"), col("t"), col("k"))
         .mapPartitions(new PointInTimeSweep(s.fs(), s.features(), errors), Encoders.row(DataTypes.createStructType(outFields)));
+  }
+
+  /**
+   * @return the spine column holding request-context key {@code key}: the column of that name,
+   *     else the only one equal ignoring case
+   * @throws IllegalArgumentException if there is none
+   */
+  private static String contextColumn(Dataset<Row> spine, String key) {
+    List<String> columns = List.of(spine.columns());
+    if (columns.contains(key)) {
+      return key;
+    }
+    List<String> alike = columns.stream().filter(c -> c.equalsIgnoreCase(key)).toList();
+    if (alike.size() == 1) {
+      return alike.get(0);
+    }
+    throw new IllegalArgumentException("No spine column '" + key + "' (columns: " + String.join(", ",
+        columns.stream().filter(c -> !c.startsWith("__ss_")).toList()) + ")");
+  }
+
+  /**
+   * Checks that the spine holds a column per request-context key the selected features need
+   * ({@code bloom_contains}: "might the window contain the value of this row's column?").
+   *
+   * @throws IllegalArgumentException naming the feature and the missing column, or, in snapshot
+   *     mode (no spine), the features that need one
+   */
+  private static void checkContextColumns(List<Selection> selections, Dataset<Row> spine, boolean snapshot) {
+    for (Selection s : selections) {
+      for (Feature f : s.features()) {
+        String key = s.fs().aggregations().get(f.aggregationIndex()).contextKey();
+        if (key == null) {
+          continue;
+        }
+        if (snapshot) {
+          throw new IllegalArgumentException("Feature " + s.fs().name() + "." + f.name() + " answers with request context '"
+              + key + "', which a snapshot has no column for: use a spine with a column '" + key
+              + "', or leave the feature out with --features");
+        }
+        try {
+          contextColumn(spine, key);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("Feature " + s.fs().name() + "." + f.name() + " answers with request context '"
+              + key + "' (\"might the window contain this row's " + key + "?\"): " + e.getMessage()
+              + "; add the column to the spine or leave the feature out with --features", e);
+        }
+      }
+    }
   }
 
   /** @return SQL for {@code floorDiv(expr, divisor)} on longs */

@@ -58,6 +58,45 @@ public interface AggregateFunction<A> extends java.io.Serializable {
     return ResultType.scalar(resultType());
   }
 
+  /**
+   * Whether a feature of this function answers a question about a value supplied at request time
+   * (the <em>request context</em>: serving's {@code GetFeaturesRequest} context, a spine column in
+   * training), e.g. {@code bloom_contains}: "might the window contain this merchant?".
+   *
+   * @return false by default
+   */
+  default boolean usesRequestContext() {
+    return false;
+  }
+
+  /**
+   * The shape of a feature's values ({@link #getFeatureResult}): what serving returns and training
+   * writes. Equal to {@link #result()} except for functions that {@linkplain #usesRequestContext
+   * use request context}, whose features answer with the context value (e.g. {@code bloom_contains}:
+   * boolean) while {@link #result()} describes the context-free summary the offline slices table
+   * stores.
+   *
+   * @return by default {@link #result()}
+   */
+  default ResultType featureResult() {
+    return result();
+  }
+
+  /**
+   * A feature's value: the one implementation serving ({@code WindowEvaluator}) and training
+   * ({@code PointInTimeEvaluator}) both call on a window's merged accumulator.
+   *
+   * @param acc the window's accumulator, not modified
+   * @param contextValue for a function that {@linkplain #usesRequestContext uses request context},
+   *     the request's value of the input type (already converted, see
+   *     {@link dev.slicestore.core.online.RequestContext#convert}), or null when the request
+   *     gave an explicit null; ignored by other functions
+   * @return by default {@link #getResult getResult(acc)}
+   */
+  default Object getFeatureResult(A acc, Object contextValue) {
+    return getResult(acc);
+  }
+
   /** @return a new, empty accumulator (never null) */
   A createAccumulator();
 

@@ -17,6 +17,9 @@ import java.util.Map;
  *   <tr><td>sum</td><td></td><td>long, double</td><td>input type, exact</td><td>0</td></tr>
  *   <tr><td>mean</td><td></td><td>long, double</td><td>double</td><td>null</td></tr>
  *   <tr><td>min, max</td><td></td><td>long, double, string</td><td>input type</td><td>null</td></tr>
+ *   <tr><td>argmin, argmax</td><td>value (column, required)</td><td>long, double, string</td><td>the value
+ *       column's type: its value on the event with the smallest / largest input (ties: earliest
+ *       event position)</td><td>null</td></tr>
  *   <tr><td>variance_pop, variance_samp, stddev_pop, stddev_samp</td><td></td><td>long, double</td>
  *       <td>double, from exact moments, one rounding ({@link VarianceFunction})</td>
  *       <td>null (samp: also for one input)</td></tr>
@@ -37,15 +40,17 @@ import java.util.Map;
  *       values</td><td>null</td></tr>
  *   <tr><td>bool_and, bool_or</td><td></td><td>boolean</td><td>boolean</td><td>null</td></tr>
  *   <tr><td>bloom_contains</td><td>expected-items 1..10^7, false-positive-rate (0, 0.5]</td>
- *       <td>any</td><td>long (distinct values, estimated once a filter); membership by
- *       {@link BloomContainsFunction#mightContain}</td><td>0</td></tr>
+ *       <td>any</td><td>features: boolean, "might the window contain the request-context value?"
+ *       ({@link BloomContainsFunction#mightContain}, context key = the aggregation's
+ *       {@code context}, default its input column); slices table: long (distinct values,
+ *       estimated once a filter)</td><td>null (features), 0 (slices)</td></tr>
  * </table>
  *
  * <p>Stateless and thread-safe.
  */
 public final class AggregateFunctions {
   /** Every function name this build knows. */
-  public static final List<String> NAMES = List.of("count", "sum", "mean", "min", "max",
+  public static final List<String> NAMES = List.of("count", "sum", "mean", "min", "max", "argmin", "argmax",
       "variance_pop", "variance_samp", "stddev_pop", "stddev_samp", "top_k", "bottom_k", "first_k", "last_k",
       "most_frequent", "count_distinct", "approx_count_distinct", "approx_percentile", "bool_and", "bool_or",
       "bloom_contains");
@@ -69,7 +74,32 @@ public final class AggregateFunctions {
    *     parameter and its allowed values)
    */
   public static AggregateFunction<?> create(String name, ValueType inputType, Map<String, Object> params) {
+    return create(name, inputType, params, column -> null);
+  }
+
+  /**
+   * Creates a function, resolving the columns its parameters name ({@code params.value} of
+   * {@code argmin}/{@code argmax}).
+   *
+   * @param columnTypes the type of a column of the feature set by name, or null if there is no
+   *     such column
+   * @see #create(String, ValueType, Map)
+   */
+  public static AggregateFunction<?> create(String name, ValueType inputType, Map<String, Object> params,
+      java.util.function.Function<String, ValueType> columnTypes) {
     switch (name) {
+      case "argmin":
+      case "argmax": {
+        Params.of(name, params, "value");
+        requireOrdered(name, inputType);
+        String column = valueColumn(name, params);
+        ValueType valueType = columnTypes.apply(column);
+        if (valueType == null) {
+          throw new IllegalArgumentException("Bad parameter value = " + column + " for function " + name
+              + ": no such column (a source.schema or transform column)");
+        }
+        return new ArgExtremumFunction(name.equals("argmax"), inputType, valueType);
+      }
       case "count":
         Params.of(name, params);
         return new CountFunction(inputType == null);
@@ -148,6 +178,23 @@ public final class AggregateFunctions {
       default:
         throw new IllegalArgumentException("Unknown aggregate function: " + name + " (known: " + String.join(", ", NAMES) + ")");
     }
+  }
+
+  /**
+   * @return the column whose value {@code argmin}/{@code argmax} report ({@code params.value}), or
+   *     null for functions that read only their input column
+   * @throws IllegalArgumentException if an argmin/argmax has no {@code value} parameter
+   */
+  public static String valueColumn(String name, Map<String, Object> params) {
+    if (!name.equals("argmin") && !name.equals("argmax")) {
+      return null;
+    }
+    Object v = params == null ? null : params.get("value");
+    if (!(v instanceof String s) || s.isBlank()) {
+      throw new IllegalArgumentException("Function " + name + " needs params { value = <column> }: the column reported for"
+          + " the event with the " + (name.equals("argmax") ? "largest" : "smallest") + " input");
+    }
+    return s;
   }
 
   /** @return true iff the function needs an input column */

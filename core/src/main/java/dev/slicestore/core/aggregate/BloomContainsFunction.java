@@ -36,11 +36,20 @@ import org.apache.datasketches.memory.Memory;
  * h hashes, m bits: at most {@code false-positive-rate} while n <= expected-items, growing past
  * it. In the sparse state it is exact.
  *
- * <p>Result ({@code getResult}): {@code long}, the number of distinct values: exact in the sparse
- * state, estimated from the number X of set bits as {@code -(m/h)·ln(1 - X/m)} in the filter
- * state (Swamidass and Baldi, <i>Mathematical correction for fingerprint similarity measures to
- * improve chemical retrieval</i>, J. Chem. Inf. Model. 2007). An empty window gives 0. The filter
- * itself is not a result: serving tests a request-time value with {@link #mightContain}.
+ * <h2>Features: answered with request context</h2>
+ * A {@code bloom_contains} feature is a question about a value the caller supplies at request
+ * time ({@link #usesRequestContext()}): "might this entity's window contain the context value?"
+ * Its values ({@link #featureResult()}, {@link #getFeatureResult}) are {@code boolean}: the
+ * answer of {@link #mightContain} on the window's merged accumulator; null for an empty window
+ * (status EMPTY) and for an explicitly null context value. The feature's context key is named by
+ * the aggregation ({@code context = merchant}, default: the input column's name); serving takes
+ * the value from {@code GetFeaturesRequest} context, training from the spine column of that name.
+ *
+ * <p>Context-free result ({@code getResult}, the offline slices table's column): {@code long},
+ * the number of distinct values: exact in the sparse state, estimated from the number X of set
+ * bits as {@code -(m/h)·ln(1 - X/m)} in the filter state (Swamidass and Baldi, <i>Mathematical
+ * correction for fingerprint similarity measures to improve chemical retrieval</i>, J. Chem. Inf.
+ * Model. 2007). An empty slice gives 0.
  *
  * <p>Space: sparse at most a quarter of the filter's bits / 8 bytes plus one value; the filter
  * is DataSketches' serialization, about {@code m/8 + 32} bytes: {@code 1.44·log2(1/p)} bits per
@@ -98,6 +107,36 @@ public final class BloomContainsFunction implements AggregateFunction<BloomConta
   @Override
   public ValueType resultType() {
     return ValueType.LONG;
+  }
+
+  /** @return true: features answer "might the window contain the request's context value?" */
+  @Override
+  public boolean usesRequestContext() {
+    return true;
+  }
+
+  /** @return {@code boolean}: the answer of {@link #mightContain} */
+  @Override
+  public ResultType featureResult() {
+    return ResultType.scalar(ValueType.BOOLEAN);
+  }
+
+  /**
+   * @param acc the window's accumulator, not modified
+   * @param contextValue the value to test, of the input type, or null
+   * @return null for an empty window or a null value, else {@link #mightContain}
+   */
+  @Override
+  public Object getFeatureResult(Acc acc, Object contextValue) {
+    if (isEmpty(acc) || contextValue == null) {
+      return null;
+    }
+    return mightContain(acc, contextValue);
+  }
+
+  /** @return the input column's type: the type a context value must have */
+  public ValueType inputType() {
+    return inputType;
   }
 
   private Comparator<Object> order() {

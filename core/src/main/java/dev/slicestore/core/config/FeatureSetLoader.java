@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -400,10 +401,11 @@ public final class FeatureSetLoader {
         }
         Set<String> names = new LinkedHashSet<>();
         Set<String> featureNames = new LinkedHashSet<>();
+        Map<String, ValueType> contextTypes = new HashMap<>();
         for (int i = 0; i < list.size(); i++) {
           String p = "aggregations[" + i + "]";
           Config a = list.get(i).toConfig();
-          k.rejectUnknownKeys(a, Set.of("name", "function", "input", "windows", "params", "session"), p + ".");
+          k.rejectUnknownKeys(a, Set.of("name", "function", "input", "windows", "params", "context", "session"), p + ".");
           String fn = k.requiredString(a, "function", p + ".function");
           String input = k.optionalString(a, "input", p + ".input", null);
           String an = k.optionalString(a, "name", p + ".name",
@@ -429,11 +431,29 @@ public final class FeatureSetLoader {
               k.problem(p, list.get(i), "function " + fn + " needs an input column (input = ...)");
             } else {
               try {
-                function = AggregateFunctions.create(fn, inputType, params);
+                function = AggregateFunctions.create(fn, inputType, params, columns::get);
               } catch (IllegalArgumentException e) {
                 k.problem(p + ".function", list.get(i).get("function"), e.getMessage());
               }
             }
+          }
+          String contextKey = null;
+          if (function != null && function.usesRequestContext()) {
+            contextKey = k.optionalString(a, "context", p + ".context", input);
+            if (contextKey != null && !NAME.matcher(contextKey).matches()) {
+              k.problem(p + ".context", list.get(i).get("context"), "Invalid context key '" + contextKey
+                  + "' (letters, digits and _, starting with a letter)");
+            } else if (contextKey != null) {
+              ValueType previous = contextTypes.putIfAbsent(contextKey, inputType);
+              if (previous != null && previous != inputType) {
+                k.problem(p + ".context", list.get(i).get(a.hasPath("context") ? "context" : "input"), "context key '"
+                    + contextKey + "' is used by aggregations with inputs of types " + previous.configName() + " and "
+                    + inputType.configName() + ": one request value cannot be both; name another context key");
+              }
+            }
+          } else if (a.hasPath("context") && function != null) {
+            k.problem(p + ".context", list.get(i).get("context"), "function " + fn
+                + " takes no request context (only bloom_contains does)");
           }
           SessionSpec session = a.hasPath("session") ? session(k, a, p, slice) : null;
           // an aggregation with a session has sliding windows only when it lists its own
@@ -443,30 +463,25 @@ public final class FeatureSetLoader {
             k.problem(p, list.get(i), "no windows: set windows for the feature set or the aggregation");
           }
           if (function != null && an != null) {
-            int slot = -1;
-            if (input != null) {
-              InputColumn ic = new InputColumn(input, inputType);
-              slot = inputs.indexOf(ic);
-              if (slot < 0) {
-                inputs.add(ic);
-                slot = inputs.size() - 1;
-              }
-            }
+            int slot = input == null ? -1 : inputSlot(inputs, new InputColumn(input, inputType));
+            String valueColumn = AggregateFunctions.valueColumn(fn, params);
+            int valueSlot = valueColumn == null ? -1 : inputSlot(inputs, new InputColumn(valueColumn, columns.get(valueColumn)));
             int index = aggregations.size();
-            aggregations.add(new Aggregation(an, function, input, inputType, slot, windows, session));
+            aggregations.add(new Aggregation(an, function, input, inputType, slot, windows, valueColumn, valueSlot, contextKey,
+                session));
             for (long w : windows) {
               String feature = an + "_" + Durations.format(w);
               if (!featureNames.add(feature)) {
                 k.problem(p + ".name", list.get(i).get("name"), "feature name '" + feature + "' is produced twice");
               }
-              features.add(new Feature(feature, index, w, function.result()));
+              features.add(new Feature(feature, index, w, function.featureResult()));
             }
             if (session != null) {
               String feature = an + "_" + SESSION_SUFFIX;
               if (!featureNames.add(feature)) {
                 k.problem(p + ".name", list.get(i).get("name"), "feature name '" + feature + "' is produced twice");
               }
-              features.add(new Feature(feature, index, session.maxLengthMillis(), function.result(), session.gapMillis()));
+              features.add(new Feature(feature, index, session.maxLengthMillis(), function.featureResult(), session.gapMillis()));
             }
           }
         }
@@ -592,5 +607,15 @@ public final class FeatureSetLoader {
   /** Used by {@link #load(Path)} callers that hold a {@link File}. */
   static FeatureSet load(File file) {
     return load(file.toPath());
+  }
+
+  /** @return the slot of {@code column} in {@code inputs}, appending it if absent */
+  private static int inputSlot(List<InputColumn> inputs, InputColumn column) {
+    int slot = inputs.indexOf(column);
+    if (slot < 0) {
+      inputs.add(column);
+      slot = inputs.size() - 1;
+    }
+    return slot;
   }
 }

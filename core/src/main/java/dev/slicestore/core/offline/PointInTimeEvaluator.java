@@ -2,6 +2,7 @@ package dev.slicestore.core.offline;
 
 import dev.slicestore.core.aggregate.AggregateFunction;
 import dev.slicestore.core.aggregate.EventPosition;
+import dev.slicestore.core.aggregate.ValueType;
 import dev.slicestore.core.codec.ByteReader;
 import dev.slicestore.core.codec.CorruptDataException;
 import dev.slicestore.core.config.Aggregation;
@@ -9,11 +10,13 @@ import dev.slicestore.core.config.Feature;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.online.FeatureStatus;
 import dev.slicestore.core.online.FeatureVector;
+import dev.slicestore.core.online.RequestContext;
 import dev.slicestore.core.time.Sessions;
 import dev.slicestore.core.time.Slicing;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Computes one entity's features at a non-decreasing sequence of evaluation times from its slice
@@ -61,11 +64,16 @@ public final class PointInTimeEvaluator {
   private final List<Feature> features;
   private final int[] neededAggregations;
   private final AggregateFunction<Object>[] functions;
+  private final Aggregation[] aggregations;
   /** Per needed aggregation: feature positions, their window lengths in slices, and their queues. */
   private final int[][] featurePositions;
   private final int[][] windowSlices;
   private final TwoStacks<Object>[][] queues;
   private final int longestWindowSlices;
+  /** Per needed aggregation its request-context key, or null. */
+  private final String[] contextKeys;
+  private final int[] aggregationOfFeature;
+  private final Map<String, ValueType> contextDescription;
   /** Per session feature: position, needed aggregation (index into neededAggregations), slices, gap, name. */
   private final int[] sessionPositions;
   private final int[] sessionAggregation;
@@ -110,6 +118,7 @@ public final class PointInTimeEvaluator {
     int n = aggs.size();
     this.neededAggregations = aggs.stream().mapToInt(Integer::intValue).toArray();
     this.functions = new AggregateFunction[n];
+    this.aggregations = new Aggregation[n];
     this.featurePositions = new int[n][];
     this.windowSlices = new int[n][];
     this.queues = new TwoStacks[n][];
@@ -117,6 +126,7 @@ public final class PointInTimeEvaluator {
     int longest = 0;
     for (int a = 0; a < n; a++) {
       Aggregation agg = featureSet.aggregations().get(neededAggregations[a]);
+      aggregations[a] = agg;
       functions[a] = (AggregateFunction<Object>) agg.function();
       List<Integer> positions = new ArrayList<>();
       for (int i = 0; i < features.size(); i++) {
@@ -157,7 +167,25 @@ public final class PointInTimeEvaluator {
       sessionGaps[j] = f.sessionGapMillis();
     }
     this.longestWindowSlices = longest;
+    this.contextKeys = new String[n];
+    for (int a = 0; a < n; a++) {
+      contextKeys[a] = featureSet.aggregations().get(neededAggregations[a]).contextKey();
+    }
+    this.aggregationOfFeature = new int[features.size()];
+    for (int i = 0; i < features.size(); i++) {
+      aggregationOfFeature[i] = aggs.indexOf(features.get(i).aggregationIndex());
+    }
+    this.contextDescription = RequestContext.keys(featureSet, this.features);
     reset();
+  }
+
+  /**
+   * @return the request-context keys the features need (see {@link RequestContext}), with the
+   *     type of their values; empty when none. Training reads each from the spine column of that
+   *     name.
+   */
+  public Map<String, ValueType> contextKeys() {
+    return contextDescription;
   }
 
   /** @return the indices (into {@link FeatureSet#aggregations()}) of the aggregations the features need */
@@ -188,6 +216,20 @@ public final class PointInTimeEvaluator {
     lastSlice = Long.MIN_VALUE;
     lastEventSlice = NONE;
     lastEvaluationSlice = Long.MIN_VALUE;
+  }
+
+  /**
+   * Adds a closed slice without its event times: only for evaluators without session features.
+   *
+   * @throws IllegalStateException if some requested feature is a session feature (it needs the
+   *     slice's event times: {@link #addSlice(long, long, long, byte[][])}), or slices come out of order
+   * @throws CorruptDataException if some bytes cannot be decoded
+   */
+  public void addSlice(long sliceIndex, byte[][] encodedAccumulators) {
+    if (sessionRuns.length > 0) {
+      throw new IllegalStateException("session features need each slice's earliest and latest event times");
+    }
+    addSlice(sliceIndex, Sessions.UNKNOWN, Sessions.UNKNOWN, encodedAccumulators);
   }
 
   /**
@@ -250,10 +292,10 @@ public final class PointInTimeEvaluator {
    * Adds an event of the slice being swept.
    *
    * @param position the event's position (its event time, epoch ms, picks the slice)
-   * @param inputs per needed aggregation, the aggregation's input value (null for none)
+   * @param inputsBySlot the event's values of {@link FeatureSet#inputColumns()}, by slot (not kept)
    * @throws IllegalStateException if events come out of time order across slices
    */
-  public void addEvent(EventPosition position, Object[] inputs) {
+  public void addEvent(EventPosition position, Object[] inputsBySlot) {
     long sliceIndex = slicing.sliceIndex(position.eventTimeMillis());
     if (sliceIndex != partialSlice) {
       if (sliceIndex < partialSlice) {
@@ -269,7 +311,7 @@ public final class PointInTimeEvaluator {
       partialMax = Long.MIN_VALUE;
     }
     for (int a = 0; a < functions.length; a++) {
-      partial[a] = functions[a].add(partial[a], inputs[a], position);
+      partial[a] = functions[a].add(partial[a], aggregations[a].input(inputsBySlot), position);
     }
     partialCount++;
     partialMin = Math.min(partialMin, position.eventTimeMillis());
@@ -281,10 +323,28 @@ public final class PointInTimeEvaluator {
    *
    * @param evaluationTimeMillis {@code t}, epoch ms; its slice must not precede an earlier
    *     evaluation's
-   * @return the feature vector, statuses as online; an arithmetic failure (a long sum beyond the
-   *     long range) gives {@link FeatureStatus#ERROR} statuses and a message
+   * @return the feature vector, statuses as online: a result that cannot be represented (a long
+   *     sum beyond the long range, a {@code count_distinct} over its bound) gives
+   *     {@link FeatureStatus#ERROR} for that feature only, with a message
    */
   public FeatureVector evaluate(long evaluationTimeMillis) {
+    return evaluate(evaluationTimeMillis, Map.of());
+  }
+
+  /**
+   * Evaluates every requested feature at {@code t}, answering features with request context from
+   * {@code context}, exactly as {@link dev.slicestore.core.online.WindowEvaluator#evaluate(long,
+   * List, Map)} does online.
+   *
+   * @param evaluationTimeMillis {@code t}, as {@link #evaluate(long)}
+   * @param context request-context values by key, already {@linkplain RequestContext#convert
+   *     converted}; a key mapped to null gives a null value; must hold every key of
+   *     {@link #contextKeys()}
+   * @return the feature vector
+   * @throws IllegalArgumentException if a needed context key is missing
+   */
+  public FeatureVector evaluate(long evaluationTimeMillis, Map<String, ?> context) {
+    Object[] contextValues = RequestContext.pick(contextKeys, features, aggregationOfFeature, context);
     long current = slicing.sliceIndex(evaluationTimeMillis);
     if (current < lastEvaluationSlice) {
       throw new IllegalStateException("evaluation at slice " + current + " after one at slice " + lastEvaluationSlice
@@ -308,17 +368,22 @@ public final class PointInTimeEvaluator {
             acc = functions[a].merge(acc, partial[a]);
           }
           int pos = featurePositions[a][w];
-          values[pos] = functions[a].getResult(acc);
-          statuses[pos] = functions[a].isEmpty(acc) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
+          try {
+            values[pos] = functions[a].getFeatureResult(acc, contextValues[a]);
+            statuses[pos] = functions[a].isEmpty(acc) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
+          } catch (ArithmeticException e) {
+            statuses[pos] = FeatureStatus.ERROR;   // this feature only, as online
+            error = (error == null ? "" : error + "; ") + features.get(pos).name() + ": " + e.getMessage();
+          }
         }
       }
       for (int k = 0; k < sessionRuns.length; k++) {
-        String message = evaluateSession(k, evaluationTimeMillis, current, values, statuses);
-        if (message != null && error == null) {
-          error = message;
+        String message = evaluateSession(k, evaluationTimeMillis, current, contextValues, values, statuses);
+        if (message != null) {
+          error = (error == null ? "" : error + "; ") + message;
         }
       }
-    } catch (ArithmeticException | IllegalStateException e) {
+    } catch (IllegalStateException e) {
       error = e.getMessage();
       Arrays.fill(values, null);
       Arrays.fill(statuses, FeatureStatus.ERROR);
@@ -329,9 +394,11 @@ public final class PointInTimeEvaluator {
   /**
    * Evaluates session feature {@code k} at {@code t} into {@code values} and {@code statuses}.
    *
-   * @return an error message when the session crosses an undecidable boundary, else null
+   * @return an error message when the session crosses an undecidable boundary or its result
+   *     cannot be represented, else null
    */
-  private String evaluateSession(int k, long t, long current, Object[] values, FeatureStatus[] statuses) {
+  private String evaluateSession(int k, long t, long current, Object[] contextValues, Object[] values,
+      FeatureStatus[] statuses) {
     int pos = sessionPositions[k];
     AggregateFunction<Object> f = functions[sessionAggregation[k]];
     long gap = sessionGaps[k];
@@ -361,8 +428,14 @@ public final class PointInTimeEvaluator {
       }
       acc = f.merge(acc, run.query());
     }
-    values[pos] = f.getResult(acc);
-    statuses[pos] = f.isEmpty(acc) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
+    try {
+      values[pos] = f.getFeatureResult(acc, contextValues[sessionAggregation[k]]);
+      statuses[pos] = f.isEmpty(acc) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
+    } catch (ArithmeticException e) {
+      values[pos] = null;
+      statuses[pos] = FeatureStatus.ERROR;   // this feature only, as online
+      return features.get(pos).name() + ": " + e.getMessage();
+    }
     return null;
   }
 }

@@ -2,6 +2,7 @@ package dev.slicestore.core.online;
 
 import dev.slicestore.core.aggregate.AggregateFunction;
 import dev.slicestore.core.aggregate.EventPosition;
+import dev.slicestore.core.aggregate.ValueType;
 import dev.slicestore.core.codec.CorruptDataException;
 import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.Feature;
@@ -38,6 +39,14 @@ import java.util.Map;
  * compacted entry of several events has no earliest time, and where the boundary depends on it the
  * session feature alone gets status ERROR ({@link Sessions#boundary}).
  *
+ * <h2>Request context</h2>
+ * Features of functions that {@linkplain dev.slicestore.core.aggregate.AggregateFunction#usesRequestContext
+ * use request context} ({@code bloom_contains}) answer a question about a value the caller
+ * supplies: {@link #evaluate(long, List, Map)} takes the values by context key
+ * ({@link #contextKeys()}, see {@link RequestContext}) and each window's value is
+ * {@link dev.slicestore.core.aggregate.AggregateFunction#getFeatureResult} of the merged
+ * accumulator and the value, the same call training makes.
+ *
  * <p>Usage: fetch the hashes named by {@link #sliceKeys} (newest first) with one pipelined round
  * trip, then call {@link #evaluate} with them in the same order.
  *
@@ -58,6 +67,11 @@ public final class WindowEvaluator {
   private final int[] sessionSlices;
   private final long[] sessionGaps;
   private final int sliceCount;
+  /** Per needed aggregation its request-context key, or null. */
+  private final String[] contextKeys;
+  /** Per feature, the position of its aggregation in {@link #neededAggregations}. */
+  private final int[] aggregationOfFeature;
+  private final Map<String, ValueType> contextDescription;
 
   /**
    * @param featureSet the feature set
@@ -108,6 +122,23 @@ public final class WindowEvaluator {
       sessionGaps[k] = f.sessionGapMillis();
     }
     this.sliceCount = maxSlices;
+    this.contextKeys = new String[neededAggregations.length];
+    for (int a = 0; a < neededAggregations.length; a++) {
+      contextKeys[a] = featureSet.aggregations().get(neededAggregations[a]).contextKey();
+    }
+    this.aggregationOfFeature = new int[features.size()];
+    for (int i = 0; i < features.size(); i++) {
+      aggregationOfFeature[i] = aggs.indexOf(features.get(i).aggregationIndex());
+    }
+    this.contextDescription = RequestContext.keys(featureSet, this.features);
+  }
+
+  /**
+   * @return the request-context keys the features need (see {@link RequestContext}), with the
+   *     type of their values; empty when none
+   */
+  public Map<String, ValueType> contextKeys() {
+    return contextDescription;
   }
 
   /** @return the features computed, in result order */
@@ -171,11 +202,32 @@ public final class WindowEvaluator {
    *     (an empty map or null for a missing hash); may be shorter than {@link #sliceCount()} if
    *     the remaining slices are all empty
    * @return the feature vector; corrupt stored data gives {@link FeatureStatus#ERROR} statuses
-   *     and a message, never an exception (a session boundary that an old compacted entry cannot
-   *     decide gives ERROR for that session feature only)
+   *     for every feature and a message, never an exception; a result that cannot be represented
+   *     (a long sum beyond the long range, a {@code count_distinct} over its bound) gives ERROR for
+   *     that feature only, with a message naming it
+   */
+  public FeatureVector evaluate(long evaluationTimeMillis, List<Map<byte[], byte[]>> slicesNewestFirst) {
+    return evaluate(evaluationTimeMillis, slicesNewestFirst, Map.of());
+  }
+
+  /**
+   * Evaluates every requested feature, answering features with request context (see
+   * {@link RequestContext}) from {@code context}.
+   *
+   * @param evaluationTimeMillis {@code t}, epoch ms
+   * @param slicesNewestFirst as {@link #evaluate(long, List)}
+   * @param context request-context values by key, already {@linkplain RequestContext#convert
+   *     converted} to the input types; a key mapped to null is an explicit null (the feature's
+   *     value is null); must hold every key of {@link #contextKeys()}
+   * @return the feature vector
+   * @throws IllegalArgumentException if a needed context key is missing (the message names the
+   *     feature and the key); a session boundary that an
+   *     old compacted entry cannot decide gives ERROR for that session feature only
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  public FeatureVector evaluate(long evaluationTimeMillis, List<Map<byte[], byte[]>> slicesNewestFirst) {
+  public FeatureVector evaluate(long evaluationTimeMillis, List<Map<byte[], byte[]>> slicesNewestFirst,
+      Map<String, ?> context) {
+    Object[] contextValues = RequestContext.pick(contextKeys, features, aggregationOfFeature, context);
     List<Aggregation> aggregations = featureSet.aggregations();
     List<InputColumn> inputColumns = featureSet.inputColumns();
     int needed = neededAggregations.length;
@@ -205,6 +257,7 @@ public final class WindowEvaluator {
     FeatureStatus[] statuses = new FeatureStatus[features.size()];
     long current = slicing.sliceIndex(evaluationTimeMillis);
     String error = null;
+    String featureError = null;
     try {
       for (int j = 0; j < sliceCount; j++) {
         long sliceIndex = current - j;
@@ -259,8 +312,14 @@ public final class WindowEvaluator {
           for (int w = 0; w < windows.length; w++) {
             if (windows[w] == j + 1) {
               int pos = featuresByAggregation[a][w];
-              values[pos] = functions[a].getResult(running[a]);
-              statuses[pos] = functions[a].isEmpty(running[a]) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
+              try {
+                values[pos] = functions[a].getFeatureResult(running[a], contextValues[a]);
+                statuses[pos] = functions[a].isEmpty(running[a]) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
+              } catch (ArithmeticException e) {
+                // this feature only (a long sum beyond the long range, a count_distinct over its bound)
+                statuses[pos] = FeatureStatus.ERROR;
+                featureError = (featureError == null ? "" : featureError + "; ") + features.get(pos).name() + ": " + e.getMessage();
+              }
             }
           }
         }
@@ -270,20 +329,27 @@ public final class WindowEvaluator {
             AggregateFunction f = functions[sessionAggregation[k]];
             if (sessionError[k] != null) {
               statuses[pos] = FeatureStatus.ERROR;
-              error = error == null ? sessionError[k] : error;
+              featureError = (featureError == null ? "" : featureError + "; ") + sessionError[k];
             } else {
-              values[pos] = f.getResult(sessionAcc[k]);
-              statuses[pos] = f.isEmpty(sessionAcc[k]) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
+              try {
+                values[pos] = f.getFeatureResult(sessionAcc[k], contextValues[sessionAggregation[k]]);
+                statuses[pos] = f.isEmpty(sessionAcc[k]) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
+              } catch (ArithmeticException e) {
+                // this feature only, as for windows
+                statuses[pos] = FeatureStatus.ERROR;
+                featureError = (featureError == null ? "" : featureError + "; ") + features.get(pos).name() + ": " + e.getMessage();
+              }
             }
           }
         }
       }
     } catch (CorruptDataException | ArithmeticException | IllegalStateException e) {
+      // corrupt or inconsistent stored data: no feature of this entity can be trusted
       error = e.getMessage();
       Arrays.fill(values, null);
       Arrays.fill(statuses, FeatureStatus.ERROR);
     }
-    return new FeatureVector(values, statuses, error);
+    return new FeatureVector(values, statuses, error != null ? error : featureError);
   }
 
   /**
@@ -337,8 +403,7 @@ public final class WindowEvaluator {
       }
       EventPosition position = new EventPosition(row.eventTimeMillis(), topic, partition, offset);
       for (int a = 0; a < functions.length; a++) {
-        Object input = slots[a] < 0 ? null : row.inputs()[slots[a]];
-        into[a] = functions[a].add(into[a], input, position);
+        into[a] = functions[a].add(into[a], featureSet.aggregations().get(neededAggregations[a]).input(row.inputs()), position);
       }
       if (times != null) {
         times.count++;

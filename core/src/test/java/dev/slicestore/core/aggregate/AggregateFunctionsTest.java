@@ -112,9 +112,10 @@ class AggregateFunctionsTest {
   void functionsAreSerializable() throws Exception {
     for (String name : AggregateFunctions.NAMES) {
       boolean bool = name.startsWith("bool_");
+      boolean keyed = name.startsWith("arg");
       AggregateFunction f = AggregateFunctions.create(name, bool ? ValueType.BOOLEAN : ValueType.LONG,
-          CatalogueFunctionsTest.exampleParams(name));
-      Object value = bool ? (Object) true : (Object) 4L;
+          CatalogueFunctionsTest.exampleParams(name), column -> ValueType.STRING);
+      Object value = bool ? (Object) true : keyed ? new KeyedValue(4L, "x") : (Object) 4L;
       EventPosition at = new EventPosition(1, 0, 0, 0);
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {

@@ -34,6 +34,7 @@ class CatalogueFunctionsTest {
       case "top_k", "bottom_k", "first_k", "last_k", "most_frequent" -> Map.of("k", 3);
       case "approx_percentile" -> Map.of("percentiles", List.of(0.5, 0.9));
       case "bloom_contains" -> Map.of("expected-items", 1000, "false-positive-rate", 0.01);
+      case "argmin", "argmax" -> Map.of("value", "other");
       default -> Map.of();
     };
   }
@@ -62,7 +63,7 @@ class CatalogueFunctionsTest {
 
   @Test
   void everyNameIsInTheFactoryAndTheResultShapesAreDeclared() {
-    assertThat(AggregateFunctions.NAMES).hasSize(20).doesNotHaveDuplicates();
+    assertThat(AggregateFunctions.NAMES).hasSize(22).doesNotHaveDuplicates();
     assertThat(fn("top_k", ValueType.STRING, Map.of("k", 2)).result()).isEqualTo(ResultType.list(ValueType.STRING));
     assertThat(fn("last_k", ValueType.BOOLEAN, Map.of("k", 2)).result().configName()).isEqualTo("list<boolean>");
     assertThat(fn("most_frequent", ValueType.LONG, Map.of("k", 2)).result().configName()).isEqualTo("item_counts<long>");

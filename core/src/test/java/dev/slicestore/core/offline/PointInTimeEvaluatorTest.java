@@ -156,12 +156,7 @@ class PointInTimeEvaluatorTest {
         case 1 -> out[(Integer) rec.payload()] = sweep.evaluate(rec.time());
         default -> {
           Event e = (Event) rec.payload();
-          Object[] inputs = new Object[needed.length];
-          for (int a = 0; a < needed.length; a++) {
-            int slot = FS.aggregations().get(needed[a]).inputSlot();
-            inputs[a] = slot < 0 ? null : e.inputs()[slot];
-          }
-          sweep.addEvent(e.position(), inputs);
+          sweep.addEvent(e.position(), e.inputs());
         }
       }
     }
@@ -224,7 +219,7 @@ class PointInTimeEvaluatorTest {
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("not in time order");
     sweep.evaluate(200_000);
     assertThatThrownBy(() -> sweep.evaluate(100_000)).isInstanceOf(IllegalStateException.class);
-    Object[] inputs = new Object[sweep.neededAggregations().length];
+    Object[] inputs = new Object[FS.inputColumns().size()];
     sweep.addEvent(new EventPosition(200_000, 0, 0, 0), inputs);
     assertThatThrownBy(() -> sweep.addEvent(new EventPosition(100_000, 0, 0, 1), inputs))
         .isInstanceOf(IllegalStateException.class);

@@ -270,12 +270,7 @@ class SessionEvaluationTest {
         case 1 -> out[(Integer) rec.payload()] = sweep.evaluate(rec.time());
         default -> {
           Event e = (Event) rec.payload();
-          Object[] inputs = new Object[needed.length];
-          for (int a = 0; a < needed.length; a++) {
-            int slot = FS.aggregations().get(needed[a]).inputSlot();
-            inputs[a] = slot < 0 ? null : e.inputs()[slot];
-          }
-          sweep.addEvent(e.position(), inputs);
+          sweep.addEvent(e.position(), e.inputs());
         }
       }
     }

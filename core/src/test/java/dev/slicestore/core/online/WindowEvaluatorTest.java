@@ -466,13 +466,16 @@ class WindowEvaluatorTest {
   }
 
   @Test
-  void longSumOverflowIsAnError() {
+  void longSumOverflowIsAnErrorOfThatFeatureOnly() {
     Map<byte[], byte[]> h = hash();
     putEvent(h, 0, 0, 1, CURRENT, Long.MAX_VALUE);
     putEvent(h, 0, 0, 2, CURRENT + 1, 1);
+    // rows_10s, rows_30s, l_sum_30s, l_max_20s: only the sum overflows
     FeatureVector fv = new WindowEvaluator(FS, ROWS_AND_SUM).evaluate(T, List.of(h));
-    assertThat(fv.statuses()).containsOnly(FeatureStatus.ERROR);
-    assertThat(fv.error()).isNotBlank();
+    assertThat(fv.statuses()).containsExactly(FeatureStatus.PRESENT, FeatureStatus.PRESENT, FeatureStatus.ERROR,
+        FeatureStatus.PRESENT);
+    assertThat(fv.values()).containsExactly(2L, 2L, null, Long.MAX_VALUE);
+    assertThat(fv.error()).startsWith("l_sum_30s: ");
   }
 
   @Test

@@ -37,7 +37,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
         "Send the rows of a CSV file (plain or .gz) to a Kafka topic, one JSON record per row.",
-        "Without --input, generate synthetic retail-like events instead (and with --output, write them to a CSV file)."})
+        "Without --input, generate synthetic events instead (--generator retail or cards; with --output, also write them"
+            + " to a CSV file)."})
 public final class ReplayCommand implements Callable<Integer> {
 
   @Spec
@@ -64,12 +65,14 @@ public final class ReplayCommand implements Callable<Integer> {
       description = "Kafka to write to (default: the running local stack, else " + EventReplay.DEFAULT_BOOTSTRAP_SERVERS + ").")
   String bootstrapServers;
 
-  @Option(names = "--key-column", paramLabel = "COLUMN", defaultValue = EventReplay.DEFAULT_KEY_COLUMN,
-      description = "Column whose value is the record key; empty for records without key (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--key-column", paramLabel = "COLUMN",
+      description = "Column whose value is the record key; empty for records without key (default: "
+          + EventReplay.DEFAULT_KEY_COLUMN + ", card_id for --generator cards).")
   String keyColumn;
 
-  @Option(names = "--time-column", paramLabel = "COLUMN", defaultValue = EventReplay.DEFAULT_TIME_COLUMN,
-      description = "Column holding the event time; empty to use the send time (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--time-column", paramLabel = "COLUMN",
+      description = "Column holding the event time; empty to use the send time (default: " + EventReplay.DEFAULT_TIME_COLUMN
+          + ", tx_time for --generator cards).")
   String timeColumn;
 
   @Option(names = "--time-format", paramLabel = "PATTERN", defaultValue = EventTimeFormat.RETAIL_PATTERN,
@@ -85,7 +88,7 @@ public final class ReplayCommand implements Callable<Integer> {
 
   @Option(names = "--column-type", paramLabel = "NAME=TYPE",
       description = "JSON type of a column: string, long, double or boolean (repeatable). Defaults: the retail data set "
-          + "(Quantity=long, UnitPrice=double, others string).")
+          + "(Quantity=long, UnitPrice=double, others string); for --generator cards mcc=long, amount=double.")
   List<String> columnTypes = new ArrayList<>();
 
   @Option(names = "--no-progress", description = "Do not draw a progress bar.")
@@ -94,16 +97,24 @@ public final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "N", description = "Generated events: random seed (default: random, printed).")
   Long seed;
 
-  @Option(names = "--events", paramLabel = "N", defaultValue = "" + EventGenerator.DEFAULT_EVENTS,
-      description = "Generated events: how many rows (default: ${DEFAULT-VALUE}).")
-  long events;
+  @Option(names = "--generator", paramLabel = "KIND", defaultValue = "retail",
+      description = "Generated events: retail (invoice lines like the online-retail data set, for retail.conf and "
+          + "retail_catalogue.conf) or cards (card payments with fraud-like bursts, for cards.conf). "
+          + "Default: ${DEFAULT-VALUE}.")
+  String generator;
+
+  @Option(names = "--events", paramLabel = "N",
+      description = "Generated events: how many rows (default: " + EventGenerator.DEFAULT_EVENTS + ", cards "
+          + CardEventGenerator.DEFAULT_EVENTS + ").")
+  Long events;
 
   @Option(names = "--entities", paramLabel = "K", defaultValue = "" + EventGenerator.DEFAULT_ENTITIES,
-      description = "Generated events: how many distinct customers (default: ${DEFAULT-VALUE}).")
+      description = "Generated events: how many distinct customers or cards (default: ${DEFAULT-VALUE}).")
   int entities;
 
-  @Option(names = "--span", paramLabel = "DURATION", defaultValue = "35d", converter = DurationConverter.class,
-      description = "Generated events: time span ending now, e.g. 35d, 12h, 90m or P35D (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--span", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "Generated events: time span ending now, e.g. 35d, 12h, 90m or P35D (default: 35d, cards 1d: "
+          + "older payments would be too late for cards.conf's 1-day windows).")
   Duration span;
 
   @Option(names = "--output", paramLabel = "FILE",
@@ -137,7 +148,22 @@ public final class ReplayCommand implements Callable<Integer> {
     Path file = input;
     Path tempFile = null;
     try {
-      if (input == null) {
+      if (input == null && cards()) {
+        file = output != null ? output : (tempFile = Files.createTempFile("slicestore-generated-cards-", ".csv.gz"));
+        CardEventGenerator g = new CardEventGenerator(seed != null ? seed : EventGenerator.randomSeed(), eventCount(),
+            entities, spanOrDefault(), Instant.now());
+        out.printf("Generating %,d card payments for %,d cards over %s ending %s, seed %d "
+                + "(use --seed %d to get the same events again)...%n",
+            eventCount(), entities, describe(spanOrDefault()), g.end(), g.seed(), g.seed());
+        out.flush();
+        CardEventGenerator.Summary summary = g.writeCsv(file);
+        out.printf("Generated %,d payments (%,d in fraud-like bursts) from %s to %s%s.%n", summary.rows(), summary.burstRows(),
+            Instant.ofEpochMilli(summary.earliestEventTimeMillis()), Instant.ofEpochMilli(summary.latestEventTimeMillis()),
+            output != null ? "; wrote them to " + output : "");
+        out.flush();
+      } else if (input == null) {
+        long events = eventCount();
+        Duration span = spanOrDefault();
         EventGenerator generator = EventGenerator.builder()
             .seed(seed != null ? seed : EventGenerator.randomSeed())
             .events(events).entities(entities).span(span).build();
@@ -163,8 +189,8 @@ public final class ReplayCommand implements Callable<Integer> {
             .input(file)
             .topic(topic)
             .bootstrapServers(resolveBootstrapServers())
-            .keyColumn(keyColumn.isEmpty() ? null : keyColumn)
-            .timeColumn(timeColumn.isEmpty() ? null : timeColumn)
+            .keyColumn(keyColumnOrDefault().isEmpty() ? null : keyColumnOrDefault())
+            .timeColumn(timeColumnOrDefault().isEmpty() ? null : timeColumnOrDefault())
             .timeFormat(new EventTimeFormat(timeFormat, ZoneId.of(timeZone)))
             .columnTypes(parseColumnTypes())
             .rebaseTime(rebaseTime)
@@ -211,9 +237,15 @@ public final class ReplayCommand implements Callable<Integer> {
     if (limit != null && limit < 0) {
       throw new CommandLine.ParameterException(cl, "Invalid --limit: " + limit + " (must be >= 0)");
     }
-    if (events < 0 || entities < 1) {
-      throw new CommandLine.ParameterException(cl, "Invalid --events " + events + " or --entities " + entities
+    if (eventCount() < 0 || entities < 1) {
+      throw new CommandLine.ParameterException(cl, "Invalid --events " + eventCount() + " or --entities " + entities
           + " (events must be >= 0, entities > 0)");
+    }
+    if (!generator.equals("retail") && !generator.equals("cards")) {
+      throw new CommandLine.ParameterException(cl, "Invalid --generator '" + generator + "': use retail or cards");
+    }
+    if (input != null && cards()) {
+      throw new CommandLine.ParameterException(cl, "--generator cards generates events: drop --input or --generator");
     }
     try {
       new EventTimeFormat(timeFormat, ZoneId.of(timeZone));
@@ -223,8 +255,28 @@ public final class ReplayCommand implements Callable<Integer> {
     }
   }
 
+  private boolean cards() {
+    return "cards".equals(generator);
+  }
+
+  private long eventCount() {
+    return events != null ? events : cards() ? CardEventGenerator.DEFAULT_EVENTS : EventGenerator.DEFAULT_EVENTS;
+  }
+
+  private Duration spanOrDefault() {
+    return span != null ? span : cards() ? CardEventGenerator.DEFAULT_SPAN : EventGenerator.DEFAULT_SPAN;
+  }
+
+  private String keyColumnOrDefault() {
+    return keyColumn != null ? keyColumn : input == null && cards() ? "card_id" : EventReplay.DEFAULT_KEY_COLUMN;
+  }
+
+  private String timeColumnOrDefault() {
+    return timeColumn != null ? timeColumn : input == null && cards() ? "tx_time" : EventReplay.DEFAULT_TIME_COLUMN;
+  }
+
   private ColumnTypes parseColumnTypes() {
-    ColumnTypes types = ColumnTypes.retail();
+    ColumnTypes types = input == null && cards() ? CardEventGenerator.columnTypes() : ColumnTypes.retail();
     for (String assignment : columnTypes) {
       types = types.with(assignment);
     }

@@ -109,6 +109,23 @@ class TrainingSetEndToEndTest {
       ]
       """;
 
+  /** Request context: "has this card paid this row's merchant in the last 10 minutes / hour?" (exact sets at this size). */
+  private static final String CONF_C = """
+      name = cardtx_seen
+      version = 1
+      source { topics = [card-tx-training], schema { card = string, amount = double, ts = string, merchant = string } }
+      entity-key = card
+      event-time { column = ts, format = iso-8601 }
+      slice = 1m
+      windows = [10m, 1h]
+      allowed-lateness = 1m
+      aggregations = [
+        { name = merchant_seen, function = bloom_contains, input = merchant,
+          params { expected-items = 10000, false-positive-rate = 0.01 } }
+        { name = tx, function = count }
+      ]
+      """;
+
   record Event(String card, long time, double amount, String merchant) {}
 
   @TempDir static Path dir;
@@ -432,6 +449,75 @@ class TrainingSetEndToEndTest {
         .isEqualTo(spine.size() - uncoveredRows);
     String props = spark.sql("SHOW TBLPROPERTIES " + CATALOG + ".training.cardtx_subset").collectAsList().toString();
     assertThat(props).contains("slicestore.source." + CATALOG + ".slicestore.cardtx_events.snapshot-id");
+  }
+
+  @Test
+  @Order(5)
+  void requestContextComesFromTheSpineColumnNamedByTheContextKey() {
+    FeatureSet fsC = FeatureSetLoader.parse(CONF_C, "cardtx_seen.conf");
+    System.out.println(Compaction.run(spark, stack.config, fsC, from, to, CompactionOptions.defaults().withCatalog(CATALOG))
+        .describe());
+    // the covered spine rows, each asking about a merchant: seen ones, never-seen ones (m50..m59), nulls
+    StructType schema = new StructType().add("card", DataTypes.StringType).add("ts", DataTypes.TimestampType)
+        .add("row", DataTypes.LongType).add("merchant", DataTypes.StringType);
+    List<Row> rows = new ArrayList<>();
+    Map<Long, String> asked = new HashMap<>();
+    for (Object[] r : spine) {
+      if (covered(r)) {
+        String merchant = rnd.nextInt(12) == 0 ? null : "m" + rnd.nextInt(60);
+        asked.put((Long) r[0], merchant);
+        rows.add(RowFactory.create(r[1], new Timestamp((Long) r[2]), r[0], merchant));
+      }
+    }
+    Path spinePath = dir.resolve("spine-context");
+    spark.createDataFrame(rows, schema).coalesce(1).write().parquet(spinePath.toString());
+    Path output = dir.resolve("context");
+    TrainingSetResult r = TrainingSets.build(spark, stack.config, new TrainingSetRequest(List.of(fsC), List.of(),
+        spinePath.toString(), null, null, "ts", null, output.toString(), null, false, UncoveredPolicy.FAIL, CATALOG,
+        "slicestore", null));
+    System.out.println(r.describe());
+    assertThat(r.errorRows()).isZero();
+    Dataset<Row> out = spark.read().parquet(output.toString());
+    assertThat(out.schema().apply("merchant_seen_1h").dataType()).isEqualTo(DataTypes.BooleanType);
+    int trues = 0;
+    int falses = 0;
+    for (Row row : out.collectAsList()) {
+      long id = row.getLong(row.fieldIndex("row"));
+      String card = row.getString(row.fieldIndex("card"));
+      long t = ((Timestamp) row.get(row.fieldIndex("ts"))).getTime();
+      String merchant = asked.get(id);
+      for (String feature : List.of("merchant_seen_10m", "merchant_seen_1h")) {
+        long n = fsC.feature(feature).windowMillis() / MINUTE;
+        List<Event> window = events.stream().filter(e -> e.card().equals(card) && e.time() < t
+            && Math.floorDiv(e.time(), MINUTE) > Math.floorDiv(t, MINUTE) - n).toList();
+        Object expected = window.isEmpty() || merchant == null ? null
+            : window.stream().anyMatch(e -> e.merchant().equals(merchant));
+        Object actual = row.get(row.fieldIndex(feature));
+        assertThat(actual).as("%s of row %d: card %s asked %s at %s (seed %d)", feature, id, card, merchant,
+            Instant.ofEpochMilli(t), seed).isEqualTo(expected);
+        if (Boolean.TRUE.equals(actual)) {
+          trues++;
+        } else if (Boolean.FALSE.equals(actual)) {
+          falses++;
+        }
+      }
+    }
+    System.out.println("request context: " + rows.size() + " rows equal the oracle (" + trues + " true, " + falses + " false)");
+    assertThat(trues).isPositive();
+    assertThat(falses).isPositive();
+
+    // a spine without the column, and snapshot mode, are refused naming the feature and the key
+    Path noColumn = writeSpineParquet("spine-without-merchant");
+    assertThatThrownBy(() -> TrainingSets.build(spark, stack.config, new TrainingSetRequest(List.of(fsC), List.of(),
+        noColumn.toString(), null, null, "ts", null, dir.resolve("never").toString(), null, false, UncoveredPolicy.DROP,
+        CATALOG, "slicestore", null)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Feature cardtx_seen.merchant_seen_10m answers with request context 'merchant'")
+        .hasMessageContaining("No spine column 'merchant' (columns: card, ts, row, note)");
+    assertThatThrownBy(() -> TrainingSets.build(spark, stack.config, new TrainingSetRequest(List.of(fsC), List.of(), null,
+        null, null, null, to - MINUTE, dir.resolve("never2").toString(), null, false, UncoveredPolicy.FAIL, CATALOG,
+        "slicestore", null)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("which a snapshot has no column for");
   }
 
   @Test

@@ -199,6 +199,27 @@ class EventReplayTest {
   }
 
   @Test
+  void replayCommandSendsGeneratedCardPaymentsKeyedByCard() throws Exception {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = new CommandLine(new ReplayCommand());
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    int code = cl.execute("--generator", "cards", "--topic", "cards-cli", "--bootstrap-servers", kafka.bootstrapServers(),
+        "--events", "300", "--entities", "10", "--seed", "5", "--no-progress");
+    assertThat(code).as("exit code; err: %s", err).isZero();
+    assertThat(out.toString()).contains("seed 5", "Replayed 300 rows");
+    List<ConsumerRecord<String, String>> records = TopicReader.readAll(kafka.bootstrapServers(), "cards-cli");
+    assertThat(records).hasSize(300);
+    com.fasterxml.jackson.databind.JsonNode first = new com.fasterxml.jackson.databind.ObjectMapper().readTree(records.get(0).value());
+    assertThat(records.get(0).key()).isEqualTo(first.get("card_id").asText()).startsWith("card-");
+    assertThat(first.get("mcc").isIntegralNumber()).as("mcc as a JSON number").isTrue();
+    assertThat(first.get("amount").isDouble()).as("amount as a JSON number").isTrue();
+    assertThat(records.get(0).timestamp()).as("record time = tx_time")
+        .isEqualTo(EventTimeFormat.retail().parseMillis(first.get("tx_time").asText()));
+  }
+
+  @Test
   void replayCommandRejectsOptionsThatDoNotFit() {
     CommandLine cl = new CommandLine(new ReplayCommand());
     StringWriter err = new StringWriter();
