@@ -29,7 +29,8 @@ import scala.Tuple2;
  * Executor-side aggregation of one (entity key, slice index) group of in-range events into the
  * slice aggregate: every event is {@linkplain AggregateFunction#add added} with its
  * {@link EventPosition} to one accumulator per aggregation (the same functions as the online path;
- * their results do not depend on the order), giving the event count, the latest event time, each
+ * their results do not depend on the order), giving the event count, the earliest and latest event
+ * times (session windows find gaps from them), each
  * accumulator's exact bytes and typed result, the covered offsets, and the encoded
  * {@link CompactedEntry} for Redis.
  *
@@ -46,6 +47,7 @@ final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, R
   static final String SLICE_INDEX = "slice_index";
   static final String SLICE_START_MS = "__ssc_slice_start_ms";
   static final String EVENT_COUNT = "event_count";
+  static final String MIN_EVENT_TIME_MS = "__ssc_min_event_time_ms";
   static final String MAX_EVENT_TIME_MS = "__ssc_max_event_time_ms";
   static final String COVERED_OFFSETS = "covered_offsets";
   static final String COMPACTED_ENTRY = "__ssc_compacted_entry";
@@ -88,7 +90,7 @@ final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, R
   }
 
   /**
-   * @return entity key, slice index, slice start (ms), event count, latest event time (ms), per
+   * @return entity key, slice index, slice start (ms), event count, earliest and latest event time (ms), per
    *     aggregation its typed result and its accumulator bytes ({@code <name>_acc}), the covered
    *     offsets, and the encoded compacted entry
    */
@@ -98,6 +100,7 @@ final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, R
     f.add(DataTypes.createStructField(SLICE_INDEX, DataTypes.LongType, false));
     f.add(DataTypes.createStructField(SLICE_START_MS, DataTypes.LongType, false));
     f.add(DataTypes.createStructField(EVENT_COUNT, DataTypes.LongType, false));
+    f.add(DataTypes.createStructField(MIN_EVENT_TIME_MS, DataTypes.LongType, false));
     f.add(DataTypes.createStructField(MAX_EVENT_TIME_MS, DataTypes.LongType, false));
     for (Aggregation a : fs.aggregations()) {
       f.add(DataTypes.createStructField(a.name(), EventPipeline.resultSparkType(a.function()), true));
@@ -119,6 +122,7 @@ final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, R
       accs[a] = functions[a].createAccumulator();
     }
     long count = 0;
+    long minTime = Long.MAX_VALUE;
     long maxTime = Long.MIN_VALUE;
     TreeSet<Long> partitions = new TreeSet<>();
     Object[] inputs = new Object[inputIdx.length];
@@ -136,6 +140,7 @@ final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, R
         accs[a] = functions[a].add(accs[a], aggs.get(a).input(inputs), position);
       }
       count++;
+      minTime = Math.min(minTime, time);
       maxTime = Math.max(maxTime, time);
       partitions.add(ClassifyEvents.key(topic, partition));
     }
@@ -149,13 +154,14 @@ final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, R
       covered.add(new CoveredRange(r.topicIndex(), r.partition(), r.startOffset(), r.endOffset()));
       coveredRows.add(RowFactory.create(r.topic(), r.partition(), r.startOffset(), r.endOffset()));
     }
-    byte[] entry = new CompactedEntry(count, maxTime, covered, Arrays.asList(accs)).encode(fs, sliceStart);
-    Object[] out = new Object[5 + 2 * aggs.size() + 2];
+    byte[] entry = new CompactedEntry(count, minTime, maxTime, covered, Arrays.asList(accs)).encode(fs, sliceStart);
+    Object[] out = new Object[6 + 2 * aggs.size() + 2];
     out[0] = key._1();
     out[1] = sliceIndex;
     out[2] = sliceStart;
     out[3] = count;
-    out[4] = maxTime;
+    out[4] = minTime;
+    out[5] = maxTime;
     for (int a = 0; a < aggs.size(); a++) {
       Object result;
       try {
@@ -165,8 +171,8 @@ final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, R
       }
       ByteWriter w = new ByteWriter(16);
       functions[a].encode(accs[a], w);
-      out[5 + 2 * a] = result;
-      out[6 + 2 * a] = w.toByteArray();
+      out[6 + 2 * a] = result;
+      out[7 + 2 * a] = w.toByteArray();
     }
     out[out.length - 2] = scala.jdk.javaapi.CollectionConverters.asScala(coveredRows).toSeq();   // RowEncoder wants a Seq
     out[out.length - 1] = entry;

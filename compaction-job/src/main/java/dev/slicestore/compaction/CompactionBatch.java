@@ -229,6 +229,7 @@ final class CompactionBatch implements VoidFunction2<Dataset<Row>, Long> {
     cols.add(timestamp_millis(col(AggregateSlices.SLICE_START_MS)).as("slice_start"));
     cols.add(timestamp_millis(col(AggregateSlices.SLICE_START_MS).plus(lit(fs.sliceMillis()))).as("slice_end"));
     cols.add(col(AggregateSlices.EVENT_COUNT));
+    cols.add(timestamp_millis(col(AggregateSlices.MIN_EVENT_TIME_MS)).as("min_event_time"));
     cols.add(timestamp_millis(col(AggregateSlices.MAX_EVENT_TIME_MS)).as("max_event_time"));
     for (Aggregation a : fs.aggregations()) {
       cols.add(col("`" + a.name() + "`"));

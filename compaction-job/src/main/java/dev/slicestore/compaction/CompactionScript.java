@@ -18,7 +18,8 @@ import java.util.HexFormat;
  * returns   {status, MEMORY USAGE before, MEMORY USAGE after, fields deleted, event count of the entry found}
  *           status 1 = written; 0 = refused, nothing changed: the hash already holds a compacted
  *           entry of more events than ARGV[3] (replacing it would lose events); 2 = refused, nothing
- *           changed: the entry found has an unknown format version
+ *           changed: the entry found has an unknown format version (versions 1 and 2 are known: both
+ *           start with the version byte and the event count, all the script reads)
  * </pre>
  *
  * <p>The script deletes every per-event field whose Kafka coordinates lie inside a covered range,
@@ -44,7 +45,8 @@ final class CompactionScript {
       "local old = redis.call('HGET', key, 'c')",
       "local oldCount = -1",
       "if old then",
-      "  if string.byte(old, 1) ~= 1 then return {2, before, before, 0, -1} end",
+      "  local version = string.byte(old, 1)",
+      "  if version ~= 1 and version ~= 2 then return {2, before, before, 0, -1} end",
       "  oldCount = 0",
       "  local shift = 1",
       "  local i = 2",

@@ -39,7 +39,9 @@ import org.apache.spark.sql.types.StructType;
  *       timestamp, slice_index bigint, topic string, partition int, offset bigint}) followed by
  *       every payload and transform column of the feature set with its declared type;
  *   <li>{@code <catalog>.<namespace>.<feature set>_slices}: one row per (entity key, slice):
- *       {@code entity_key, slice_index, slice_start, slice_end, event_count, max_event_time}, per
+ *       {@code entity_key, slice_index, slice_start, slice_end, event_count, min_event_time,
+ *       max_event_time} (the slice's earliest and latest event times; session windows find gaps
+ *       from them), per
  *       aggregation its typed result ({@code <aggregation>}: count long, sum the input type, mean
  *       double, min/max the input type; null if a long sum overflows) and the exact bytes of its
  *       core accumulator ({@code <aggregation>_acc binary}, {@code AggregateFunction.encode}: what
@@ -77,7 +79,7 @@ public final class IcebergTables {
       "partition", "offset");
   /** The slices table's own leading columns, in order (aggregations and covered_offsets follow). */
   public static final List<String> SLICE_COLUMNS = List.of("entity_key", "slice_index", "slice_start", "slice_end",
-      "event_count", "max_event_time");
+      "event_count", "min_event_time", "max_event_time");
   /**
    * Snapshot-summary property of every commit of {@link #replaceRange}: the slice ranges the table
    * covers after the commit ({@link CoveredIntervals} text form, epoch ms), i.e. the union of this
@@ -85,6 +87,13 @@ public final class IcebergTables {
    * spine rows the offline store can answer from rows it cannot.
    */
   public static final String SNAPSHOT_COVERAGE = "slicestore.covered-ranges";
+  /**
+   * The slices-table column of each slice's earliest event time, added in the session-windows
+   * release: {@link #ensureTables} adds it to an older table by Iceberg schema evolution (a
+   * metadata-only change); rows written before stay null there until their range is compacted
+   * again, and training treats a null as unknown ({@link dev.slicestore.core.time.Sessions}).
+   */
+  public static final String MIN_EVENT_TIME = "min_event_time";
   /** Table property recording the feature set's name. */
   public static final String PROP_FEATURE_SET = "slicestore.feature-set";
   /** Table property recording the feature set's version the table was created for. */
@@ -150,6 +159,7 @@ public final class IcebergTables {
     f.add(DataTypes.createStructField("slice_start", DataTypes.TimestampType, true));
     f.add(DataTypes.createStructField("slice_end", DataTypes.TimestampType, true));
     f.add(DataTypes.createStructField("event_count", DataTypes.LongType, true));
+    f.add(DataTypes.createStructField(MIN_EVENT_TIME, DataTypes.TimestampType, true));
     f.add(DataTypes.createStructField("max_event_time", DataTypes.TimestampType, true));
     for (Aggregation a : fs.aggregations()) {
       f.add(DataTypes.createStructField(a.name(), EventPipeline.resultSparkType(a.function()), true));
@@ -188,7 +198,9 @@ public final class IcebergTables {
 
   /**
    * Creates the namespace and both tables unless they exist, and checks that existing tables were
-   * created for this feature set and version with the same columns.
+   * created for this feature set and version with the same columns. A slices table that lacks only
+   * {@value #MIN_EVENT_TIME} (written by an earlier release) gets it added by Iceberg schema
+   * evolution.
    *
    * @throws IllegalStateException if an existing table belongs to another feature set version or
    *     has other columns
@@ -223,6 +235,20 @@ public final class IcebergTables {
     StructType actual = spark.table(quote(table)).schema();
     List<String> expected = describe(schema);
     List<String> found = describe(actual);
+    if (!expected.equals(found) && kind.equals("slices") && !List.of(actual.fieldNames()).contains(MIN_EVENT_TIME)) {
+      List<String> withoutMin = new ArrayList<>(expected);
+      withoutMin.removeIf(c -> c.startsWith(MIN_EVENT_TIME + " "));
+      if (withoutMin.equals(found)) {
+        // a table written before min_event_time existed: add the column in place (schema evolution)
+        t.updateSchema()
+            .addColumn(MIN_EVENT_TIME, org.apache.iceberg.types.Types.TimestampType.withZone(),
+                "earliest event time of the slice; null in rows written before this column existed")
+            .moveBefore(MIN_EVENT_TIME, "max_event_time")
+            .commit();
+        spark.sql("REFRESH TABLE " + quote(table));
+        found = describe(spark.table(quote(table)).schema());
+      }
+    }
     if (!expected.equals(found)) {
       throw new IllegalStateException("Cannot write table " + table + ": its columns " + found + " differ from the columns of"
           + " feature set " + fs.name() + " v" + fs.version() + " " + expected + "; migrate the table or use another --namespace");

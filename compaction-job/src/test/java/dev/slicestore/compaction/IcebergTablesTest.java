@@ -101,7 +101,7 @@ class IcebergTablesTest {
     assertThat(spark.table(table).schema().fieldNames()).startsWith("entity_key", "event_time", "slice_start", "slice_index",
         "topic", "partition", "offset").contains("page", "ms", "at").hasSize(10);
     assertThat(spark.table(IcebergTables.slicesTable("tables_test", "ns", fs)).schema().fieldNames()).containsExactly("entity_key",
-        "slice_index", "slice_start", "slice_end", "event_count", "max_event_time", "n", "n_acc", "ms_max", "ms_max_acc",
+        "slice_index", "slice_start", "slice_end", "event_count", "min_event_time", "max_event_time", "n", "n_acc", "ms_max", "ms_max_acc",
         "covered_offsets");
     assertThat(IcebergTables.load(spark, table).spec().toString()).contains("slice_start").contains("identity");
 
@@ -135,5 +135,29 @@ class IcebergTablesTest {
         .hasMessageContaining("Cannot write table shape_test.ns.visits_events: its columns [")
         .hasMessageContaining("differ from the columns of feature set visits v1 [")
         .hasMessageContaining("ref string]");
+  }
+
+  @Test
+  void aSlicesTableWithoutMinEventTimeGetsItByIcebergSchemaEvolution() {
+    IcebergTables.configureCatalog(spark, app, "evolve_test");
+    FeatureSet fs = fs(1, "page = string, ms = long, at = string");
+    spark.sql("CREATE NAMESPACE IF NOT EXISTS evolve_test.ns");
+    // the slices table as the release before session windows created it, with one row
+    org.apache.spark.sql.types.StructType old = IcebergTables.slicesSchema(fs);
+    old = new org.apache.spark.sql.types.StructType(java.util.Arrays.stream(old.fields())
+        .filter(f -> !f.name().equals(IcebergTables.MIN_EVENT_TIME)).toArray(org.apache.spark.sql.types.StructField[]::new));
+    String table = IcebergTables.slicesTable("evolve_test", "ns", fs);
+    spark.sql("CREATE TABLE " + table + " (" + old.toDDL() + ") USING iceberg PARTITIONED BY (slice_start)"
+        + " TBLPROPERTIES ('slicestore.feature-set' = 'visits', 'slicestore.feature-set-version' = '1')");
+    spark.sql("INSERT INTO " + table + " (entity_key, slice_index, slice_start, max_event_time, event_count) VALUES"
+        + " ('u1', 7, TIMESTAMP '2026-01-01 00:07:00', TIMESTAMP '2026-01-01 00:07:30', 2)");
+    IcebergTables.ensureTables(spark, "evolve_test", "ns", fs);
+    assertThat(spark.table(table).schema().fieldNames()).containsExactly("entity_key", "slice_index", "slice_start", "slice_end",
+        "event_count", "min_event_time", "max_event_time", "n", "n_acc", "ms_max", "ms_max_acc", "covered_offsets");
+    Row r = spark.sql("SELECT entity_key, min_event_time, max_event_time FROM " + table).collectAsList().get(0);
+    assertThat(r.getString(0)).isEqualTo("u1");
+    assertThat(r.isNullAt(1)).as("old rows: unknown").isTrue();
+    assertThat(r.getTimestamp(2)).isNotNull();
+    IcebergTables.ensureTables(spark, "evolve_test", "ns", fs);   // idempotent
   }
 }

@@ -523,6 +523,7 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
       b.addFeatures(FeatureInfo.newBuilder()
           .setName(f.name())
           .setWindowMillis(f.windowMillis())
+          .setSessionGapMillis(f.sessionGapMillis())
           .setValueType(f.result().configName())
           .setAggregation(a.name())
           .setFunction(a.function().name())

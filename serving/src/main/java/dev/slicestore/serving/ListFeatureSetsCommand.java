@@ -63,7 +63,10 @@ public final class ListFeatureSetsCommand implements Callable<Integer> {
             .append("  ").append(pad(f.getValueType(), 7))
             .append("  ").append(f.getFunction())
             .append(f.getInputColumn().isEmpty() ? "" : "(" + f.getInputColumn() + ")")
-            .append(" over ").append(Durations.format(f.getWindowMillis()))
+            .append(f.getSessionGapMillis() > 0
+                ? " over the session (gap " + Durations.format(f.getSessionGapMillis()) + ", max-length "
+                    + Durations.format(f.getWindowMillis()) + ")"
+                : " over " + Durations.format(f.getWindowMillis()))
             .append(f.getContextKey().isEmpty() ? ""
                 : ", asks about request context " + f.getContextKey() + " (" + f.getContextType() + ")")
             .append('\n');

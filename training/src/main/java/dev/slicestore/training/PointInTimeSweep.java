@@ -8,6 +8,7 @@ import dev.slicestore.core.online.FeatureStatus;
 import dev.slicestore.core.online.FeatureVector;
 import dev.slicestore.core.online.RequestContext;
 import dev.slicestore.core.offline.PointInTimeEvaluator;
+import dev.slicestore.core.time.Sessions;
 import dev.slicestore.ingest.EventPipeline;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,7 +33,8 @@ import org.apache.spark.util.LongAccumulator;
  * 1 spine row, 2 event), row id (spine), slice index and accumulator bytes (slices), topic,
  * partition, offset and the values of the feature set's input columns by slot (events), and the
  * spine row's request-context values as text, one per {@link PointInTimeEvaluator#contextKeys()}
- * key (spine rows). Output: {@code __ss_row_id} then the features in request order, typed by
+ * key (spine rows), then the slice's earliest and latest event times in ms (slices; a null
+ * earliest time is unknown). Output: {@code __ss_row_id} then the features in request order, typed by
  * {@link EventPipeline#resultSparkType(dev.slicestore.core.aggregate.ResultType)} of each
  * feature's result.
  *
@@ -108,7 +110,9 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
             for (int a = 0; a < needed; a++) {
               bytes[a] = accs.get(a);
             }
-            evaluator.addSlice(rec.getLong(5), bytes);
+            long min = rec.isNullAt(12) ? Sessions.UNKNOWN : rec.getLong(12);
+            long max = rec.isNullAt(13) ? Sessions.UNKNOWN : rec.getLong(13);
+            evaluator.addSlice(rec.getLong(5), min, max, bytes);
           } else if (kind == KIND_EVENT && !broken) {
             long eventMillis = Math.floorDiv(rec.getLong(2), 1000L);
             int topic = topics.indexOf(rec.getString(7));

@@ -63,7 +63,12 @@ import org.slf4j.LoggerFactory;
  *   <li>a spine row goes to the bucket of its time; an event to the bucket of its time (its slice
  *       lies within one bucket, as {@code L} is a multiple of the slice); a slice, which spine rows
  *       use during {@code [slice end, slice end + W - s)}, to every bucket that span touches: at
- *       most two when {@code L >= W}, so the offline data is read once and shuffled at most twice;
+ *       most two when {@code L >= W}, so the offline data is read once and shuffled at most twice.
+ *       {@code W} is the longest window <em>including session max-lengths</em>: a session feature
+ *       reads the slices of its max-length lookback, so {@code L}, the replication and the
+ *       coverage check all count it as a window. Slice records carry the slice's earliest and
+ *       latest event times ({@code min_event_time}, {@code max_event_time}; null earliest times of
+ *       rows written before that column existed are passed on as unknown);
  *   <li>records are shuffled by (entity, bucket), sorted within partitions by (entity, bucket,
  *       time, kind), and each group is swept once by {@link PointInTimeSweep} with
  *       {@link dev.slicestore.core.offline.PointInTimeEvaluator}: O(records · windows) merges.
@@ -463,7 +468,9 @@ public final class TrainingSets {
         DataTypes.createStructField("p", DataTypes.IntegerType, true),
         DataTypes.createStructField("o", DataTypes.LongType, true),
         DataTypes.createStructField("in", DataTypes.createStructType(inputs), true),
-        DataTypes.createStructField("cx", DataTypes.createArrayType(DataTypes.StringType, true), true)));
+        DataTypes.createStructField("cx", DataTypes.createArrayType(DataTypes.StringType, true), true),
+        DataTypes.createStructField("mn", DataTypes.LongType, true),
+        DataTypes.createStructField("mx", DataTypes.LongType, true)));
   }
 
   /** The features of one selection for the covered spine rows: {@code __ss_row_id} + one column per feature. */
@@ -484,6 +491,7 @@ public final class TrainingSets {
     StructType inputsType = (StructType) schema.apply("in").dataType();
     Column noInputs = lit(null).cast(inputsType);
     Column noAccs = lit(null).cast(DataTypes.createArrayType(DataTypes.BinaryType, true));
+    Column noTime = lit(null).cast(DataTypes.LongType);
     Column noContext = lit(null).cast(DataTypes.createArrayType(DataTypes.StringType, true));
     // request context (bloom_contains): per context key, the spine column of that name, as text
     List<Column> contextColumns = new ArrayList<>();
@@ -498,7 +506,7 @@ public final class TrainingSets {
         col(TIME_US).as("t"), lit(PointInTimeSweep.KIND_SPINE).as("k"), col(ROW_ID).as("id"),
         lit(null).cast(DataTypes.LongType).as("s"), noAccs.as("a"), lit(null).cast(DataTypes.StringType).as("topic"),
         lit(null).cast(DataTypes.IntegerType).as("p"), lit(null).cast(DataTypes.LongType).as("o"), noInputs.as("in"),
-        spineContext.as("cx"));
+        spineContext.as("cx"), noTime.as("mn"), noTime.as("mx"));
 
     Dataset<Row> records = spineRecords;
     if (n > 1) {
@@ -517,7 +525,8 @@ public final class TrainingSets {
               expr(sliceEndUs).as("t"), lit(PointInTimeSweep.KIND_SLICE).as("k"), lit(null).cast(DataTypes.LongType).as("id"),
               col("slice_index").as("s"), org.apache.spark.sql.functions.array(accs.toArray(Column[]::new)).as("a"),
               lit(null).cast(DataTypes.StringType).as("topic"), lit(null).cast(DataTypes.IntegerType).as("p"),
-              lit(null).cast(DataTypes.LongType).as("o"), noInputs.as("in"), noContext.as("cx"));
+              lit(null).cast(DataTypes.LongType).as("o"), noInputs.as("in"), noContext.as("cx"),
+              expr("unix_millis(" + IcebergTables.MIN_EVENT_TIME + ")").as("mn"), expr("unix_millis(max_event_time)").as("mx"));
       records = records.unionByName(sliceRecords);
     }
     List<Column> inputs = new ArrayList<>();
@@ -536,7 +545,8 @@ public final class TrainingSets {
             expr("unix_micros(event_time)").as("t"), lit(PointInTimeSweep.KIND_EVENT).as("k"),
             lit(null).cast(DataTypes.LongType).as("id"), lit(null).cast(DataTypes.LongType).as("s"), noAccs.as("a"),
             col("topic"), col("partition").as("p"), col("offset").as("o"),
-            org.apache.spark.sql.functions.struct(inputs.toArray(Column[]::new)).as("in"), noContext.as("cx"));
+            org.apache.spark.sql.functions.struct(inputs.toArray(Column[]::new)).as("in"), noContext.as("cx"), noTime.as("mn"),
+            noTime.as("mx"));
     records = records.unionByName(eventRecords);
 
     int partitions = Integer.parseInt(spark.conf().get("spark.sql.shuffle.partitions"));

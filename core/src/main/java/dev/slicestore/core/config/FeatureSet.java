@@ -184,12 +184,15 @@ public final class FeatureSet implements Serializable {
     return null;
   }
 
-  /** @return the longest window over all aggregations, ms */
+  /** @return the longest window over all aggregations, session max-lengths included, ms */
   public long longestWindowMillis() {
     long max = 0;
     for (Aggregation a : aggregations) {
       for (long w : a.windowsMillis()) {
         max = Math.max(max, w);
+      }
+      if (a.session() != null) {
+        max = Math.max(max, a.session().maxLengthMillis());
       }
     }
     return max;

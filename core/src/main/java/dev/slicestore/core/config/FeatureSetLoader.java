@@ -39,6 +39,8 @@ import java.util.stream.Stream;
  */
 public final class FeatureSetLoader {
   private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]*");
+  /** Feature-name suffix of an aggregation's session feature: {@code <aggregation>_session}. */
+  public static final String SESSION_SUFFIX = "session";
   private static final Set<String> TOP_KEYS = Set.of("name", "version", "description", "source", "entity-key",
       "event-time", "transforms", "slice", "windows", "allowed-lateness", "max-future-skew", "expiry-grace",
       "aggregations", "compaction");
@@ -403,7 +405,7 @@ public final class FeatureSetLoader {
         for (int i = 0; i < list.size(); i++) {
           String p = "aggregations[" + i + "]";
           Config a = list.get(i).toConfig();
-          k.rejectUnknownKeys(a, Set.of("name", "function", "input", "windows", "params", "context"), p + ".");
+          k.rejectUnknownKeys(a, Set.of("name", "function", "input", "windows", "params", "context", "session"), p + ".");
           String fn = k.requiredString(a, "function", p + ".function");
           String input = k.optionalString(a, "input", p + ".input", null);
           String an = k.optionalString(a, "name", p + ".name",
@@ -453,8 +455,11 @@ public final class FeatureSetLoader {
             k.problem(p + ".context", list.get(i).get("context"), "function " + fn
                 + " takes no request context (only bloom_contains does)");
           }
-          List<Long> windows = a.hasPath("windows") ? windows(k, a, "windows", p + ".windows", slice) : defaultWindows;
-          if (windows.isEmpty() && !a.hasPath("windows") && !c.hasPath("windows")) {
+          SessionSpec session = a.hasPath("session") ? session(k, a, p, slice) : null;
+          // an aggregation with a session has sliding windows only when it lists its own
+          List<Long> windows = a.hasPath("windows") ? windows(k, a, "windows", p + ".windows", slice)
+              : a.hasPath("session") ? List.of() : defaultWindows;
+          if (windows.isEmpty() && !a.hasPath("windows") && !c.hasPath("windows") && !a.hasPath("session")) {
             k.problem(p, list.get(i), "no windows: set windows for the feature set or the aggregation");
           }
           if (function != null && an != null) {
@@ -462,13 +467,21 @@ public final class FeatureSetLoader {
             String valueColumn = AggregateFunctions.valueColumn(fn, params);
             int valueSlot = valueColumn == null ? -1 : inputSlot(inputs, new InputColumn(valueColumn, columns.get(valueColumn)));
             int index = aggregations.size();
-            aggregations.add(new Aggregation(an, function, input, inputType, slot, windows, valueColumn, valueSlot, contextKey));
+            aggregations.add(new Aggregation(an, function, input, inputType, slot, windows, valueColumn, valueSlot, contextKey,
+                session));
             for (long w : windows) {
               String feature = an + "_" + Durations.format(w);
               if (!featureNames.add(feature)) {
                 k.problem(p + ".name", list.get(i).get("name"), "feature name '" + feature + "' is produced twice");
               }
               features.add(new Feature(feature, index, w, function.featureResult()));
+            }
+            if (session != null) {
+              String feature = an + "_" + SESSION_SUFFIX;
+              if (!featureNames.add(feature)) {
+                k.problem(p + ".name", list.get(i).get("name"), "feature name '" + feature + "' is produced twice");
+              }
+              features.add(new Feature(feature, index, session.maxLengthMillis(), function.featureResult(), session.gapMillis()));
             }
           }
         }
@@ -505,6 +518,55 @@ public final class FeatureSetLoader {
     return new FeatureSet(name, version, file, topics, deadLetterTopic, schema, entityKey, eventTime,
         transforms, filter, slice, lateness, futureSkew, grace, inputs, aggregations, features, columns,
         compactionInterval, compactionStart);
+  }
+
+  /**
+   * Parses {@code session { gap, max-length }} of aggregation {@code p}.
+   *
+   * @return the spec, or null after reporting problems
+   */
+  private static SessionSpec session(Checker k, Config a, String p, long slice) {
+    String full = p + ".session";
+    ConfigValue v = a.getValue("session");
+    if (v.valueType() != ConfigValueType.OBJECT) {
+      k.problem(full, v, "must be an object { gap = 30m, max-length = 1d }");
+      return null;
+    }
+    Config sc = a.getConfig("session");
+    int before = k.problems.size();
+    k.rejectUnknownKeys(sc, Set.of("gap", "max-length"), full + ".");
+    long gap = sessionDuration(k, sc, "gap", full, slice);
+    long maxLength = sessionDuration(k, sc, "max-length", full, slice);
+    if (gap > 0 && maxLength > 0 && maxLength <= gap) {
+      k.problem(full + ".max-length", sc.getValue("max-length"), "Invalid max-length " + Durations.format(maxLength)
+          + ": must be longer than the gap " + Durations.format(gap) + " (it bounds how far back a session is followed)");
+    }
+    return k.problems.size() == before ? new SessionSpec(gap, maxLength) : null;
+  }
+
+  private static long sessionDuration(Checker k, Config sc, String key, String full, long slice) {
+    if (!sc.hasPath(key)) {
+      k.problem(full, sc.root(), key + ": missing (required), e.g. session { gap = 30m, max-length = 1d }");
+      return -1;
+    }
+    ConfigValue item = sc.getValue(key);
+    long ms;
+    try {
+      ms = sc.getDuration(key).toMillis();
+    } catch (ConfigException e) {
+      k.problem(full + "." + key, item, "Invalid " + key + " " + item.unwrapped() + " (a duration, e.g. 30m, 1d)");
+      return -1;
+    }
+    if (ms <= 0) {
+      k.problem(full + "." + key, item, "Invalid " + key + " " + item.unwrapped() + " (must be > 0)");
+      return -1;
+    }
+    if (slice > 0 && ms % slice != 0) {
+      k.problem(full + "." + key, item, "Invalid " + key + " " + item.unwrapped() + ": must be a whole multiple of the slice size "
+          + Durations.format(slice) + (key.equals("gap") ? " (sessions are found from each slice's first and last event times)" : ""));
+      return -1;
+    }
+    return ms;
   }
 
   private static List<Long> windows(Checker k, Config c, String path, String full, long slice) {

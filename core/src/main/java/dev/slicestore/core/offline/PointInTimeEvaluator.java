@@ -11,6 +11,7 @@ import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.online.FeatureStatus;
 import dev.slicestore.core.online.FeatureVector;
 import dev.slicestore.core.online.RequestContext;
+import dev.slicestore.core.time.Sessions;
 import dev.slicestore.core.time.Slicing;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,6 +42,18 @@ import java.util.Map;
  * {@code S} slices and {@code R} evaluation times costs O((S + R) · windows) merges (a per-row
  * merge of every slice in the window would cost O(R · S)).
  *
+ * <h2>Session features</h2>
+ * A session feature ({@link Feature#isSession()}, rule in {@link Sessions}) keeps a Two-Stacks
+ * queue of the whole slices of the <em>current run</em>: the slices added since the last boundary
+ * of at least the gap between consecutive non-empty slices ({@link Sessions#boundary} on the
+ * older slice's latest and the newer slice's earliest event time), emptied at each such boundary
+ * and evicted below the max-length lookback. An evaluation at {@code t} is the current slice's
+ * events before {@code t} plus, unless a gap separates them from the run's newest slice, the run;
+ * empty if the latest event before {@code t} is a gap or more before {@code t}. That is exactly
+ * the slices serving's newest-to-oldest walk merges, at O(1) amortized merges per record. A
+ * boundary {@link Sessions.Boundary#UNKNOWN} (a slice without its earliest event time) gives the
+ * feature status ERROR in the evaluations whose session and lookback reach across it, as online.
+ *
  * <p>Results are those of {@link AggregateFunction#getResult}: the merge order differs from
  * serving's, which the functions' contract makes irrelevant (exact sums, position-ordered ties).
  *
@@ -61,10 +74,27 @@ public final class PointInTimeEvaluator {
   private final String[] contextKeys;
   private final int[] aggregationOfFeature;
   private final Map<String, ValueType> contextDescription;
+  /** Per session feature: position, needed aggregation (index into neededAggregations), slices, gap, name. */
+  private final int[] sessionPositions;
+  private final int[] sessionAggregation;
+  private final int[] sessionSlices;
+  private final long[] sessionGaps;
+  /** Per session feature: the whole slices of the current run (since the last gap). */
+  private final TwoStacks<Object>[] sessionRuns;
+  /** Per session feature: the slices on both sides of an undecidable boundary before the run, or NONE. */
+  private final long[] uncertainOlder;
+  private final long[] uncertainNewer;
   private final Object[] partial;
   private long partialSlice = Long.MIN_VALUE;
+  private long partialCount;
+  private long partialMin;
+  private long partialMax;
   private long lastSlice = Long.MIN_VALUE;
+  /** The latest event time of the last slice added with events, and that slice's index (or NONE). */
+  private long lastEventSliceMax;
+  private long lastEventSlice = NONE;
   private long lastEvaluationSlice = Long.MIN_VALUE;
+  private static final long NONE = Long.MIN_VALUE;
 
   /**
    * @param featureSet the feature set
@@ -101,7 +131,11 @@ public final class PointInTimeEvaluator {
       List<Integer> positions = new ArrayList<>();
       for (int i = 0; i < features.size(); i++) {
         if (features.get(i).aggregationIndex() == neededAggregations[a]) {
-          positions.add(i);
+          if (features.get(i).isSession()) {
+            longest = Math.max(longest, slicing.slicesPerWindow(features.get(i).windowMillis()));
+          } else {
+            positions.add(i);
+          }
         }
       }
       featurePositions[a] = positions.stream().mapToInt(Integer::intValue).toArray();
@@ -111,6 +145,26 @@ public final class PointInTimeEvaluator {
         queues[a][w] = new TwoStacks<>(functions[a]);
         longest = Math.max(longest, windowSlices[a][w]);
       }
+    }
+    List<Integer> sessions = new ArrayList<>();
+    for (int i = 0; i < features.size(); i++) {
+      if (features.get(i).isSession()) {
+        sessions.add(i);
+      }
+    }
+    int k = sessions.size();
+    this.sessionPositions = sessions.stream().mapToInt(Integer::intValue).toArray();
+    this.sessionAggregation = new int[k];
+    this.sessionSlices = new int[k];
+    this.sessionGaps = new long[k];
+    this.sessionRuns = new TwoStacks[k];
+    this.uncertainOlder = new long[k];
+    this.uncertainNewer = new long[k];
+    for (int j = 0; j < k; j++) {
+      Feature f = features.get(sessionPositions[j]);
+      sessionAggregation[j] = aggs.indexOf(f.aggregationIndex());
+      sessionSlices[j] = slicing.slicesPerWindow(f.windowMillis());
+      sessionGaps[j] = f.sessionGapMillis();
     }
     this.longestWindowSlices = longest;
     this.contextKeys = new String[n];
@@ -139,7 +193,7 @@ public final class PointInTimeEvaluator {
     return neededAggregations.clone();
   }
 
-  /** @return the longest requested window, in slices */
+  /** @return the longest requested window (session max-lengths included), in slices */
   public int longestWindowSlices() {
     return longestWindowSlices;
   }
@@ -152,28 +206,55 @@ public final class PointInTimeEvaluator {
       }
       partial[a] = functions[a].createAccumulator();
     }
+    for (int k = 0; k < sessionRuns.length; k++) {
+      sessionRuns[k] = new TwoStacks<>(functions[sessionAggregation[k]]);
+      uncertainOlder[k] = NONE;
+      uncertainNewer[k] = NONE;
+    }
     partialSlice = Long.MIN_VALUE;
+    partialCount = 0;
     lastSlice = Long.MIN_VALUE;
+    lastEventSlice = NONE;
     lastEvaluationSlice = Long.MIN_VALUE;
+  }
+
+  /**
+   * Adds a closed slice without its event times: only for evaluators without session features.
+   *
+   * @throws IllegalStateException if some requested feature is a session feature (it needs the
+   *     slice's event times: {@link #addSlice(long, long, long, byte[][])}), or slices come out of order
+   * @throws CorruptDataException if some bytes cannot be decoded
+   */
+  public void addSlice(long sliceIndex, byte[][] encodedAccumulators) {
+    if (sessionRuns.length > 0) {
+      throw new IllegalStateException("session features need each slice's earliest and latest event times");
+    }
+    addSlice(sliceIndex, Sessions.UNKNOWN, Sessions.UNKNOWN, encodedAccumulators);
   }
 
   /**
    * Adds a closed slice, decoding its accumulators.
    *
    * @param sliceIndex the slice; greater than every slice added since {@link #reset}
+   * @param minEventTimeMillis the slice's earliest event time, epoch ms, or
+   *     {@link Sessions#UNKNOWN} (rows written before it was recorded); only session features use it
+   * @param maxEventTimeMillis the slice's latest event time, epoch ms; only session features use
+   *     it ({@link Sessions#UNKNOWN} = a slice without events, which sessions skip)
    * @param encodedAccumulators per needed aggregation ({@link #neededAggregations()} order) the
    *     bytes of {@link AggregateFunction#encode}; a null element is an empty accumulator
    * @throws CorruptDataException if some bytes cannot be decoded
    * @throws IllegalStateException if slices come out of order
    */
-  public void addSlice(long sliceIndex, byte[][] encodedAccumulators) {
+  public void addSlice(long sliceIndex, long minEventTimeMillis, long maxEventTimeMillis, byte[][] encodedAccumulators) {
     if (sliceIndex <= lastSlice) {
       throw new IllegalStateException("slice " + sliceIndex + " added after slice " + lastSlice + ": records are not in time order");
     }
     lastSlice = sliceIndex;
+    Object[] decoded = new Object[functions.length];
     for (int a = 0; a < functions.length; a++) {
       byte[] bytes = encodedAccumulators[a];
       Object acc = bytes == null ? functions[a].createAccumulator() : functions[a].decode(new ByteReader(bytes));
+      decoded[a] = acc;
       for (int w = 0; w < queues[a].length; w++) {
         if (windowSlices[a][w] > 1) {
           // an evaluation after this slice is at slice >= sliceIndex + 1; it needs slices > its index - n
@@ -182,6 +263,29 @@ public final class PointInTimeEvaluator {
         }
       }
     }
+    if (sessionRuns.length == 0 || maxEventTimeMillis == Sessions.UNKNOWN) {
+      return;
+    }
+    if (minEventTimeMillis != Sessions.UNKNOWN && minEventTimeMillis > maxEventTimeMillis) {
+      throw new CorruptDataException("Corrupt slice " + sliceIndex + ": earliest event time " + minEventTimeMillis
+          + " after the latest " + maxEventTimeMillis);
+    }
+    long sliceStart = slicing.sliceStartMillis(sliceIndex);
+    for (int k = 0; k < sessionRuns.length; k++) {
+      if (lastEventSlice != NONE) {
+        Sessions.Boundary b = Sessions.boundary(lastEventSliceMax, minEventTimeMillis, sliceStart, maxEventTimeMillis,
+            sessionGaps[k]);
+        if (b != Sessions.Boundary.JOINED) {
+          sessionRuns[k] = new TwoStacks<>(functions[sessionAggregation[k]]);
+          uncertainOlder[k] = b == Sessions.Boundary.UNKNOWN ? lastEventSlice : NONE;
+          uncertainNewer[k] = b == Sessions.Boundary.UNKNOWN ? sliceIndex : NONE;
+        }
+      }
+      sessionRuns[k].evictBelow(sliceIndex + 2 - sessionSlices[k]);
+      sessionRuns[k].push(sliceIndex, decoded[sessionAggregation[k]]);
+    }
+    lastEventSlice = sliceIndex;
+    lastEventSliceMax = maxEventTimeMillis;
   }
 
   /**
@@ -202,10 +306,16 @@ public final class PointInTimeEvaluator {
         partial[a] = functions[a].createAccumulator();
       }
       partialSlice = sliceIndex;
+      partialCount = 0;
+      partialMin = Long.MAX_VALUE;
+      partialMax = Long.MIN_VALUE;
     }
     for (int a = 0; a < functions.length; a++) {
       partial[a] = functions[a].add(partial[a], aggregations[a].input(inputsBySlot), position);
     }
+    partialCount++;
+    partialMin = Math.min(partialMin, position.eventTimeMillis());
+    partialMax = Math.max(partialMax, position.eventTimeMillis());
   }
 
   /**
@@ -267,11 +377,65 @@ public final class PointInTimeEvaluator {
           }
         }
       }
+      for (int k = 0; k < sessionRuns.length; k++) {
+        String message = evaluateSession(k, evaluationTimeMillis, current, contextValues, values, statuses);
+        if (message != null) {
+          error = (error == null ? "" : error + "; ") + message;
+        }
+      }
     } catch (IllegalStateException e) {
       error = e.getMessage();
       Arrays.fill(values, null);
       Arrays.fill(statuses, FeatureStatus.ERROR);
     }
     return new FeatureVector(values, statuses, error);
+  }
+
+  /**
+   * Evaluates session feature {@code k} at {@code t} into {@code values} and {@code statuses}.
+   *
+   * @return an error message when the session crosses an undecidable boundary or its result
+   *     cannot be represented, else null
+   */
+  private String evaluateSession(int k, long t, long current, Object[] contextValues, Object[] values,
+      FeatureStatus[] statuses) {
+    int pos = sessionPositions[k];
+    AggregateFunction<Object> f = functions[sessionAggregation[k]];
+    long gap = sessionGaps[k];
+    long lookbackStart = current - sessionSlices[k] + 1;
+    TwoStacks<Object> run = sessionRuns[k];
+    run.evictBelow(lookbackStart);
+    Object acc = f.createAccumulator();
+    boolean includeRun;
+    if (partialSlice == current && partialCount > 0) {
+      if (Sessions.ended(t, partialMax, gap)) {
+        includeRun = false;
+      } else {
+        acc = f.merge(acc, partial[sessionAggregation[k]]);
+        includeRun = run.size() > 0
+            && Sessions.boundary(lastEventSliceMax, partialMin, slicing.sliceStartMillis(current), partialMin, gap)
+                == Sessions.Boundary.JOINED;
+      }
+    } else {
+      includeRun = run.size() > 0 && !Sessions.ended(t, lastEventSliceMax, gap);
+    }
+    if (includeRun) {
+      if (uncertainOlder[k] != NONE && uncertainOlder[k] >= lookbackStart) {
+        values[pos] = null;
+        statuses[pos] = FeatureStatus.ERROR;
+        return Sessions.unknownBoundaryMessage(features.get(pos).name(), uncertainNewer[k],
+            slicing.sliceStartMillis(uncertainNewer[k]));
+      }
+      acc = f.merge(acc, run.query());
+    }
+    try {
+      values[pos] = f.getFeatureResult(acc, contextValues[sessionAggregation[k]]);
+      statuses[pos] = f.isEmpty(acc) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
+    } catch (ArithmeticException e) {
+      values[pos] = null;
+      statuses[pos] = FeatureStatus.ERROR;   // this feature only, as online
+      return features.get(pos).name() + ": " + e.getMessage();
+    }
+    return null;
   }
 }

@@ -6,32 +6,57 @@ import dev.slicestore.core.codec.ByteWriter;
 import dev.slicestore.core.codec.CorruptDataException;
 import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.FeatureSet;
+import dev.slicestore.core.time.Sessions;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A slice aggregate written by compaction: the merged accumulators of every event of one
- * (entity, slice) that compaction read, with the Kafka offset ranges it read.
+ * (entity, slice) that compaction read, with their earliest and latest event times and the Kafka
+ * offset ranges it read.
  *
  * <h2>Binary form (the value of field {@value OnlineLayout#COMPACTED_FIELD})</h2>
+ * Version 2 (written since session windows; the earliest event time finds session gaps,
+ * {@link dev.slicestore.core.time.Sessions}):
  * <pre>
- *  byte 0     format version (1)
+ *  byte 0     format version (2)
  *  varint     number of events aggregated
  *  varint     latest event time - slice start, ms (0 when there are no events)
+ *  varint     earliest event time - slice start, ms (0 when there are no events)
  *  varint     R, number of covered ranges
  *  R times    varint topic index, varint partition, varint first offset, varint (end - first)
  *  varint     A, number of accumulators (= the feature set's aggregations)
  *  A times    varint length, accumulator bytes (AggregateFunction.encode: version byte, payload)
  * </pre>
+ * Version 1 is the same without the earliest event time. It is still read: its earliest event
+ * time is {@link Sessions#UNKNOWN} unless the entry holds at most one event (then it equals the
+ * latest). {@link #encode} writes version 1 exactly when the earliest time is unknown (an entry
+ * decoded from version 1), so decoding and re-encoding never invents a time.
  *
  * @param eventCount number of events aggregated
+ * @param minEventTimeMillis the earliest event time aggregated (epoch ms), the slice start if none,
+ *     or {@link Sessions#UNKNOWN} (version 1 entries of several events)
  * @param maxEventTimeMillis the latest event time aggregated (epoch ms), or the slice start if none
  * @param coveredRanges the offset ranges read, per (topic, partition)
  * @param accumulators one accumulator per aggregation of the feature set, in order
  */
-public record CompactedEntry(long eventCount, long maxEventTimeMillis, List<CoveredRange> coveredRanges,
-    List<Object> accumulators) {
-  private static final int FORMAT_VERSION = 1;
+public record CompactedEntry(long eventCount, long minEventTimeMillis, long maxEventTimeMillis,
+    List<CoveredRange> coveredRanges, List<Object> accumulators) {
+  private static final int FORMAT_VERSION_1 = 1;
+  private static final int FORMAT_VERSION = 2;
+
+  /**
+   * An entry that does not know its earliest event time (as version 1 stored it): unknown unless
+   * {@code eventCount <= 1}.
+   */
+  public CompactedEntry(long eventCount, long maxEventTimeMillis, List<CoveredRange> coveredRanges, List<Object> accumulators) {
+    this(eventCount, eventCount <= 1 ? maxEventTimeMillis : Sessions.UNKNOWN, maxEventTimeMillis, coveredRanges, accumulators);
+  }
+
+  /** @return whether the earliest event time is known */
+  public boolean hasMinEventTime() {
+    return minEventTimeMillis != Sessions.UNKNOWN;
+  }
 
   /** @return true iff some covered range covers the event at these coordinates */
   public boolean covers(int topicIndex, int partition, long offset) {
@@ -47,7 +72,12 @@ public record CompactedEntry(long eventCount, long maxEventTimeMillis, List<Cove
   @SuppressWarnings({"unchecked", "rawtypes"})
   public byte[] encode(FeatureSet featureSet, long sliceStartMillis) {
     ByteWriter out = new ByteWriter(64);
-    out.writeByte(FORMAT_VERSION).writeVarLong(eventCount).writeVarLong(Math.max(0, maxEventTimeMillis - sliceStartMillis));
+    boolean v1 = !hasMinEventTime();
+    out.writeByte(v1 ? FORMAT_VERSION_1 : FORMAT_VERSION).writeVarLong(eventCount)
+        .writeVarLong(Math.max(0, maxEventTimeMillis - sliceStartMillis));
+    if (!v1) {
+      out.writeVarLong(Math.max(0, minEventTimeMillis - sliceStartMillis));
+    }
     out.writeVarLong(coveredRanges.size());
     for (CoveredRange r : coveredRanges) {
       out.writeVarLong(r.topicIndex()).writeVarLong(r.partition()).writeVarLong(r.firstOffset())
@@ -64,17 +94,28 @@ public record CompactedEntry(long eventCount, long maxEventTimeMillis, List<Cove
   }
 
   /**
-   * @throws CorruptDataException on an unknown version, a mismatched number of accumulators,
+   * Decodes version 2 or version 1 bytes.
+   *
+   * @throws CorruptDataException on an unknown version, an earliest time after the latest, a mismatched number of accumulators,
    *     truncation or trailing bytes
    */
   public static CompactedEntry decode(byte[] bytes, FeatureSet featureSet, long sliceStartMillis) {
     ByteReader in = new ByteReader(bytes);
     int version = in.readByte();
-    if (version != FORMAT_VERSION) {
+    if (version != FORMAT_VERSION && version != FORMAT_VERSION_1) {
       throw new CorruptDataException("Corrupt compacted entry: format version " + version + " not recognized");
     }
     long count = in.readVarLong();
     long maxTime = sliceStartMillis + in.readVarLong();
+    long minTime;
+    if (version == FORMAT_VERSION_1) {
+      minTime = count <= 1 ? maxTime : Sessions.UNKNOWN;
+    } else {
+      minTime = sliceStartMillis + in.readVarLong();
+      if (minTime > maxTime) {
+        throw new CorruptDataException("Corrupt compacted entry: earliest event time " + minTime + " after the latest " + maxTime);
+      }
+    }
     int r = in.readVarInt();
     List<CoveredRange> ranges = new ArrayList<>(r);
     for (int i = 0; i < r; i++) {
@@ -102,6 +143,6 @@ public record CompactedEntry(long eventCount, long maxEventTimeMillis, List<Cove
       accIn.expectEnd("accumulator of " + aggs.get(i).name());
     }
     in.expectEnd("compacted entry");
-    return new CompactedEntry(count, maxTime, List.copyOf(ranges), accs);
+    return new CompactedEntry(count, minTime, maxTime, List.copyOf(ranges), accs);
   }
 }

@@ -8,6 +8,7 @@ import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.Feature;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.config.InputColumn;
+import dev.slicestore.core.time.Sessions;
 import dev.slicestore.core.time.Slicing;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,6 +27,17 @@ import java.util.Map;
  * no compacted entry is the merge of its fields. In the current slice (the one holding {@code t})
  * events at or after {@code t} are left out. An event arriving after compaction is therefore still
  * served, and a replay after compaction never counts twice.
+ *
+ * <h2>Session features</h2>
+ * A session feature ({@code <aggregation>_session}, {@link Feature#isSession()}) follows the rule
+ * of {@link Sessions} in the same pass: from the current slice back over at most
+ * {@code max-length / s} slices, it merges each non-empty slice (the same per-slice value as the
+ * windows, so the read-merge rule and the exclusion of events at or after {@code t} apply alike)
+ * until a gap of at least the session gap separates the slice from the newer one, and is empty if
+ * the latest event before {@code t} is a gap or more before {@code t}. A slice's earliest and
+ * latest event times come from its compacted entry and its uncovered fields; an old (version 1)
+ * compacted entry of several events has no earliest time, and where the boundary depends on it the
+ * session feature alone gets status ERROR ({@link Sessions#boundary}).
  *
  * <h2>Request context</h2>
  * Features of functions that {@linkplain dev.slicestore.core.aggregate.AggregateFunction#usesRequestContext
@@ -46,9 +58,14 @@ public final class WindowEvaluator {
   private final Slicing slicing;
   private final List<Feature> features;
   private final int[] neededAggregations;
-  /** Per needed aggregation: feature positions in {@link #features} and their window slice counts. */
+  /** Per needed aggregation: its sliding-window feature positions in {@link #features} and their slice counts. */
   private final int[][] featuresByAggregation;
   private final int[][] windowSlicesByAggregation;
+  /** Per session feature: its position, its needed aggregation (index into neededAggregations), slices, gap. */
+  private final int[] sessionPositions;
+  private final int[] sessionAggregation;
+  private final int[] sessionSlices;
+  private final long[] sessionGaps;
   private final int sliceCount;
   /** Per needed aggregation its request-context key, or null. */
   private final String[] contextKeys;
@@ -80,13 +97,29 @@ public final class WindowEvaluator {
     for (int a = 0; a < neededAggregations.length; a++) {
       List<Integer> positions = new ArrayList<>();
       for (int i = 0; i < features.size(); i++) {
-        if (features.get(i).aggregationIndex() == neededAggregations[a]) {
+        if (features.get(i).aggregationIndex() == neededAggregations[a] && !features.get(i).isSession()) {
           positions.add(i);
         }
       }
       featuresByAggregation[a] = positions.stream().mapToInt(Integer::intValue).toArray();
       windowSlicesByAggregation[a] = positions.stream()
           .mapToInt(i -> slicing.slicesPerWindow(features.get(i).windowMillis())).toArray();
+    }
+    List<Integer> sessions = new ArrayList<>();
+    for (int i = 0; i < features.size(); i++) {
+      if (features.get(i).isSession()) {
+        sessions.add(i);
+      }
+    }
+    this.sessionPositions = sessions.stream().mapToInt(Integer::intValue).toArray();
+    this.sessionAggregation = new int[sessionPositions.length];
+    this.sessionSlices = new int[sessionPositions.length];
+    this.sessionGaps = new long[sessionPositions.length];
+    for (int k = 0; k < sessionPositions.length; k++) {
+      Feature f = features.get(sessionPositions[k]);
+      sessionAggregation[k] = aggs.indexOf(f.aggregationIndex());
+      sessionSlices[k] = slicing.slicesPerWindow(f.windowMillis());
+      sessionGaps[k] = f.sessionGapMillis();
     }
     this.sliceCount = maxSlices;
     this.contextKeys = new String[neededAggregations.length];
@@ -113,7 +146,10 @@ public final class WindowEvaluator {
     return features;
   }
 
-  /** @return how many slices (newest first) {@link #evaluate} needs: the longest window's */
+  /**
+   * @return how many slices (newest first) {@link #evaluate} needs: the longest window's, session
+   *     max-lengths included
+   */
   public int sliceCount() {
     return sliceCount;
   }
@@ -129,6 +165,33 @@ public final class WindowEvaluator {
       keys.add(layout.sliceKey(entityKey, current - j));
     }
     return keys;
+  }
+
+  /** The event times of the events one slice contributes (mutable, one per evaluation). */
+  private static final class SliceTimes {
+    long count;
+    /** earliest of the known event times (uncovered fields, or a compacted entry that knows it) */
+    long knownMin;
+    /** whether a compacted entry with events does not know its earliest time */
+    boolean minUnknown;
+    long max;
+
+    void reset() {
+      count = 0;
+      knownMin = Long.MAX_VALUE;
+      minUnknown = false;
+      max = Long.MIN_VALUE;
+    }
+
+    /** @return the earliest event time, or {@link Sessions#UNKNOWN} */
+    long min() {
+      return minUnknown ? Sessions.UNKNOWN : knownMin;
+    }
+
+    /** @return an upper bound of the earliest event time (the known one, or else the latest) */
+    long minUpperBound() {
+      return Math.min(knownMin, max);
+    }
   }
 
   /**
@@ -158,7 +221,8 @@ public final class WindowEvaluator {
    *     value is null); must hold every key of {@link #contextKeys()}
    * @return the feature vector
    * @throws IllegalArgumentException if a needed context key is missing (the message names the
-   *     feature and the key)
+   *     feature and the key); a session boundary that an
+   *     old compacted entry cannot decide gives ERROR for that session feature only
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   public FeatureVector evaluate(long evaluationTimeMillis, List<Map<byte[], byte[]>> slicesNewestFirst,
@@ -166,14 +230,28 @@ public final class WindowEvaluator {
     Object[] contextValues = RequestContext.pick(contextKeys, features, aggregationOfFeature, context);
     List<Aggregation> aggregations = featureSet.aggregations();
     List<InputColumn> inputColumns = featureSet.inputColumns();
-    Object[] running = new Object[neededAggregations.length];
-    AggregateFunction[] functions = new AggregateFunction[neededAggregations.length];
-    int[] slots = new int[neededAggregations.length];
-    for (int a = 0; a < neededAggregations.length; a++) {
+    int needed = neededAggregations.length;
+    Object[] running = new Object[needed];
+    AggregateFunction[] functions = new AggregateFunction[needed];
+    int[] slots = new int[needed];
+    for (int a = 0; a < needed; a++) {
       Aggregation agg = aggregations.get(neededAggregations[a]);
       functions[a] = agg.function();
       slots[a] = agg.inputSlot();
       running[a] = functions[a].createAccumulator();
+    }
+    int sessions = sessionPositions.length;
+    Object[] sliceAcc = sessions > 0 ? new Object[needed] : null;
+    SliceTimes times = sessions > 0 ? new SliceTimes() : null;
+    Object[] sessionAcc = new Object[sessions];
+    boolean[] started = new boolean[sessions];
+    boolean[] done = new boolean[sessions];
+    String[] sessionError = new String[sessions];
+    long[] newerMin = new long[sessions];
+    long[] newerMinUpper = new long[sessions];
+    long[] newerStart = new long[sessions];
+    for (int k = 0; k < sessions; k++) {
+      sessionAcc[k] = functions[sessionAggregation[k]].createAccumulator();
     }
     Object[] values = new Object[features.size()];
     FeatureStatus[] statuses = new FeatureStatus[features.size()];
@@ -184,10 +262,52 @@ public final class WindowEvaluator {
       for (int j = 0; j < sliceCount; j++) {
         long sliceIndex = current - j;
         Map<byte[], byte[]> hash = j < slicesNewestFirst.size() ? slicesNewestFirst.get(j) : null;
+        boolean hasEvents = false;
         if (hash != null && !hash.isEmpty()) {
-          mergeSlice(hash, sliceIndex, j == 0, evaluationTimeMillis, inputColumns, aggregations, functions, slots, running);
+          if (sessions == 0) {
+            mergeSlice(hash, sliceIndex, j == 0, evaluationTimeMillis, inputColumns, functions, slots, running, null);
+          } else {
+            for (int a = 0; a < needed; a++) {
+              sliceAcc[a] = functions[a].createAccumulator();
+            }
+            times.reset();
+            mergeSlice(hash, sliceIndex, j == 0, evaluationTimeMillis, inputColumns, functions, slots, sliceAcc, times);
+            for (int a = 0; a < needed; a++) {
+              running[a] = functions[a].merge(running[a], sliceAcc[a]);
+            }
+            hasEvents = times.count > 0;
+          }
         }
-        for (int a = 0; a < neededAggregations.length; a++) {
+        for (int k = 0; k < sessions; k++) {
+          if (done[k] || j >= sessionSlices[k] || !hasEvents) {
+            continue;
+          }
+          long gap = sessionGaps[k];
+          if (!started[k]) {
+            started[k] = true;
+            if (Sessions.ended(evaluationTimeMillis, times.max, gap)) {
+              done[k] = true;
+              continue;
+            }
+          } else {
+            Sessions.Boundary b = Sessions.boundary(times.max, newerMin[k], newerStart[k], newerMinUpper[k], gap);
+            if (b == Sessions.Boundary.GAP) {
+              done[k] = true;
+              continue;
+            } else if (b == Sessions.Boundary.UNKNOWN) {
+              done[k] = true;
+              sessionError[k] = Sessions.unknownBoundaryMessage(features.get(sessionPositions[k]).name(),
+                  slicing.sliceIndex(newerStart[k]), newerStart[k]);
+              continue;
+            }
+          }
+          int a = sessionAggregation[k];
+          sessionAcc[k] = functions[a].merge(sessionAcc[k], sliceAcc[a]);
+          newerMin[k] = times.min();
+          newerMinUpper[k] = times.minUpperBound();
+          newerStart[k] = slicing.sliceStartMillis(sliceIndex);
+        }
+        for (int a = 0; a < needed; a++) {
           int[] windows = windowSlicesByAggregation[a];
           for (int w = 0; w < windows.length; w++) {
             if (windows[w] == j + 1) {
@@ -197,6 +317,25 @@ public final class WindowEvaluator {
                 statuses[pos] = functions[a].isEmpty(running[a]) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
               } catch (ArithmeticException e) {
                 // this feature only (a long sum beyond the long range, a count_distinct over its bound)
+                statuses[pos] = FeatureStatus.ERROR;
+                featureError = (featureError == null ? "" : featureError + "; ") + features.get(pos).name() + ": " + e.getMessage();
+              }
+            }
+          }
+        }
+        for (int k = 0; k < sessions; k++) {
+          if (sessionSlices[k] == j + 1) {
+            int pos = sessionPositions[k];
+            AggregateFunction f = functions[sessionAggregation[k]];
+            if (sessionError[k] != null) {
+              statuses[pos] = FeatureStatus.ERROR;
+              featureError = (featureError == null ? "" : featureError + "; ") + sessionError[k];
+            } else {
+              try {
+                values[pos] = f.getFeatureResult(sessionAcc[k], contextValues[sessionAggregation[k]]);
+                statuses[pos] = f.isEmpty(sessionAcc[k]) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
+              } catch (ArithmeticException e) {
+                // this feature only, as for windows
                 statuses[pos] = FeatureStatus.ERROR;
                 featureError = (featureError == null ? "" : featureError + "; ") + features.get(pos).name() + ": " + e.getMessage();
               }
@@ -213,10 +352,13 @@ public final class WindowEvaluator {
     return new FeatureVector(values, statuses, error != null ? error : featureError);
   }
 
+  /**
+   * Merges one slice's value (read-merge rule) into {@code into}, and records its event times in
+   * {@code times} unless null.
+   */
   @SuppressWarnings({"unchecked", "rawtypes"})
   private void mergeSlice(Map<byte[], byte[]> hash, long sliceIndex, boolean isCurrent, long t,
-      List<InputColumn> inputColumns, List<Aggregation> aggregations, AggregateFunction[] functions, int[] slots,
-      Object[] running) {
+      List<InputColumn> inputColumns, AggregateFunction[] functions, int[] slots, Object[] into, SliceTimes times) {
     long sliceStart = slicing.sliceStartMillis(sliceIndex);
     CompactedEntry compacted = null;
     for (Map.Entry<byte[], byte[]> e : hash.entrySet()) {
@@ -231,7 +373,16 @@ public final class WindowEvaluator {
             + t + " that cannot be left out");
       }
       for (int a = 0; a < functions.length; a++) {
-        running[a] = functions[a].merge(running[a], compacted.accumulators().get(neededAggregations[a]));
+        into[a] = functions[a].merge(into[a], compacted.accumulators().get(neededAggregations[a]));
+      }
+      if (times != null && compacted.eventCount() > 0) {
+        times.count += compacted.eventCount();
+        times.max = Math.max(times.max, compacted.maxEventTimeMillis());
+        if (compacted.hasMinEventTime()) {
+          times.knownMin = Math.min(times.knownMin, compacted.minEventTimeMillis());
+        } else {
+          times.minUnknown = true;
+        }
       }
     }
     for (Map.Entry<byte[], byte[]> e : hash.entrySet()) {
@@ -252,7 +403,12 @@ public final class WindowEvaluator {
       }
       EventPosition position = new EventPosition(row.eventTimeMillis(), topic, partition, offset);
       for (int a = 0; a < functions.length; a++) {
-        running[a] = functions[a].add(running[a], aggregations.get(neededAggregations[a]).input(row.inputs()), position);
+        into[a] = functions[a].add(into[a], featureSet.aggregations().get(neededAggregations[a]).input(row.inputs()), position);
+      }
+      if (times != null) {
+        times.count++;
+        times.knownMin = Math.min(times.knownMin, row.eventTimeMillis());
+        times.max = Math.max(times.max, row.eventTimeMillis());
       }
     }
   }

@@ -336,4 +336,36 @@ class FeatureSetLoaderTest {
     assertProblem(VALID + "compaction { start = yesterday }\n", "compaction.start", "Invalid instant 'yesterday'");
     assertProblem(VALID + "compaction { every = 1h }\n", "compaction.every", "unknown key");
   }
+
+  @Test
+  void sessionAggregationsGiveASessionFeatureAndAreValidated() {
+    String session = "  { name = visit_spend, function = sum, input = amount, session { gap = 2h, max-length = 1d } }";
+    FeatureSet fs = FeatureSetLoader.parse(replace("  { function = max, input = country }",
+        "  { function = max, input = country }\n" + session + "\n"
+            + "  { name = visits, function = count, windows = [1h], session { gap = 1h, max-length = 8d } }"), FILE);
+    Feature f = fs.feature("visit_spend_session");
+    assertThat(f.isSession()).isTrue();
+    assertThat(f.sessionGapMillis()).isEqualTo(7_200_000L);
+    assertThat(f.windowMillis()).isEqualTo(86_400_000L);
+    assertThat(fs.features()).extracting(Feature::name).as("no default windows for an aggregation with a session")
+        .doesNotContain("visit_spend_1h", "visit_spend_1d").contains("visits_1h", "visits_session");
+    assertThat(fs.aggregations().get(3).session()).isEqualTo(new SessionSpec(7_200_000L, 86_400_000L));
+    assertThat(fs.longestWindowMillis()).as("the 8d max-length").isEqualTo(691_200_000L);
+
+    String base = "  { function = max, input = country }";
+    assertProblem(replace(base, base + "\n  { name = v, function = count, session { gap = 90m, max-length = 1d } }"),
+        "aggregations[3].session.gap (line 19)", "Invalid gap 90m: must be a whole multiple of the slice size 1h");
+    assertProblem(replace(base, base + "\n  { name = v, function = count, session { gap = 1h, max-length = 1530m } }"),
+        "aggregations[3].session.max-length (line 19)", "must be a whole multiple of the slice size 1h");
+    assertProblem(replace(base, base + "\n  { name = v, function = count, session { gap = 2h, max-length = 2h } }"),
+        "aggregations[3].session.max-length (line 19)", "Invalid max-length 2h: must be longer than the gap 2h");
+    assertProblem(replace(base, base + "\n  { name = v, function = count, session { gap = 1h } }"),
+        "aggregations[3].session", "max-length: missing (required)");
+    assertProblem(replace(base, base + "\n  { name = v, function = count, session { gap = 1h, max-length = 1d, idle = 1h } }"),
+        "aggregations[3].session.idle", "unknown key");
+    assertProblem(replace(base, base + "\n  { name = v, function = count, session = 1h }"),
+        "aggregations[3].session", "must be an object { gap = 30m, max-length = 1d }");
+    assertProblem(replace(base, base + "\n  { name = v, function = count, session { gap = soon, max-length = 1d } }"),
+        "aggregations[3].session.gap", "Invalid gap soon");
+  }
 }

@@ -148,7 +148,11 @@ class PointInTimeEvaluatorTest {
     sweep.reset();
     for (Rec rec : recs) {
       switch (rec.kind()) {
-        case 0 -> sweep.addSlice(rec.order(), sliceAccumulators(sweep, (List<Event>) rec.payload(), r));
+        case 0 -> {
+          List<Event> list = (List<Event>) rec.payload();
+          sweep.addSlice(rec.order(), list.stream().mapToLong(Event::time).min().orElseThrow(),
+              list.stream().mapToLong(Event::time).max().orElseThrow(), sliceAccumulators(sweep, list, r));
+        }
         case 1 -> out[(Integer) rec.payload()] = sweep.evaluate(rec.time());
         default -> {
           Event e = (Event) rec.payload();
@@ -210,8 +214,8 @@ class PointInTimeEvaluatorTest {
   @Test
   void recordsOutOfOrderAreRefused() {
     PointInTimeEvaluator sweep = new PointInTimeEvaluator(FS, FS.features());
-    sweep.addSlice(10, new byte[sweep.neededAggregations().length][]);
-    assertThatThrownBy(() -> sweep.addSlice(10, new byte[sweep.neededAggregations().length][]))
+    sweep.addSlice(10, 100_000, 100_001, new byte[sweep.neededAggregations().length][]);
+    assertThatThrownBy(() -> sweep.addSlice(10, 100_000, 100_001, new byte[sweep.neededAggregations().length][]))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("not in time order");
     sweep.evaluate(200_000);
     assertThatThrownBy(() -> sweep.evaluate(100_000)).isInstanceOf(IllegalStateException.class);

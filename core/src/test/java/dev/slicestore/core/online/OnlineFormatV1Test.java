@@ -12,6 +12,7 @@ import dev.slicestore.core.config.FeatureSetLoader;
 import dev.slicestore.core.config.InputColumn;
 import dev.slicestore.core.testing.Seeds;
 import dev.slicestore.core.testing.Values;
+import dev.slicestore.core.time.Sessions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class OnlineFormatV1Test {
   private static final long HOUR = 3_600_000L;
   /** Start of slice 367424 (2011-12-01T08:00:00Z) for 1 h slices. */
-  private static final long SLICE_START = 367_424L * HOUR;
+  static final long SLICE_START = 367_424L * HOUR;
 
   static final FeatureSet GOLDEN = FeatureSetLoader.parse(String.join("\n",
       "name = golden",
@@ -127,7 +128,7 @@ class OnlineFormatV1Test {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static List<Object> accumulators(Double... amounts) {
+  static List<Object> accumulators(Double... amounts) {
     List<Object> accs = new ArrayList<>();
     for (var agg : GOLDEN.aggregations()) {
       AggregateFunction f = agg.function();
@@ -150,14 +151,25 @@ class OnlineFormatV1Test {
     return out;
   }
 
-  private static void assertCompactedGolden(CompactedEntry entry, byte[] golden) {
+  static void assertCompactedGolden(CompactedEntry entry, byte[] golden) {
+    assertCompactedGolden(entry, golden, golden);
+  }
+
+  /**
+   * @param reencoded what the decoded entry encodes to: the golden bytes, or version 2 bytes when
+   *     decoding a version-1 entry of at most one event learnt its earliest time
+   */
+  static void assertCompactedGolden(CompactedEntry entry, byte[] golden, byte[] reencoded) {
     assertThat(entry.encode(GOLDEN, SLICE_START)).isEqualTo(golden);
     CompactedEntry decoded = CompactedEntry.decode(golden, GOLDEN, SLICE_START);
     assertThat(decoded.eventCount()).isEqualTo(entry.eventCount());
     assertThat(decoded.maxEventTimeMillis()).isEqualTo(entry.maxEventTimeMillis());
+    if (entry.hasMinEventTime()) {
+      assertThat(decoded.minEventTimeMillis()).isEqualTo(entry.minEventTimeMillis());
+    }
     assertThat(decoded.coveredRanges()).isEqualTo(entry.coveredRanges());
     assertThat(results(decoded)).isEqualTo(results(entry));
-    assertThat(decoded.encode(GOLDEN, SLICE_START)).isEqualTo(golden);
+    assertThat(decoded.encode(GOLDEN, SLICE_START)).isEqualTo(reencoded);
     for (int len = 0; len < golden.length; len++) {
       byte[] prefix = Arrays.copyOf(golden, len);
       assertThatThrownBy(() -> CompactedEntry.decode(prefix, GOLDEN, SLICE_START)).as("prefix of %d bytes", len)
@@ -191,7 +203,8 @@ class OnlineFormatV1Test {
         0x0A, 0x01, 0x01, 0, 0, 0, 0, 0, 0, 0x04, 0x40)); // max 2.5
 
     // nothing aggregated; an empty range at offset 300 (varint AC 02) and [5, 10) in partition 1
-    CompactedEntry empty = new CompactedEntry(0, SLICE_START,
+    // (an entry with an unknown earliest time is written as version 1; decoded, no events means it is known)
+    CompactedEntry empty = new CompactedEntry(0, Sessions.UNKNOWN, SLICE_START,
         List.of(new CoveredRange(0, 0, 300, 300), new CoveredRange(0, 1, 5, 10)), accumulators());
     assertCompactedGolden(empty, bytes(
         0x01, 0x00, 0x00,
@@ -201,7 +214,17 @@ class OnlineFormatV1Test {
         0x03,
         0x02, 0x01, 0x00,
         0x07, 0x01, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00,
+        0x02, 0x01, 0x00), bytes(
+        0x02, 0x00, 0x00, 0x00,
+        0x02,
+        0x00, 0x00, 0xAC, 0x02, 0x00,
+        0x00, 0x01, 0x05, 0x05,
+        0x03,
+        0x02, 0x01, 0x00,
+        0x07, 0x01, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00,
         0x02, 0x01, 0x00));
+    assertThat(CompactedEntry.decode(empty.encode(GOLDEN, SLICE_START), GOLDEN, SLICE_START).minEventTimeMillis())
+        .isEqualTo(SLICE_START);
   }
 
   @Test

@@ -444,7 +444,7 @@ class WindowEvaluatorTest {
     }
     byte[] entry = compacted(prev, prev, List.of(new CoveredRange(0, 0, 0, 1)), 1);
     byte[] badVersion = entry.clone();
-    badVersion[0] = 2;
+    badVersion[0] = 3;   // versions 1 and 2 exist
     // covered range with a first offset of 2^63 (negative as a long)
     byte[] negativeOffset = OnlineFormatV1Test.bytes(1, 0, 0, 1, 0, 0,
         0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0x00, 0x00);

@@ -21,7 +21,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -57,6 +60,10 @@ import org.junit.jupiter.api.io.TempDir;
  * cases: times exactly on slice boundaries, exactly at event times (those events are excluded),
  * one millisecond later, before any data, duplicate rows, entities without events, rows without
  * entity or time, and rows beyond what the offline store covers (refused, flagged or dropped).
+ * Session features ({@code visit_*_session}: gaps of 1 to 3 minutes, events of sparse cards often
+ * further apart) are checked against a naive session oracle, and, at times serving can answer from
+ * the compacted entries compaction wrote to Redis, the in-process gRPC server (clock set to each
+ * spine time) returns exactly the training set's values.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -82,6 +89,9 @@ class TrainingSetEndToEndTest {
         { name = amount_max, function = max, input = amount }
         { name = amount_mean, function = mean, input = amount }
         { name = cents_sum, function = sum, input = cents }
+        { name = visit_spend, function = sum, input = amount, session { gap = 3m, max-length = 30m } }
+        { name = visit_tx, function = count, windows = [10m], session { gap = 2m, max-length = 20m } }
+        { name = visit_max, function = max, input = amount, session { gap = 1m, max-length = 15m } }
       ]
       """;
   private static final String CONF_B = """
@@ -268,15 +278,41 @@ class TrainingSetEndToEndTest {
         long n = f.windowMillis() / s;
         Aggregation agg = fs.aggregations().get(f.aggregationIndex());
         List<Event> in = new ArrayList<>();
-        for (Event e : events) {
-          if (e.card().equals(card) && e.time() < t && Math.floorDiv(e.time(), s) > Math.floorDiv(t, s) - n) {
-            in.add(e);
+        if (f.isSession()) {
+          in = sessionOracle(card, t, s, f.sessionGapMillis(), f.windowMillis());
+        } else {
+          for (Event e : events) {
+            if (e.card().equals(card) && e.time() < t && Math.floorDiv(e.time(), s) > Math.floorDiv(t, s) - n) {
+              in.add(e);
+            }
           }
         }
         out.put(column, naive(agg, in));
       }
     }
     return out;
+  }
+
+  /**
+   * Naive session rule: the card's events before t in the max-length lookback (window rule), sorted;
+   * none if t - last >= gap; else the suffix after the last gap of at least {@code gap}.
+   */
+  private List<Event> sessionOracle(String card, long t, long s, long gap, long maxLength) {
+    List<Event> in = new ArrayList<>();
+    for (Event e : events) {
+      if (e.card().equals(card) && e.time() < t && Math.floorDiv(e.time(), s) > Math.floorDiv(t, s) - maxLength / s) {
+        in.add(e);
+      }
+    }
+    in.sort(java.util.Comparator.comparingLong(Event::time));
+    if (in.isEmpty() || t - in.get(in.size() - 1).time() >= gap) {
+      return List.of();
+    }
+    int start = in.size() - 1;
+    while (start > 0 && in.get(start).time() - in.get(start - 1).time() < gap) {
+      start--;
+    }
+    return new ArrayList<>(in.subList(start, in.size()));
   }
 
   private static Object naive(Aggregation agg, List<Event> in) {
@@ -506,5 +542,132 @@ class TrainingSetEndToEndTest {
       assertThat(actual).as("snapshot of %s", row.getString(0)).isEqualTo(oracle(row.getString(0), t, r.features(), List.of(fsA)));
     }
     System.out.println("snapshot mode: " + rows.size() + " cards equal the oracle");
+  }
+
+  /** A clock the test sets to each spine time before asking the server. */
+  static final class SettableClock extends Clock {
+    volatile long millis;
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis);
+    }
+  }
+
+  /**
+   * Whether serving can answer at t from what compaction left in Redis (compacted entries only, no
+   * online-ingest here): the current slice's compacted entry must hold no event at or after t.
+   */
+  private boolean servable(String card, long t) {
+    long slice = Math.floorDiv(t, MINUTE);
+    return t >= from + 59 * MINUTE && t < to
+        && events.stream().noneMatch(e -> e.card().equals(card) && Math.floorDiv(e.time(), MINUTE) == slice && e.time() >= t);
+  }
+
+  @Test
+  @Order(5)
+  void servedSessionAndWindowFeaturesEqualTheTrainingSetAndTheOracle() throws Exception {
+    // spine: times serving can answer, around session boundaries: just after a card's last event of a
+    // slice, exactly one gap after an event, one ms before that, slice ends, random times
+    List<Object[]> rows = new ArrayList<>();
+    long[] gaps = {MINUTE, 2 * MINUTE, 3 * MINUTE};
+    int tries = 0;
+    while (rows.size() < 400 && tries++ < 100_000) {
+      Event e = events.get(rnd.nextInt(events.size()));
+      long g = gaps[rnd.nextInt(gaps.length)];
+      long t = switch (rnd.nextInt(6)) {
+        case 0 -> e.time() + 1;
+        case 1 -> e.time() + g;
+        case 2 -> e.time() + g - 1;
+        case 3 -> Math.floorDiv(e.time(), MINUTE) * MINUTE + MINUTE - 1;
+        case 4 -> Math.floorDiv(e.time(), MINUTE) * MINUTE + MINUTE + rnd.nextInt((int) (4 * MINUTE));
+        default -> from + 59 * MINUTE + (long) (rnd.nextDouble() * (to - from - 59 * MINUTE));
+      };
+      String card = rnd.nextInt(10) == 0 ? "card-" + rnd.nextInt(31) : e.card();
+      if (servable(card, t)) {
+        rows.add(new Object[] {(long) rows.size(), card, t});
+      }
+    }
+    StructType schema = new StructType().add("card", DataTypes.StringType).add("ts", DataTypes.TimestampType)
+        .add("row", DataTypes.LongType);
+    List<Row> spineRows = new ArrayList<>();
+    for (Object[] r : rows) {
+      spineRows.add(RowFactory.create(r[1], new Timestamp((Long) r[2]), r[0]));
+    }
+    Path spinePath = dir.resolve("spine-served");
+    spark.createDataFrame(spineRows, schema).coalesce(1).write().parquet(spinePath.toString());
+    Path output = dir.resolve("served");
+    TrainingSetResult r = TrainingSets.build(spark, stack.config, new TrainingSetRequest(List.of(fsA), List.of(),
+        spinePath.toString(), null, null, "ts", null, output.toString(), null, false, UncoveredPolicy.FAIL, CATALOG,
+        "slicestore", null));
+    assertThat(r.errorRows()).isZero();
+    assertThat(r.features()).contains("visit_spend_session", "visit_tx_session", "visit_max_session", "visit_tx_10m");
+    Map<Long, Row> trained = new HashMap<>();
+    for (Row row : spark.read().parquet(output.toString()).collectAsList()) {
+      trained.put(row.getLong(row.fieldIndex("row")), row);
+    }
+    assertThat(trained).hasSize(rows.size());
+
+    SettableClock clock = new SettableClock();
+    String name = io.grpc.inprocess.InProcessServerBuilder.generateName();
+    try (redis.clients.jedis.UnifiedJedis redis = dev.slicestore.core.online.RedisClients.create(stack.config)) {
+      dev.slicestore.serving.FeatureServer server = new dev.slicestore.serving.FeatureServer(
+          io.grpc.inprocess.InProcessServerBuilder.forName(name).directExecutor(), Map.of(fsA.name(), fsA), redis,
+          stack.config.redisNodes(), clock).start();
+      io.grpc.ManagedChannel channel = io.grpc.inprocess.InProcessChannelBuilder.forName(name).directExecutor().build();
+      try {
+        var stub = dev.slicestore.serving.v1.FeatureServiceGrpc.newBlockingStub(channel);
+        int sessionsPresent = 0;
+        int sessionsEnded = 0;
+        for (Object[] s : rows) {
+          long t = (Long) s[2];
+          clock.millis = t;
+          var resp = stub.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS).getFeatures(
+              dev.slicestore.serving.v1.GetFeaturesRequest.newBuilder().setFeatureSet(fsA.name()).addEntityKeys((String) s[1])
+                  .build());
+          assertThat(resp.getEvaluationTimeMillis()).isEqualTo(t);
+          var ef = resp.getEntities(0);
+          assertThat(ef.getError()).as("row %s", s[0]).isEmpty();
+          Map<String, Object> served = new HashMap<>();
+          Map<String, Object> training = new HashMap<>();
+          Row row = trained.get((Long) s[0]);
+          for (int i = 0; i < resp.getFeatureNamesCount(); i++) {
+            var v = ef.getValues(i);
+            String feature = resp.getFeatureNames(i);
+            served.put(feature, switch (v.getKindCase()) {
+              case INT64_VALUE -> v.getInt64Value();
+              case DOUBLE_VALUE -> v.getDoubleValue();
+              default -> null;
+            });
+            training.put(feature, row.get(row.fieldIndex(feature)));
+          }
+          String ctx = "card " + s[1] + " at " + Instant.ofEpochMilli(t) + " (seed " + seed + ")";
+          assertThat(training).as("training = serving, %s", ctx).isEqualTo(served);
+          assertThat(served).as("serving = oracle, %s", ctx).isEqualTo(oracle((String) s[1], t, r.features(), List.of(fsA)));
+          if (!Long.valueOf(0).equals(served.get("visit_tx_session"))) {
+            sessionsPresent++;
+          } else if (!Long.valueOf(0).equals(served.get("visit_tx_10m"))) {
+            sessionsEnded++;
+          }
+        }
+        System.out.println("served = training = oracle for " + rows.size() + " rows x " + r.features().size() + " features ("
+            + sessionsPresent + " in a session, " + sessionsEnded + " with the session ended but events in the last 10m)");
+        assertThat(sessionsPresent).isGreaterThan(rows.size() / 3);
+        assertThat(sessionsEnded).isGreaterThan(5);
+      } finally {
+        channel.shutdownNow();
+        server.stop();
+      }
+    }
   }
 }
