@@ -268,8 +268,10 @@ class BloomContextEvaluationTest {
         }
       }
       double rate = positives / (double) trials;
-      // the filter is sized for rate p at n = expected-items; allow 4 standard errors of sampling noise
-      double bound = p + 4 * Math.sqrt(p * (1 - p) / trials);
+      // the filter is sized so that the EXPECTED rate is p at n = expected-items; one filter's rate
+      // varies around it with its share of set bits (a few percent relative, seen up to 1.04 p),
+      // plus 4 standard errors of sampling noise
+      double bound = 1.1 * p + 4 * Math.sqrt(p * (1 - p) / trials);
       assertThat(rate).as("false-positive rate at p=%s, %s", p, Seeds.describe()).isLessThanOrEqualTo(bound);
       assertThat(rate).as("a real filter has some false positives").isGreaterThan(0);
     }
