@@ -39,7 +39,9 @@ class FeatureSetFilesTest {
     assertThat(fs.topics()).containsExactly("retail-events");
     assertThat(fs.aggregations()).extracting(a -> a.function().name()).containsExactly("count", "approx_count_distinct",
         "count_distinct", "most_frequent", "last_k", "max", "argmax", "variance_samp", "stddev_samp", "top_k", "approx_percentile",
-        "bool_or", "bloom_contains");
+        "count", "sum", "bool_or", "bloom_contains");
+    assertThat(fs.feature("visit_spend_session").isSession()).isTrue();
+    assertThat(fs.feature("visit_lines_session").sessionGapMillis()).isEqualTo(2 * 3_600_000L);
     assertThat(fs.feature("top_products_7d").result()).isEqualTo(ResultType.itemCounts(ValueType.STRING));
     assertThat(fs.feature("last_products_30d").result()).isEqualTo(ResultType.list(ValueType.STRING));
     assertThat(fs.feature("amount_pct_1d").result()).isEqualTo(ResultType.list(ValueType.DOUBLE));
@@ -56,7 +58,7 @@ class FeatureSetFilesTest {
     assertThat(fs.entityKeyColumn()).isEqualTo("card_id");
     assertThat(fs.sliceMillis()).isEqualTo(60_000L);
     assertThat(fs.features()).extracting(Feature::name).contains("tx_1m", "tx_1h", "tx_1d", "amount_sum_1h",
-        "amount_max_1d", "merchants_1d", "countries_1h", "merchant_seen_1h", "merchant_seen_1d");
+        "amount_max_1d", "merchants_1d", "countries_1h", "merchant_seen_1h", "merchant_seen_1d", "burst_tx_session", "burst_spend_session");
     assertThat(RequestContext.keys(fs, fs.features())).containsExactly(Map.entry("merchant", ValueType.STRING));
     assertThat(fs.feature("merchant_seen_1d").result()).isEqualTo(ResultType.scalar(ValueType.BOOLEAN));
   }

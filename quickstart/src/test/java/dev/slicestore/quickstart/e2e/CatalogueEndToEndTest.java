@@ -170,6 +170,23 @@ class CatalogueEndToEndTest {
     return out;
   }
 
+  /**
+   * The current session at t, naively: the lines of the max-length lookback before t; none if the
+   * last is a gap or more before t; else the run at the end with no two consecutive lines a gap or
+   * more apart.
+   */
+  private List<Line> session(String customer, long t, long gap, long maxLength) {
+    List<Line> lines = window(customer, t, maxLength);
+    if (lines.isEmpty() || t - lines.get(lines.size() - 1).time() >= gap) {
+      return List.of();
+    }
+    int start = lines.size() - 1;
+    while (start > 0 && lines.get(start).time() - lines.get(start - 1).time() < gap) {
+      start--;
+    }
+    return lines.subList(start, lines.size());
+  }
+
   private static Object column(Line l, String column) {
     return switch (column) {
       case "StockCode" -> l.stockCode();
@@ -193,7 +210,7 @@ class CatalogueEndToEndTest {
    */
   private String check(Feature f, String customer, long t, String product, Object actual) {
     Aggregation agg = fs.aggregations().get(f.aggregationIndex());
-    List<Line> lines = window(customer, t, f.windowMillis());
+    List<Line> lines = f.isSession() ? session(customer, t, f.sessionGapMillis(), f.windowMillis()) : window(customer, t, f.windowMillis());
     List<Object> values = new ArrayList<>();
     for (Line l : lines) {
       Object v = agg.inputColumn() == null ? null : column(l, agg.inputColumn());
@@ -205,6 +222,7 @@ class CatalogueEndToEndTest {
     Object expected;
     switch (fn) {
       case "count" -> expected = (long) values.size();
+      case "sum" -> expected = values.stream().map(v -> exact((Double) v)).reduce(BigDecimal.ZERO, BigDecimal::add).doubleValue();
       case "max" -> expected = values.stream().map(v -> (Double) v).max(Double::compare).orElse(null);
       case "count_distinct" -> expected = (long) new HashSet<>(values).size();
       case "approx_count_distinct" -> {
