@@ -447,7 +447,7 @@ public final class TrainingSets {
   }
 
   /** Schema of the sweep records of {@code s}. */
-  static StructType sweepSchema(Selection s, int[] needed) {
+  static StructType sweepSchema(Selection s) {
     List<StructField> inputs = new ArrayList<>();
     List<dev.slicestore.core.config.InputColumn> columns = s.fs().inputColumns();
     for (int i = 0; i < columns.size(); i++) {
@@ -487,7 +487,7 @@ public final class TrainingSets {
     long sliceUs = Math.multiplyExact(sliceMs, 1000L);
     long minCurrent = Math.floorDiv(minTimeUs, sliceUs);
     long maxCurrent = Math.floorDiv(maxTimeUs, sliceUs);
-    StructType schema = sweepSchema(s, needed);
+    StructType schema = sweepSchema(s);
     StructType inputsType = (StructType) schema.apply("in").dataType();
     Column noInputs = lit(null).cast(inputsType);
     Column noAccs = lit(null).cast(DataTypes.createArrayType(DataTypes.BinaryType, true));

@@ -233,11 +233,9 @@ public final class WindowEvaluator {
     int needed = neededAggregations.length;
     Object[] running = new Object[needed];
     AggregateFunction[] functions = new AggregateFunction[needed];
-    int[] slots = new int[needed];
     for (int a = 0; a < needed; a++) {
       Aggregation agg = aggregations.get(neededAggregations[a]);
       functions[a] = agg.function();
-      slots[a] = agg.inputSlot();
       running[a] = functions[a].createAccumulator();
     }
     int sessions = sessionPositions.length;
@@ -265,13 +263,13 @@ public final class WindowEvaluator {
         boolean hasEvents = false;
         if (hash != null && !hash.isEmpty()) {
           if (sessions == 0) {
-            mergeSlice(hash, sliceIndex, j == 0, evaluationTimeMillis, inputColumns, functions, slots, running, null);
+            mergeSlice(hash, sliceIndex, j == 0, evaluationTimeMillis, inputColumns, functions, running, null);
           } else {
             for (int a = 0; a < needed; a++) {
               sliceAcc[a] = functions[a].createAccumulator();
             }
             times.reset();
-            mergeSlice(hash, sliceIndex, j == 0, evaluationTimeMillis, inputColumns, functions, slots, sliceAcc, times);
+            mergeSlice(hash, sliceIndex, j == 0, evaluationTimeMillis, inputColumns, functions, sliceAcc, times);
             for (int a = 0; a < needed; a++) {
               running[a] = functions[a].merge(running[a], sliceAcc[a]);
             }
@@ -358,7 +356,7 @@ public final class WindowEvaluator {
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   private void mergeSlice(Map<byte[], byte[]> hash, long sliceIndex, boolean isCurrent, long t,
-      List<InputColumn> inputColumns, AggregateFunction[] functions, int[] slots, Object[] into, SliceTimes times) {
+      List<InputColumn> inputColumns, AggregateFunction[] functions, Object[] into, SliceTimes times) {
     long sliceStart = slicing.sliceStartMillis(sliceIndex);
     CompactedEntry compacted = null;
     for (Map.Entry<byte[], byte[]> e : hash.entrySet()) {
