@@ -129,7 +129,9 @@ public final class BenchContext implements AutoCloseable {
       spark = SparkSession.builder().master("local[2]").appName("slicestore bench")
           .config("spark.ui.enabled", "false")
           .config("spark.sql.shuffle.partitions", "2")
-          .config("spark.sql.streaming.metricsEnabled", "false")
+          .config("spark.sql.session.timeZone", "UTC")
+          // every progress of a long baseline query is summed (state rows written)
+          .config("spark.sql.streaming.numRecentProgressUpdates", "100000")
           .getOrCreate();
       spark.sparkContext().setLogLevel("WARN");
     }

@@ -13,7 +13,8 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 
 /**
- * PNG charts with XChart: grouped bars (latency percentiles per configuration) and lines
+ * PNG charts with XChart: grouped bars on a linear axis (XChart's bar charts refuse a
+ * logarithmic one: latency percentiles per configuration) and lines
  * (throughput against the number of windows). Runs headless. Stateless and thread-safe.
  */
 public final class Charts {
@@ -34,20 +35,17 @@ public final class Charts {
    * @param yTitle y axis title (with its unit)
    * @param categories the x categories (e.g. "p50", "p99", "p99.9")
    * @param series per series name, one value per category, in order
-   * @param logY whether the y axis is logarithmic (values must then be &gt; 0)
    * @return the file written
    * @throws IOException if it cannot be written
    */
   public static Path bars(Path file, String title, String yTitle, List<String> categories,
-      Map<String, List<Double>> series, boolean logY) throws IOException {
+      Map<String, List<Double>> series) throws IOException {
     CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title)
         .xAxisTitle("").yAxisTitle(yTitle).build();
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-    chart.getStyler().setYAxisLogarithmic(logY);
     chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
     for (Map.Entry<String, List<Double>> s : series.entrySet()) {
-      List<Double> values = logY ? s.getValue().stream().map(v -> Math.max(v, 1e-3)).toList() : s.getValue();
-      chart.addSeries(s.getKey(), categories, values);
+      chart.addSeries(s.getKey(), categories, s.getValue());
     }
     return save(chart, file);
   }

@@ -32,8 +32,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Freshness: the time from producing an event to its effect being visible through
  * {@code GetFeatures}, for online-ingest's two triggers, at a steady background load. (This folds
  * in {@code bench-triggers}' freshness part, with repetitions.) For each trigger and run:
- * online-ingest starts on a fresh checkpoint at the end of topic {@code bench-fresh} (2
- * partitions); a background thread produces {@code freshness.load} events/s (5,000 card
+ * online-ingest starts on a fresh checkpoint and a new 2-partition topic; a background thread produces {@code freshness.load} events/s (5,000 card
  * entities); after a warm-up, a probe event with a new entity key is produced every 100 ms and
  * the time from just before its send until the in-process {@code GetFeatures} (polled every
  * 0.2 ms) counts it is recorded (ms, HdrHistogram). Freshness includes Kafka's produce
@@ -41,11 +40,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class FreshnessBenchmark implements Benchmark {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String TOPIC = "bench-fresh";
   private static final String CONF = """
       name = fresh
       version = 1
-      source { topics = [bench-fresh], dead-letter-topic = bench-fresh-dlq, schema { card = string, amount = double, ts = long } }
+      source { topics = [%s], dead-letter-topic = bench-fresh-dlq, schema { card = string, amount = double, ts = long } }
       entity-key = card
       event-time { column = ts, format = epoch-millis }
       slice = 1m
@@ -75,15 +73,17 @@ public final class FreshnessBenchmark implements Benchmark {
   @Override
   public Report run(BenchContext ctx) throws Exception {
     BenchContext.Options o = ctx.options();
-    double seconds = o.size("freshness.seconds", 30, 4);
-    double warmup = o.size("freshness.warmup-s", 10, 3);
+    double seconds = o.size("freshness.seconds", 30, 3);
+    double warmup = o.size("freshness.warmup-s", 10, 2);
     int load = (int) o.size("freshness.load", 1000, 200);
-    FeatureSet fs = FeatureSetLoader.parse(CONF, "fresh.conf");
-    ctx.kafka().createTopic(TOPIC, 2);
-    ctx.kafka().createTopic(fs.deadLetterTopic(), 1);
+    ctx.kafka().createTopic("bench-fresh-dlq", 1);
     Map<String, List<Run>> runs = new LinkedHashMap<>();
     for (int r = 0; r < o.runs(); r++) {
       for (String mode : List.of("micro-batch", "real-time")) {
+        // a new topic per run, read from its start: no catch-up, and no "latest" offsets to resolve
+        String topic = "bench-fresh-" + mode + "-" + r;
+        ctx.kafka().createTopic(topic, 2);
+        FeatureSet fs = FeatureSetLoader.parse(String.format(CONF, topic), "fresh.conf");
         runs.computeIfAbsent(mode, m -> new ArrayList<>()).add(runOnce(ctx, fs, mode, r, seconds, warmup, load));
       }
     }
@@ -105,15 +105,15 @@ public final class FreshnessBenchmark implements Benchmark {
       series.put(e.getKey(), List.of(p50, p99, max));
     }
     report.table(List.of("trigger", ">p50 ms", ">p99 ms", ">max ms", ">probes", "target p99"), rows);
-    Path png = Charts.bars(o.outDir().resolve("freshness.png"), "Freshness, produce → GetFeatures (log scale)", "ms",
-        List.of("p50", "p99", "max"), series, true);
+    Path png = Charts.bars(o.outDir().resolve("freshness.png"), "Freshness, produce → GetFeatures", "ms",
+        List.of("p50", "p99", "max"), series);
     report.chart(png, "freshness");
     return report;
   }
 
   private Run runOnce(BenchContext ctx, FeatureSet fs, String mode, int run, double seconds, double warmup, int load) throws Exception {
     ctx.log().printf("== freshness: %s, run %d%n", mode, run + 1);
-    AppConfig app = ctx.app().with("slicestore.ingest.trigger", mode).with("slicestore.ingest.starting-offsets", "latest");
+    AppConfig app = ctx.app().with("slicestore.ingest.trigger", mode);
     Path checkpoint = ctx.freshDir("checkpoints/fresh-" + mode + "-" + run);
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, ctx.kafka().bootstrapServers());
@@ -127,14 +127,15 @@ public final class FreshnessBenchmark implements Benchmark {
     RunningIngest ingest = OnlineIngest.start(ctx.spark(), app, fs, checkpoint.toAbsolutePath().toString());
     AtomicBoolean running = new AtomicBoolean(true);
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
-      Thread background = new Thread(() -> background(producer, load, running), "freshness-background-load");
+      String topic = fs.topics().get(0);
+      Thread background = new Thread(() -> background(producer, topic, load, running), "freshness-background-load");
       background.start();
       try {
         FeatureServiceGrpc.FeatureServiceBlockingStub stub = FeatureServiceGrpc.newBlockingStub(channel);
         String prefix = "probe-" + mode + "-" + run + "-" + System.nanoTime() + "-";
-        probes(producer, stub, prefix + "warmup-", warmup, null);
+        probes(producer, topic, stub, prefix + "warmup-", warmup, null);
         Histogram h = new Histogram(600_000, 3);
-        probes(producer, stub, prefix, seconds, h);
+        probes(producer, topic, stub, prefix, seconds, h);
         ctx.say("%s: %d probes, p50 %d ms, p99 %d ms, max %d ms", mode, h.getTotalCount(), h.getValueAtPercentile(50),
             h.getValueAtPercentile(99), h.getMaxValue());
         return new Run(mode, h);
@@ -150,7 +151,7 @@ public final class FreshnessBenchmark implements Benchmark {
   }
 
   /** Sends probes every 100 ms for {@code seconds}; records into {@code h} unless null (warm-up). */
-  private static void probes(KafkaProducer<byte[], byte[]> producer, FeatureServiceGrpc.FeatureServiceBlockingStub stub, String prefix,
+  private static void probes(KafkaProducer<byte[], byte[]> producer, String topic, FeatureServiceGrpc.FeatureServiceBlockingStub stub, String prefix,
       double seconds, Histogram h) throws InterruptedException {
     long end = System.currentTimeMillis() + (long) (seconds * 1000);
     int i = 0;
@@ -159,10 +160,10 @@ public final class FreshnessBenchmark implements Benchmark {
       first = false;
       String card = prefix + i++;
       long sent = System.currentTimeMillis();
-      producer.send(record(card, sent - 1, 1.0));
+      producer.send(record(topic, card, sent - 1, 1.0));
       while (count(stub, card) == 0) {
-        if (System.currentTimeMillis() - sent > 120_000) {
-          throw new IllegalStateException("Probe " + card + " not visible after 120 s");
+        if (System.currentTimeMillis() - sent > 60_000) {
+          throw new IllegalStateException("Probe " + card + " not visible after 60 s");
         }
         Thread.sleep(0, 200_000);
       }
@@ -173,12 +174,12 @@ public final class FreshnessBenchmark implements Benchmark {
     }
   }
 
-  private static void background(KafkaProducer<byte[], byte[]> producer, int load, AtomicBoolean running) {
+  private static void background(KafkaProducer<byte[], byte[]> producer, String topic, int load, AtomicBoolean running) {
     long next = System.nanoTime();
     long intervalNanos = 1_000_000_000L / Math.max(1, load);
     Random r = new Random(7);
     while (running.get()) {
-      producer.send(record("card-" + r.nextInt(5000), System.currentTimeMillis(), r.nextDouble() * 100));
+      producer.send(record(topic, "card-" + r.nextInt(5000), System.currentTimeMillis(), r.nextDouble() * 100));
       next += intervalNanos;
       long sleep = next - System.nanoTime();
       if (sleep > 0) {
@@ -192,9 +193,9 @@ public final class FreshnessBenchmark implements Benchmark {
         .getEntities(0).getValues(0).getInt64Value();
   }
 
-  private static ProducerRecord<byte[], byte[]> record(String card, long ts, double amount) {
+  private static ProducerRecord<byte[], byte[]> record(String topic, String card, long ts, double amount) {
     try {
-      return new ProducerRecord<>(TOPIC, card.getBytes(StandardCharsets.UTF_8), JSON.writeValueAsBytes(Map.of("card", card, "amount", amount, "ts", ts)));
+      return new ProducerRecord<>(topic, card.getBytes(StandardCharsets.UTF_8), JSON.writeValueAsBytes(Map.of("card", card, "amount", amount, "ts", ts)));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

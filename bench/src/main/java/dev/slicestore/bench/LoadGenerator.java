@@ -157,7 +157,7 @@ public final class LoadGenerator {
   }
 
   private static void awaitDrained(AtomicLong outstanding) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     while (outstanding.get() > 0 && System.nanoTime() < deadline) {
       Thread.sleep(1);
     }

@@ -60,7 +60,7 @@ public final class MemoryBenchmark implements Benchmark {
     Map<String, List<Double>> series = new LinkedHashMap<>();
     series.put("bytes", List.of(perEvent, perHashBefore, perCompacted));
     Path png = Charts.bars(ctx.options().outDir().resolve("memory.png"), "Redis memory, retail", "bytes",
-        List.of("per event (before)", "per hash (before)", "per compacted slice"), series, false);
+        List.of("per event (before)", "per hash (before)", "per compacted slice"), series);
     report.chart(png, "Redis memory");
     return report;
   }

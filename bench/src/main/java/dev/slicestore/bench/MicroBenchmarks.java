@@ -78,7 +78,7 @@ public final class MicroBenchmarks implements Benchmark {
     if (!values.isEmpty()) {
       series.put("µs per entity (20 features)", values);
       Path png = Charts.bars(o.outDir().resolve("micro-window-merge.png"), "WindowEvaluator.evaluate, retail features",
-          "µs per evaluation", categories, series, true);
+          "µs per evaluation", categories, series);
       report.chart(png, "window merge");
     }
     return report;
