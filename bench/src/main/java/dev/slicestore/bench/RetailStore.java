@@ -24,7 +24,7 @@ import redis.clients.jedis.UnifiedJedis;
  * Retail CSV (read in place, never copied) replayed with rebased times (the last event is now) into
  * the topic of {@code conf/feature-sets/retail.conf}, ingested by online-ingest (micro-batch) until
  * it has caught up; {@link #compact()} then compacts the closed slices of the last 31 days once.
- * In smoke mode only the first {@code retail.rows} rows (default 20,000) are replayed.
+ * In smoke mode only the first {@code retail.rows} rows (default 5,000) are replayed.
  * Not thread-safe.
  */
 public final class RetailStore {
@@ -55,7 +55,7 @@ public final class RetailStore {
   static RetailStore create(BenchContext ctx) throws Exception {
     BenchContext.Options o = ctx.options();
     FeatureSet fs = FeatureSetLoader.load(o.repoRoot().resolve("conf/feature-sets/retail.conf"));
-    long rows = o.size("retail.rows", Long.MAX_VALUE, 20_000);
+    long rows = o.size("retail.rows", Long.MAX_VALUE, 5_000);
     ctx.log().println("== retail online store: replaying " + o.retailCsv() + (rows == Long.MAX_VALUE ? "" : " (first " + rows + " rows)")
         + " with rebased times into " + fs.topics().get(0));
     ctx.kafka().createTopic(fs.deadLetterTopic(), 2);

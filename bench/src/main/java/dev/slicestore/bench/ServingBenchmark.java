@@ -62,7 +62,7 @@ public final class ServingBenchmark implements Benchmark {
     BenchContext.Options o = ctx.options();
     RetailStore retail = ctx.retail();
     FeatureSet fs = retail.featureSet();
-    double seconds = o.size("serving.seconds", 20, 1);
+    double seconds = o.overrides().containsKey("serving.seconds") ? Double.parseDouble(o.overrides().get("serving.seconds")) : o.smoke() ? 0.5 : 20;
     List<Double> rates = new ArrayList<>();
     for (String r : o.overrides().getOrDefault("serving.rates", o.smoke() ? "100,300" : "1000,5000").split(",")) {
       rates.add(Double.parseDouble(r.trim()));
