@@ -44,7 +44,7 @@ public final class MicroBenchmarks implements Benchmark {
         .warmupTime(smoke ? TimeValue.milliseconds(100) : TimeValue.seconds(1))
         .measurementIterations(iterations)
         .measurementTime(smoke ? TimeValue.milliseconds(100) : TimeValue.seconds(1))
-        .jvmArgsAppend("-Xmx1g")
+        .jvmArgs("-Xmx1g") // not the launcher's flags (a flight recording would be shared)
         .shouldFailOnError(true)
         .build();
     Collection<RunResult> results = new Runner(opts).run();
@@ -65,7 +65,7 @@ public final class MicroBenchmarks implements Benchmark {
       double median = r.getPrimaryResult().getStatistics().getPercentile(50);
       String unit = r.getPrimaryResult().getScoreUnit();
       rows.add(List.of(cls + "." + method, params.isEmpty() ? "–" : params, String.format("%,.3f", median), unit,
-          String.format("%,.3f", r.getPrimaryResult().getScoreError())));
+          Double.isNaN(r.getPrimaryResult().getScoreError()) ? "–" : String.format("%,.3f", r.getPrimaryResult().getScoreError())));
       if (cls.equals(WindowMergeBenchmark.class.getSimpleName())) {
         categories.add(r.getParams().getParam("slices") + " slices, " + ("0".equals(r.getParams().getParam("eventsPerSlice"))
             ? "compacted" : r.getParams().getParam("eventsPerSlice") + " ev/slice"));
