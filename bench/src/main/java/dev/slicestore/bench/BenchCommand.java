@@ -56,7 +56,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = {"Size overrides, e.g. serving.seconds=5, serving.rates=1000,5000,"
       + " retail.rows=20000, ingest.generated=10000000, ingest.windows=1,2,4,8, ingest.spark-timeout-s=600, freshness.seconds=30,"
-      + " freshness.load=1000, micro.iterations=5."})
+      + " freshness.load=1000, micro.iterations=5, ingest.runs=1 (any benchmark: <name>.runs is not general; only ingest has it)."})
   Map<String, String> overrides = new LinkedHashMap<>();
 
   @Override

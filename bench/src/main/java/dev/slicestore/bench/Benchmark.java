@@ -21,12 +21,17 @@ public interface Benchmark {
    */
   Report run(BenchContext ctx) throws Exception;
 
-  /** Adds the common header: machine, command, repetitions. */
+  /** Adds the common header: machine, command, repetitions ({@code runs} of the options). */
   static void header(Report report, BenchContext ctx, String data) {
+    header(report, ctx, data, ctx.options().runs());
+  }
+
+  /** Adds the common header: machine, command, repetitions. */
+  static void header(Report report, BenchContext ctx, String data, int runs) {
     BenchContext.Options o = ctx.options();
     report.paragraph("- Machine: " + ctx.machine().describe() + "\n"
         + "- Command: `" + o.command() + "`" + (o.smoke() ? " (**smoke mode**: tiny sizes, numbers mean nothing)" : "") + "\n"
         + "- Data: " + data + "\n"
-        + "- Repetitions: " + o.runs() + " per configuration; tables show medians" + (o.runs() > 1 ? " (and the range over runs)" : ""));
+        + "- Repetitions: " + runs + " per configuration" + (runs > 1 ? "; tables show medians" : " (single run: no median)"));
   }
 }

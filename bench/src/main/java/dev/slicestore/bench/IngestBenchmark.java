@@ -104,6 +104,7 @@ public final class IngestBenchmark implements Benchmark {
     for (String k : o.overrides().getOrDefault("ingest.windows", o.smoke() ? "1,2" : "1,2,4,8").split(",")) {
       ks.add(Integer.parseInt(k.trim()));
     }
+    int runs = (int) o.size("ingest.runs", o.runs(), o.runs());
     long generated = o.size("ingest.generated", 10_000_000, 2_000);
     double sparkTimeout = o.size("ingest.spark-timeout-s", 900, 120);
     long maxOffsets = o.size("ingest.max-offsets-per-trigger", 200_000, 200_000);
@@ -136,7 +137,7 @@ public final class IngestBenchmark implements Benchmark {
         FeatureSet fs = featureSet(baseConf, data.getValue(), k);
         List<Ours> ours = new ArrayList<>();
         List<Theirs> theirs = new ArrayList<>();
-        for (int run = 0; run < o.runs(); run++) {
+        for (int run = 0; run < runs; run++) {
           ours.add(runOurs(ctx, fs, maxOffsets));
           Ours last = ours.get(ours.size() - 1);
           ctx.say("slicestore, %s, %d windows, run %d: %,d records in %.1f s = %,.0f events/s; %.2f Redis commands/event applied",
@@ -156,7 +157,7 @@ public final class IngestBenchmark implements Benchmark {
         rows.add(new Row(data.getKey(), k, ours, theirs));
       }
     }
-    return report(ctx, rows, records, generated, sparkTimeout, maxOffsets);
+    return report(ctx, rows, records, generated, sparkTimeout, maxOffsets, runs);
   }
 
   /** @return the length of a ladder window such as {@code 3h} or {@code 7d}, ms */
@@ -226,7 +227,7 @@ public final class IngestBenchmark implements Benchmark {
   }
 
   private Report report(BenchContext ctx, List<Row> rows, Map<String, Long> records, long generated, double sparkTimeout,
-      long maxOffsets) throws Exception {
+      long maxOffsets, int runs) throws Exception {
     BenchContext.Options o = ctx.options();
     Report report = new Report(name(), "Ingest throughput and write amplification: slicestore vs Spark sliding windows");
     Benchmark.header(report, ctx, String.format("the UCI Online Retail CSV replayed with rebased times (%,d records)%s; feature set"
@@ -234,7 +235,7 @@ public final class IngestBenchmark implements Benchmark {
         + " 1 h, allowed lateness 400 d (every customer event of the year is written); maxOffsetsPerTrigger %,d for both; Spark"
         + " local[2], 2 shuffle partitions, HDFS-backed state store, each Spark query limited to %.0f s", records.get("retail"),
         generated > 0 ? String.format(" and %,d generated retail-like events (seed 42, 2,000 customers, 35 days)", records.get("generated")) : "",
-        String.join(", ", WINDOW_LADDER), maxOffsets, sparkTimeout));
+        String.join(", ", WINDOW_LADDER), maxOffsets, sparkTimeout), runs);
     List<List<String>> table = new ArrayList<>();
     Map<String, List<Double>> throughput = new LinkedHashMap<>();
     Map<String, List<Double>> amplification = new LinkedHashMap<>();
@@ -255,7 +256,7 @@ public final class IngestBenchmark implements Benchmark {
       double stateBytesPerEvent = Stats.median(r.theirs(), x -> x.stateDiskBytes() / (double) Math.max(1, x.inputRowsMin()));
       boolean timedOut = r.theirs().stream().anyMatch(Theirs::timedOut);
       table.add(List.of(r.data(), String.valueOf(r.windows()),
-          String.format("%,.0f", ours) + (o.runs() > 1 ? " (" + Stats.range(r.ours(), Ours::eventsPerSecond, "%,.0f") + ")" : ""),
+          String.format("%,.0f", ours) + (runs > 1 ? " (" + Stats.range(r.ours(), Ours::eventsPerSecond, "%,.0f") + ")" : ""),
           String.format("%,.0f", theirs) + (timedOut ? " (partial: timed out)" : ""), String.format("%.1f×", ratio),
           String.format("%.2f (%.2f HSET)", cmdPerEvent, hsetPerEvent), String.format("%.0f", netPerEvent), String.format("%.0f", memPerEvent),
           String.format("%.1f", stateRowsPerEvent), String.format("%,.0f", stateBytesPerEvent)));
