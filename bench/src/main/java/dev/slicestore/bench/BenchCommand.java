@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Run benchmarks on a local stack started for the run; print tables, write markdown and PNG charts.",
-        "Benchmarks: serving, memory, compaction, ingest, freshness, micro (default: all)."})
+        "Benchmarks: micro, serving, memory, compaction, training, ingest, freshness (default: all, in that order)."})
 public final class BenchCommand implements Callable<Integer> {
   /** Every benchmark, in the order {@code bench} without names runs them. */
   public static final List<Benchmark> BENCHMARKS = List.of(
@@ -33,6 +33,7 @@ public final class BenchCommand implements Callable<Integer> {
       new ServingBenchmark(),
       new MemoryBenchmark(),
       new CompactionBenchmark(),
+      new TrainingBenchmark(),
       new IngestBenchmark(),
       new FreshnessBenchmark());
 
@@ -56,7 +57,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = {"Size overrides, e.g. serving.seconds=5, serving.rates=1000,5000,"
       + " retail.rows=20000, ingest.generated=10000000, ingest.windows=1,2,4,8, ingest.spark-timeout-s=600, freshness.seconds=30,"
-      + " freshness.load=1000, micro.iterations=5, ingest.runs=1 (any benchmark: <name>.runs is not general; only ingest has it)."})
+      + " freshness.load=1000, micro.iterations=5, ingest.runs=1, training.rows=1000000, training.runs=1."})
   Map<String, String> overrides = new LinkedHashMap<>();
 
   @Override

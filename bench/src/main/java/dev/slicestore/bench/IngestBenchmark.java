@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import redis.clients.jedis.CommandArguments;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -183,7 +184,7 @@ public final class IngestBenchmark implements Benchmark {
     BenchContext.deleteKeys(redis, prefix);
     AppConfig app = ctx.app().with("slicestore.ingest.max-offsets-per-trigger", maxOffsets);
     Path checkpoint = ctx.freshDir("checkpoints/ingest-bench");
-    redis.sendCommand(Protocol.Command.CONFIG, "RESETSTAT");
+    redis.executeCommand(new CommandArguments(Protocol.Command.CONFIG).add("RESETSTAT"));
     long netBefore = infoLong(redis.info("stats"), "total_net_input_bytes");
     long start = System.nanoTime();
     RunningIngest ingest = OnlineIngest.start(ctx.spark(), app, fs, checkpoint.toAbsolutePath().toString());
