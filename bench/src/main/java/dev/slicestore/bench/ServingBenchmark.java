@@ -32,7 +32,7 @@ import redis.clients.jedis.UnifiedJedis;
  * Serving latency: a gRPC load generator ({@link LoadGenerator}, HdrHistogram, coordinated-omission
  * aware) against the real {@link FeatureServer} on Netty over loopback, serving the retail online
  * store ({@link RetailStore}): every feature of the retail feature set (5 aggregations × 4 windows)
- * for 1, 10 and 100 entities per request, at fixed rates (1,000/s and 5,000/s by default) and at
+ * for 1, 10 and 100 entities per request, at fixed rates (100/s, 1,000/s and 5,000/s by default) and at
  * the maximum a closed loop sustains, before and after compaction. Entities are drawn with a fixed
  * seed from those with data. Next to it the floor from the same client JVM: a bare Redis
  * {@code PING}, one {@code HGETALL} of a slice hash, and the pipelined {@code HGETALL} of all
@@ -64,7 +64,7 @@ public final class ServingBenchmark implements Benchmark {
     FeatureSet fs = retail.featureSet();
     double seconds = o.overrides().containsKey("serving.seconds") ? Double.parseDouble(o.overrides().get("serving.seconds")) : o.smoke() ? 0.5 : 20;
     List<Double> rates = new ArrayList<>();
-    for (String r : o.overrides().getOrDefault("serving.rates", o.smoke() ? "100,300" : "1000,5000").split(",")) {
+    for (String r : o.overrides().getOrDefault("serving.rates", o.smoke() ? "100,300" : "100,1000,5000").split(",")) {
       rates.add(Double.parseDouble(r.trim()));
     }
     int concurrency = (int) o.size("serving.concurrency", 16, 8);
