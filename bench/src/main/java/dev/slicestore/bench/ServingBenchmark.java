@@ -105,8 +105,10 @@ public final class ServingBenchmark implements Benchmark {
 
     List<List<String>> rows = new ArrayList<>();
     for (Point p : points) {
+      boolean none = p.achieved() == 0; // nothing completed in time: there are no latencies to show
       rows.add(List.of(p.phase(), String.valueOf(p.entities()), p.load(), String.format("%,.0f", p.achieved())
-          + (p.behind() ? " (not sustained)" : ""), ms(p.p50()), ms(p.p99()), ms(p.p999()), ms(p.max()), String.valueOf(p.failed())));
+          + (p.behind() ? " (not sustained)" : ""), none ? "–" : ms(p.p50()), none ? "–" : ms(p.p99()), none ? "–" : ms(p.p999()),
+          none ? "–" : ms(p.max()), String.valueOf(p.failed())));
     }
     report.heading("GetFeatures, every retail feature, over gRPC on loopback");
     report.table(List.of("phase", ">entities/request", "offered load", ">achieved requests/s", ">p50 ms", ">p99 ms", ">p99.9 ms",
