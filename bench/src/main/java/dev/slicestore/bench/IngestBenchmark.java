@@ -109,14 +109,17 @@ public final class IngestBenchmark implements Benchmark {
     long generated = o.size("ingest.generated", 10_000_000, 2_000);
     double sparkTimeout = o.size("ingest.spark-timeout-s", 900, 120);
     long maxOffsets = o.size("ingest.max-offsets-per-trigger", 200_000, 200_000);
-    RetailStore retail = ctx.retail();
+    List<String> datasets = List.of(o.overrides().getOrDefault("ingest.datasets", "retail,generated").split(","));
     String baseConf = Files.readString(o.repoRoot().resolve("conf/feature-sets/retail.conf"), StandardCharsets.UTF_8);
 
     Map<String, String> topics = new LinkedHashMap<>();
     Map<String, Long> records = new LinkedHashMap<>();
-    topics.put("retail", retail.featureSet().topics().get(0));
-    records.put("retail", retail.replay().rowsSent());
-    if (generated > 0) {
+    if (datasets.contains("retail")) {
+      RetailStore retail = ctx.retail();
+      topics.put("retail", retail.featureSet().topics().get(0));
+      records.put("retail", retail.replay().rowsSent());
+    }
+    if (generated > 0 && datasets.contains("generated")) {
       Path csv = o.stateDir().resolve("data/generated-" + generated + "-seed42.csv.gz");
       if (!Files.exists(csv)) {
         Files.createDirectories(csv.getParent());
@@ -231,11 +234,12 @@ public final class IngestBenchmark implements Benchmark {
       long maxOffsets, int runs) throws Exception {
     BenchContext.Options o = ctx.options();
     Report report = new Report(name(), "Ingest throughput and write amplification: slicestore vs Spark sliding windows");
-    Benchmark.header(report, ctx, String.format("the UCI Online Retail CSV replayed with rebased times (%,d records)%s; feature set"
+    Benchmark.header(report, ctx, String.format("%s%s; feature set"
         + " `retail.conf` (count, sum, mean, max, min of `amount` per customer) with the first k of the windows %s, slice and slide"
         + " 1 h, allowed lateness 400 d (every customer event of the year is written); maxOffsetsPerTrigger %,d for both; Spark"
-        + " local[2], 2 shuffle partitions, HDFS-backed state store, each Spark query limited to %.0f s", records.get("retail"),
-        generated > 0 ? String.format(" and %,d generated retail-like events (seed 42, 2,000 customers, 35 days)", records.get("generated")) : "",
+        + " local[2], 2 shuffle partitions, HDFS-backed state store, each Spark query limited to %.0f s",
+        records.containsKey("retail") ? String.format("the UCI Online Retail CSV replayed with rebased times (%,d records)", records.get("retail")) : "",
+        records.containsKey("generated") ? String.format("%s%,d generated retail-like events (seed 42, 2,000 customers, 35 days)", records.containsKey("retail") ? " and " : "", records.get("generated")) : "",
         String.join(", ", WINDOW_LADDER), maxOffsets, sparkTimeout), runs);
     List<List<String>> table = new ArrayList<>();
     Map<String, List<Double>> throughput = new LinkedHashMap<>();
