@@ -29,7 +29,7 @@ public final class CompactionBenchmark implements Benchmark {
     Report report = new Report(name(), "Compaction throughput (retail)");
     Benchmark.header(report, ctx, String.format("the retail online store (%,d rows replayed, %,d events in Redis); one compaction of"
         + " the closed slices of the last 31 days into Redis and the local Iceberg warehouse (Hadoop catalog); one run (the first"
-        + " compaction is the workload; Spark local[2])", retail.replay().rowsSent(), retail.applied())), 1);
+        + " compaction is the workload; Spark local[2])", retail.replay().rowsSent(), retail.applied()), 1);
     double seconds = c.durationMillis() / 1000.0;
     report.table(List.of(">Kafka records read", ">events compacted", ">(entity, slice) aggregates", ">Redis hashes written",
         ">seconds", ">records read/s", ">events compacted/s"), List.of(List.of(

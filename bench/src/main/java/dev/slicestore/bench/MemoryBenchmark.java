@@ -36,7 +36,7 @@ public final class MemoryBenchmark implements Benchmark {
     Benchmark.header(report, ctx, String.format("the UCI Online Retail CSV replayed with rebased times (%,d rows sent); %,d events"
         + " written by online-ingest (the last 30 days + 1 h, customer rows only); compaction of the closed slices of the last"
         + " 31 days (%,d slices). MEMORY USAGE is deterministic for given data: one run", retail.replay().rowsSent(), retail.applied(),
-        compaction.slices())), 1);
+        compaction.slices()), 1);
     double perEvent = b.bytes() / (double) Math.max(1, b.fields());
     double perHashBefore = b.bytes() / (double) Math.max(1, b.hashes());
     double perCompacted = a.compactedOnlyBytes() / (double) Math.max(1, a.compactedOnlyHashes());
