@@ -76,6 +76,40 @@ public final class Charts {
     return save(chart, file);
   }
 
+  /**
+   * Writes percentiles as lines over a logarithmic y axis (latencies that differ by orders of
+   * magnitude stay readable, which XChart's bar charts cannot do).
+   *
+   * @param file the PNG to write
+   * @param title chart title
+   * @param yTitle y axis title (with its unit)
+   * @param percentiles the x labels, e.g. "p50", "p99", "p99.9"
+   * @param series per series name, one value per label (values &lt;= 0 are drawn at 0.001)
+   * @return the file written
+   * @throws IOException if it cannot be written
+   */
+  public static Path percentiles(Path file, String title, String yTitle, List<String> percentiles, Map<String, List<Double>> series)
+      throws IOException {
+    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("percentile").yAxisTitle(yTitle).build();
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    chart.getStyler().setYAxisLogarithmic(true);
+    chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+    chart.getStyler().setxAxisTickLabelsFormattingFunction(x -> {
+      int i = (int) Math.round(x) - 1;
+      return Math.abs(x - Math.round(x)) < 1e-9 && i >= 0 && i < percentiles.size() ? percentiles.get(i) : "";
+    });
+    chart.getStyler().setXAxisMin(0.8);
+    chart.getStyler().setXAxisMax(percentiles.size() + 0.2);
+    List<Double> xs = new java.util.ArrayList<>();
+    for (int i = 1; i <= percentiles.size(); i++) {
+      xs.add((double) i);
+    }
+    for (Map.Entry<String, List<Double>> s : series.entrySet()) {
+      chart.addSeries(s.getKey(), xs, s.getValue().stream().map(v -> Math.max(v, 1e-3)).toList());
+    }
+    return save(chart, file);
+  }
+
   private static Path save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path file) throws IOException {
     String path = file.toString();
     String base = path.endsWith(".png") ? path.substring(0, path.length() - 4) : path;

@@ -105,7 +105,7 @@ public final class FreshnessBenchmark implements Benchmark {
       series.put(e.getKey(), List.of(p50, p99, max));
     }
     report.table(List.of("trigger", ">p50 ms", ">p99 ms", ">max ms", ">probes", "target p99"), rows);
-    Path png = Charts.bars(o.outDir().resolve("freshness.png"), "Freshness, produce → GetFeatures", "ms",
+    Path png = Charts.percentiles(o.outDir().resolve("freshness.png"), "Freshness, produce → GetFeatures (log scale)", "ms",
         List.of("p50", "p99", "max"), series);
     report.chart(png, "freshness");
     return report;

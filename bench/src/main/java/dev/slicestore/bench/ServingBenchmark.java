@@ -143,8 +143,8 @@ public final class ServingBenchmark implements Benchmark {
       for (Map.Entry<String, LoadGenerator.Result> e : floor.entrySet()) {
         series.put("Redis " + e.getKey(), List.of(e.getValue().millis(50), e.getValue().millis(99), e.getValue().millis(99.9)));
       }
-      Path png = Charts.bars(o.outDir().resolve("serving-latency-" + phase.split(" ")[0] + ".png"),
-          "GetFeatures latency, retail, " + phase + " (sustained loads only)", "latency (ms)", List.of("p50", "p99", "p99.9"), series);
+      Path png = Charts.percentiles(o.outDir().resolve("serving-latency-" + phase.split(" ")[0] + ".png"),
+          "GetFeatures latency, retail, " + phase + " (sustained loads; log scale)", "latency (ms)", List.of("p50", "p99", "p99.9"), series);
       report.chart(png, "serving latency " + phase);
     }
     return report;
