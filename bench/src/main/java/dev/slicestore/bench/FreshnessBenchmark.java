@@ -188,8 +188,12 @@ public final class FreshnessBenchmark implements Benchmark {
     }
   }
 
+  /**
+   * The probe's count over the last hour: a 1-minute window would lose a probe sent just before a
+   * minute boundary (the window then covers only the new minute's slice) and never see it.
+   */
   private static long count(FeatureServiceGrpc.FeatureServiceBlockingStub stub, String card) {
-    return stub.getFeatures(GetFeaturesRequest.newBuilder().setFeatureSet("fresh").addEntityKeys(card).addFeatures("tx_1m").build())
+    return stub.getFeatures(GetFeaturesRequest.newBuilder().setFeatureSet("fresh").addEntityKeys(card).addFeatures("tx_1h").build())
         .getEntities(0).getValues(0).getInt64Value();
   }
 
