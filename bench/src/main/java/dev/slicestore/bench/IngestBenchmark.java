@@ -147,7 +147,8 @@ public final class IngestBenchmark implements Benchmark {
           List<SparkSlidingWindows.QueryRun> queries = new ArrayList<>();
           for (int w = 0; w < k; w++) {
             long windowMillis = windowMillis(WINDOW_LADDER.get(w));
-            Path cp = ctx.freshDir("checkpoints/spark-sliding");
+            // a new directory per query: a stopped query's state maintenance may still be writing into its own
+            Path cp = ctx.freshDir("checkpoints/spark-sliding/" + data.getKey() + "-" + k + "w-run" + run + "-" + WINDOW_LADDER.get(w));
             SparkSlidingWindows.QueryRun q = SparkSlidingWindows.run(ctx.spark(), ctx.kafka().bootstrapServers(), data.getValue(), fs,
                 windowMillis, maxOffsets, cp, sparkTimeout);
             ctx.say("Spark sliding window %s, %s: %,d records in %.1f s (%,.0f events/s), %,d state rows written%s", WINDOW_LADDER.get(w),
