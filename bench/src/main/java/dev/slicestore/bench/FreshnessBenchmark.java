@@ -90,7 +90,7 @@ public final class FreshnessBenchmark implements Benchmark {
     Report report = new Report(name(), "Freshness (produce → visible through GetFeatures)");
     Benchmark.header(report, ctx, String.format("generated card transactions on a 2-partition topic; background load %,d events/s;"
         + " a probe every 100 ms for %.0f s after a %.0f s warm-up; online-ingest on Spark local[2] with a fresh checkpoint per"
-        + " run, starting at the end of the topic; GetFeatures in-process", load, seconds, warmup));
+        + " run on a new topic read from its start; GetFeatures in-process, counting the probe's entity over 1 h", load, seconds, warmup));
     List<List<String>> rows = new ArrayList<>();
     Map<String, List<Double>> series = new LinkedHashMap<>();
     for (Map.Entry<String, List<Run>> e : runs.entrySet()) {
