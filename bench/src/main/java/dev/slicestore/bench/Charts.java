@@ -44,6 +44,7 @@ public final class Charts {
         .xAxisTitle("").yAxisTitle(yTitle).build();
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+    chart.getStyler().setXAxisLabelRotation(20); // long category names would overlap
     for (Map.Entry<String, List<Double>> s : series.entrySet()) {
       chart.addSeries(s.getKey(), categories, s.getValue());
     }
