@@ -124,12 +124,15 @@ public final class ServingBenchmark implements Benchmark {
     report.heading("The floor: bare Redis round trips from the same client (Jedis, 1,000/s, one thread)");
     report.table(List.of("operation", ">p50 ms", ">p99 ms", ">p99.9 ms", ">max ms"), floorRows);
 
-    Point target = points.stream().filter(p -> p.phase().startsWith("before") && p.entities() == 1 && p.load().equals("1,000/s"))
-        .findFirst().orElse(null);
-    if (target != null) {
-      report.paragraph(String.format("Target (issue 6): p99 ≤ 2 ms for one entity and all retail features at 1,000 requests/s."
-          + " Measured: p99 %.2f ms before compaction — %s.", target.p99(),
-          target.p99() <= 2 ? "met" : String.format("missed by %.2f ms (%.1f×)", target.p99() - 2, target.p99() / 2)));
+    for (String phase : List.of("before compaction", "after compaction")) {
+      Point target = points.stream().filter(p -> p.phase().equals(phase) && p.entities() == 1 && p.load().equals("1,000/s"))
+          .findFirst().orElse(null);
+      if (target != null) {
+        report.paragraph(String.format("Target (issue 6): p99 ≤ 2 ms for one entity and all retail features at 1,000 requests/s."
+            + " Measured %s: p99 %.2f ms%s — %s.", phase, target.p99(), target.behind() ? " (the rate was not sustained: queueing)" : "",
+            target.p99() <= 2 && !target.behind() ? "met"
+                : String.format("missed by %.2f ms (%.1f×)", target.p99() - 2, target.p99() / 2)));
+      }
     }
 
     for (String phase : List.of("before compaction", "after compaction")) {
