@@ -206,7 +206,7 @@ public final class TriggerModesBenchmark implements Callable<Integer> {
   }
 
   private static long count(FeatureServiceGrpc.FeatureServiceBlockingStub stub, String card) {
-    return stub.getFeatures(GetFeaturesRequest.newBuilder().setFeatureSet("bench").addEntityKeys(card).addFeatures("tx_1m").build())
+    return stub.getFeatures(GetFeaturesRequest.newBuilder().setFeatureSet("bench").addEntityKeys(card).addFeatures("tx_1h").build())
         .getEntities(0).getValues(0).getInt64Value();
   }
 

@@ -1,0 +1,165 @@
+package dev.slicestore.bench;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * Drives an asynchronous request function and records latencies in an HdrHistogram, in
+ * microseconds.
+ *
+ * <ul>
+ *   <li>{@link #fixedRate}: open loop. Request {@code i} is <i>intended</i> to start at
+ *       {@code start + i / rate}; its latency is measured from that intended start, not from the
+ *       moment it was actually sent, so a stall of the server or of the generator shows up in the
+ *       percentiles (coordinated omission avoided, as in wrk2). Requests keep being sent on
+ *       schedule while earlier ones are outstanding, up to {@code maxOutstanding}.
+ *   <li>{@link #closedLoop}: {@code concurrency} callers each send the next request when the
+ *       previous one completed; measures the maximum throughput. Its latencies are service times
+ *       at that load (closed loops hide queueing, so they are reported as such).
+ * </ul>
+ * Thread-safe histograms ({@link Recorder}); one generator thread.
+ */
+public final class LoadGenerator {
+  /** Highest latency the histograms track, µs (60 s). */
+  public static final long MAX_LATENCY_MICROS = 60_000_000L;
+
+  /**
+   * The outcome of one load run.
+   *
+   * @param latencyMicros latencies of the completed requests, µs
+   * @param sent requests sent
+   * @param completed requests that completed successfully
+   * @param failed requests that failed (their latency is not recorded)
+   * @param seconds wall-clock length of the run, s
+   * @param behindSchedule true if the generator could not keep to the schedule (the rate is beyond
+   *     what the client or server sustains; latencies then include that wait)
+   */
+  public record Result(Histogram latencyMicros, long sent, long completed, long failed, double seconds, boolean behindSchedule) {
+    /** @return completed requests per second */
+    public double throughput() {
+      return completed / seconds;
+    }
+
+    /** @return the latency at {@code percentile} (0..100), ms */
+    public double millis(double percentile) {
+      return latencyMicros.getValueAtPercentile(percentile) / 1000.0;
+    }
+  }
+
+  private LoadGenerator() {}
+
+  /**
+   * Runs an open loop at a fixed rate.
+   *
+   * @param request sends request number {@code i} and returns its completion (not null)
+   * @param ratePerSecond intended requests per second (&gt; 0)
+   * @param seconds how long to send, s
+   * @param maxOutstanding the most requests in flight; beyond it the generator waits (and the
+   *     waiting counts into the latencies of the requests it delays)
+   * @return latencies and counts; when the generator falls 1 s behind its schedule it stops sending
+   *     early (the run is then marked {@code behindSchedule})
+   */
+  public static Result fixedRate(IntFunction<CompletableFuture<?>> request, double ratePerSecond, double seconds, int maxOutstanding)
+      throws InterruptedException {
+    Recorder recorder = new Recorder(MAX_LATENCY_MICROS, 3);
+    AtomicLong outstanding = new AtomicLong();
+    AtomicLong completed = new AtomicLong();
+    AtomicLong failed = new AtomicLong();
+    long intervalNanos = (long) (1e9 / ratePerSecond);
+    long total = (long) (ratePerSecond * seconds);
+    long start = System.nanoTime();
+    boolean behind = false;
+    for (long i = 0; i < total; i++) {
+      long intended = start + i * intervalNanos;
+      long wait;
+      while ((wait = intended - System.nanoTime()) > 0) {
+        LockSupport.parkNanos(Math.min(wait, 200_000));
+      }
+      long late = System.nanoTime() - intended;
+      if (late > 100_000_000L) {
+        behind = true; // 100 ms behind schedule: the rate is not sustainable here
+      }
+      if (late > 1_000_000_000L) {
+        total = i; // 1 s behind: stop sending; the percentiles of what was sent already show the overload
+        break;
+      }
+      while (outstanding.get() >= maxOutstanding) {
+        LockSupport.parkNanos(50_000);
+      }
+      outstanding.incrementAndGet();
+      final long intendedStart = intended;
+      request.apply((int) i).whenComplete((r, e) -> {
+        long micros = (System.nanoTime() - intendedStart) / 1000;
+        if (e == null) {
+          recorder.recordValue(Math.min(micros, MAX_LATENCY_MICROS));
+          completed.incrementAndGet();
+        } else {
+          failed.incrementAndGet();
+        }
+        outstanding.decrementAndGet();
+      });
+    }
+    awaitDrained(outstanding);
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    return new Result(recorder.getIntervalHistogram(), total, completed.get(), failed.get(), elapsed, behind);
+  }
+
+  /**
+   * Runs a closed loop: {@code concurrency} requests in flight at all times.
+   *
+   * @param request sends request number {@code i}
+   * @param concurrency requests kept in flight
+   * @param seconds how long to run, s
+   * @return latencies (service times at this load) and counts
+   */
+  public static Result closedLoop(IntFunction<CompletableFuture<?>> request, int concurrency, double seconds)
+      throws InterruptedException {
+    Recorder recorder = new Recorder(MAX_LATENCY_MICROS, 3);
+    AtomicLong outstanding = new AtomicLong();
+    AtomicLong completed = new AtomicLong();
+    AtomicLong failed = new AtomicLong();
+    AtomicLong sent = new AtomicLong();
+    long start = System.nanoTime();
+    long end = start + (long) (seconds * 1e9);
+    for (int c = 0; c < concurrency; c++) {
+      next(request, recorder, outstanding, completed, failed, sent, end);
+    }
+    while (System.nanoTime() < end) {
+      Thread.sleep(10);
+    }
+    awaitDrained(outstanding);
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    return new Result(recorder.getIntervalHistogram(), sent.get(), completed.get(), failed.get(), elapsed, false);
+  }
+
+  private static void next(IntFunction<CompletableFuture<?>> request, Recorder recorder, AtomicLong outstanding, AtomicLong completed,
+      AtomicLong failed, AtomicLong sent, long end) {
+    if (System.nanoTime() >= end) {
+      return;
+    }
+    outstanding.incrementAndGet();
+    long t0 = System.nanoTime();
+    request.apply((int) sent.getAndIncrement()).whenComplete((r, e) -> {
+      if (e == null) {
+        recorder.recordValue(Math.min((System.nanoTime() - t0) / 1000, MAX_LATENCY_MICROS));
+        completed.incrementAndGet();
+      } else {
+        failed.incrementAndGet();
+      }
+      outstanding.decrementAndGet();
+      next(request, recorder, outstanding, completed, failed, sent, end);
+    });
+  }
+
+  private static void awaitDrained(AtomicLong outstanding) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (outstanding.get() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+  }
+}
