@@ -11,9 +11,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,7 +30,6 @@ import picocli.CommandLine.Option;
 @Command(name = "compact", mixinStandardHelpOptions = true,
     description = "Compact a closed slice range: Kafka -> one compacted entry per slice hash in Redis + Iceberg tables.")
 public final class CompactionJob implements Callable<Integer> {
-  private static final Logger LOG = LoggerFactory.getLogger(CompactionJob.class);
 
   @Mixin
   JobOptions job = new JobOptions();
@@ -145,23 +141,7 @@ public final class CompactionJob implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
-    SparkSession spark = job.sparkSession("slicestore compaction " + fs.name());
-    try {
-      CompactionResult result = Compaction.run(spark, app, fs, fromMillis, toMillis, options);
-      System.out.println(result.describe());
-      return 0;
-    } catch (CompactionRefusedException e) {
-      System.err.println("error: " + e.getMessage());
-      return 3;
-    } catch (IllegalArgumentException e) {
-      System.err.println("error: " + e.getMessage());
-      return 2;
-    } catch (RuntimeException e) {
-      LOG.error("compaction failed: {}", e.getMessage(), e);
-      System.err.println("error: " + e.getMessage());
-      return 1;
-    } finally {
-      spark.stop();
-    }
+    return job.runSpark("slicestore compaction " + fs.name(), CompactionRefusedException.class,
+        spark -> Compaction.run(spark, app, fs, fromMillis, toMillis, options).describe());
   }
 }

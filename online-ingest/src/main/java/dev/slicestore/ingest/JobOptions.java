@@ -95,4 +95,37 @@ public final class JobOptions {
     }
     return builder.getOrCreate();
   }
+
+  /**
+   * Runs a batch Spark job body in {@link #sparkSession} and maps its outcome to the exit codes
+   * every slicestore job uses: 0 done (the body's summary is printed), 3 refused
+   * ({@code refusal}), 2 invalid arguments ({@link IllegalArgumentException}), 1 failed (any
+   * other exception, logged with its stack trace). Messages go to standard error as
+   * {@code error: <message>}; the session is stopped in every case.
+   *
+   * @param appName the Spark application name
+   * @param refusal the job's "refused, nothing changed" exception type
+   * @param body the job; returns the summary to print
+   * @return the exit code
+   */
+  public int runSpark(String appName, Class<? extends RuntimeException> refusal,
+      java.util.function.Function<SparkSession, String> body) {
+    SparkSession spark = sparkSession(appName);
+    try {
+      System.out.println(body.apply(spark));
+      return 0;
+    } catch (RuntimeException e) {
+      System.err.println("error: " + e.getMessage());
+      if (refusal.isInstance(e)) {
+        return 3;
+      }
+      if (e instanceof IllegalArgumentException) {
+        return 2;
+      }
+      org.slf4j.LoggerFactory.getLogger(JobOptions.class).error("{} failed: {}", appName, e.getMessage(), e);
+      return 1;
+    } finally {
+      spark.stop();
+    }
+  }
 }

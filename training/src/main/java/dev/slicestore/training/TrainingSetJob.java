@@ -7,9 +7,6 @@ import dev.slicestore.core.config.ConfigProblemException;
 import dev.slicestore.ingest.JobOptions;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,7 +29,6 @@ import picocli.CommandLine.Option;
     description = "Build a point-in-time training set from the Iceberg offline store: the spine's rows plus one column per"
         + " feature, computed as serving computes them at each row's time.")
 public final class TrainingSetJob implements Callable<Integer> {
-  private static final Logger LOG = LoggerFactory.getLogger(TrainingSetJob.class);
 
   @Mixin
   JobOptions job = new JobOptions();
@@ -111,24 +107,9 @@ public final class TrainingSetJob implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
-    SparkSession spark = job.sparkSession("slicestore training set");
-    spark.conf().set("spark.sql.session.timeZone", "UTC");
-    try {
-      TrainingSetResult result = TrainingSets.build(spark, app, request);
-      System.out.println(result.describe());
-      return 0;
-    } catch (TrainingSetRefusedException e) {
-      System.err.println("error: " + e.getMessage());
-      return 3;
-    } catch (IllegalArgumentException e) {
-      System.err.println("error: " + e.getMessage());
-      return 2;
-    } catch (RuntimeException e) {
-      LOG.error("training set failed: {}", e.getMessage(), e);
-      System.err.println("error: " + e.getMessage());
-      return 1;
-    } finally {
-      spark.stop();
-    }
+    return job.runSpark("slicestore training set", TrainingSetRefusedException.class, spark -> {
+      spark.conf().set("spark.sql.session.timeZone", "UTC");
+      return TrainingSets.build(spark, app, request).describe();
+    });
   }
 }
