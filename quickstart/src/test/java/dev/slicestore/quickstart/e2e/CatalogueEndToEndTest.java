@@ -19,7 +19,6 @@ import dev.slicestore.serving.v1.FeatureServiceGrpc;
 import dev.slicestore.serving.v1.FeatureStatus;
 import dev.slicestore.serving.v1.GetFeaturesRequest;
 import dev.slicestore.serving.v1.GetFeaturesResponse;
-import dev.slicestore.serving.v1.ItemCount;
 import dev.slicestore.serving.v1.RequestContext;
 import dev.slicestore.serving.v1.Value;
 import dev.slicestore.training.TrainingSetRequest;
@@ -346,28 +345,6 @@ class CatalogueEndToEndTest {
   long falsePositives;
   long negatives;
 
-  private static Object fromProto(Value v) {
-    return switch (v.getKindCase()) {
-      case INT64_VALUE -> v.getInt64Value();
-      case DOUBLE_VALUE -> v.getDoubleValue();
-      case STRING_VALUE -> v.getStringValue();
-      case BOOL_VALUE -> v.getBoolValue();
-      case LIST_VALUE -> {
-        List<Object> out = new ArrayList<>();
-        v.getListValue().getValuesList().forEach(x -> out.add(fromProto(x)));
-        yield out;
-      }
-      case ITEM_COUNTS -> {
-        List<Object[]> out = new ArrayList<>();
-        for (ItemCount ic : v.getItemCounts().getItemsList()) {
-          out.add(new Object[] {ic.getItem(), ic.getCount(), ic.getErrorBound()});
-        }
-        yield out;
-      }
-      case KIND_NOT_SET -> null;
-    };
-  }
-
   private static Object fromSpark(Object v) {
     if (v instanceof scala.collection.Seq<?> seq) {
       v = scala.jdk.javaapi.CollectionConverters.asJava(seq);
@@ -405,7 +382,7 @@ class CatalogueEndToEndTest {
           String name = resp.getFeatureNames(i);
           assertThat(ef.getStatuses(i)).as("%s %s of %s: %s", when, name, ef.getEntityKey(), ef.getError())
               .isNotEqualTo(FeatureStatus.ERROR);
-          Object v = fromProto(ef.getValues(i));
+          Object v = ServedValues.fromProto(ef.getValues(i));
           values.put(name, v);
           String problem = check(fs.feature(name), ef.getEntityKey(), t, products.get(ef.getEntityKey()), v);
           if (problem != null) {

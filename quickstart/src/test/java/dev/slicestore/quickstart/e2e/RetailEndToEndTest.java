@@ -299,20 +299,11 @@ class RetailEndToEndTest {
         Map<String, Object> values = new HashMap<>();
         for (int i = 0; i < resp.getFeatureNamesCount(); i++) {
           assertThat(ef.getStatuses(i)).isNotEqualTo(FeatureStatus.ERROR);
-          values.put(resp.getFeatureNames(i), valueOf(ef.getValues(i)));
+          values.put(resp.getFeatureNames(i), ServedValues.fromProto(ef.getValues(i)));
         }
         served.add(new Served(ef.getEntityKey(), resp.getEvaluationTimeMillis(), values));
       }
     }
-  }
-
-  private static Object valueOf(Value v) {
-    return switch (v.getKindCase()) {
-      case INT64_VALUE -> v.getInt64Value();
-      case DOUBLE_VALUE -> v.getDoubleValue();
-      case KIND_NOT_SET -> null;
-      default -> v.toString();
-    };
   }
 
   /**
@@ -523,12 +514,7 @@ class RetailEndToEndTest {
         Map<String, Object> served = new HashMap<>();
         for (int i = 0; i < resp.getFeatureNamesCount(); i++) {
           Value v = ef.getValues(i);
-          served.put(resp.getFeatureNames(i), switch (v.getKindCase()) {
-            case INT64_VALUE -> v.getInt64Value();
-            case DOUBLE_VALUE -> v.getDoubleValue();
-            case KIND_NOT_SET -> null;
-            default -> v.toString();
-          });
+          served.put(resp.getFeatureNames(i), ServedValues.fromProto(v));
           String f = resp.getFeatureNames(i);
           boolean empty = ((Long) expected.get("lines_" + f.substring(f.lastIndexOf('_') + 1))) == 0L;
           assertThat(ef.getStatuses(i)).as("%s status of %s for %s", when, f, ef.getEntityKey())
