@@ -184,6 +184,7 @@ public final class IngestBenchmark implements Benchmark {
     UnifiedJedis redis = ctx.redis();
     String prefix = new OnlineLayout(fs).keyPrefix() + "*";
     BenchContext.deleteKeys(redis, prefix);
+    BenchContext.deleteKeys(redis, new OnlineLayout(fs).indexKeyPrefix() + "*");
     AppConfig app = ctx.app().with("slicestore.ingest.max-offsets-per-trigger", maxOffsets);
     Path checkpoint = ctx.freshDir("checkpoints/ingest-bench");
     redis.executeCommand(new CommandArguments(Protocol.Command.CONFIG).add("RESETSTAT"));
@@ -215,8 +216,10 @@ public final class IngestBenchmark implements Benchmark {
         hsets = calls;
       }
     }
-    long memory = RetailStore.memory(redis, fs).bytes();
+    RetailStore.Memory mem = RetailStore.memory(redis, fs);
+    long memory = mem.bytes() + mem.indexBytes();
     BenchContext.deleteKeys(redis, prefix);
+    BenchContext.deleteKeys(redis, new OnlineLayout(fs).indexKeyPrefix() + "*");
     return new Ours(ingest.metrics().read(), ingest.metrics().applied(), seconds, commands, hsets, netAfter - netBefore, memory);
   }
 

@@ -29,7 +29,8 @@ import redis.clients.jedis.UnifiedJedis;
  */
 public final class RetailStore {
   /** Redis memory of the feature set's slice hashes at one moment. */
-  public record Memory(long hashes, long fields, long bytes, long compactedOnlyHashes, long compactedOnlyBytes) {}
+  public record Memory(long hashes, long fields, long bytes, long compactedOnlyHashes, long compactedOnlyBytes, long indexKeys,
+      long indexBytes) {}
 
   private final BenchContext ctx;
   private final FeatureSet fs;
@@ -69,6 +70,7 @@ public final class RetailStore {
     AppConfig app = ctx.app();
     UnifiedJedis redis = ctx.redis();
     BenchContext.deleteKeys(redis, new OnlineLayout(fs).keyPrefix() + "*");
+    BenchContext.deleteKeys(redis, new OnlineLayout(fs).indexKeyPrefix() + "*");
     Path checkpoint = ctx.freshDir("checkpoints/retail");
     long start = System.nanoTime();
     RunningIngest ingest = OnlineIngest.start(ctx.spark(), app, fs, checkpoint.toAbsolutePath().toString());
@@ -89,7 +91,10 @@ public final class RetailStore {
     return new RetailStore(ctx, fs, replay, ingest.metrics().applied(), seconds, before, new ArrayList<>(entities));
   }
 
-  /** Sums {@code MEMORY USAGE} (exact: {@code SAMPLES 0}) and {@code HLEN} over the feature set's slice hashes. */
+  /**
+   * Sums {@code MEMORY USAGE} (exact: {@code SAMPLES 0}) and {@code HLEN} over the feature set's slice hashes, and
+   * {@code MEMORY USAGE} over its slice indices (one sorted set per entity), separately.
+   */
   static Memory memory(UnifiedJedis redis, FeatureSet fs) {
     long hashes = 0;
     long fields = 0;
@@ -110,7 +115,16 @@ public final class RetailStore {
         compactedOnlyBytes += m;
       }
     }
-    return new Memory(hashes, fields, bytes, compactedOnly, compactedOnlyBytes);
+    long indexKeys = 0;
+    long indexBytes = 0;
+    for (String key : BenchContext.keys(redis, new OnlineLayout(fs).indexKeyPrefix() + "*")) {
+      Long m = redis.memoryUsage(key, 0);
+      if (m != null) {
+        indexKeys++;
+        indexBytes += m;
+      }
+    }
+    return new Memory(hashes, fields, bytes, compactedOnly, compactedOnlyBytes, indexKeys, indexBytes);
   }
 
   /**

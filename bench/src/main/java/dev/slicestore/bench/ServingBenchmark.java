@@ -6,6 +6,7 @@ import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.online.OnlineLayout;
+import dev.slicestore.core.online.SliceIndex;
 import dev.slicestore.core.online.WindowEvaluator;
 import dev.slicestore.serving.FeatureServer;
 import dev.slicestore.serving.v1.FeatureServiceGrpc;
@@ -26,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
@@ -35,8 +37,10 @@ import redis.clients.jedis.UnifiedJedis;
  * for 1, 10 and 100 entities per request, at fixed rates (100/s, 1,000/s and 5,000/s by default) and at
  * the maximum a closed loop sustains, before and after compaction. Entities are drawn with a fixed
  * seed from those with data. Next to it the floor from the same client JVM: a bare Redis
- * {@code PING}, one {@code HGETALL} of a slice hash, and the pipelined {@code HGETALL} of all
- * slices one entity request reads (the longest window's slice count), each paced at 1,000/s.
+ * {@code PING}, one {@code HGETALL} of a slice hash, the pipelined {@code HGETALL} of every slice
+ * of the longest window (the read before the slice index), and serving's read of one entity: its
+ * slice index ({@code ZRANGEBYSCORE}), then the pipelined {@code HGETALL} of the slices listed;
+ * each paced at 1,000/s.
  *
  * <p>Server, client and Redis share the machine (and, for server and client, one JVM).
  */
@@ -212,6 +216,9 @@ public final class ServingBenchmark implements Benchmark {
     List<LoadGenerator.Result> ping = new ArrayList<>();
     List<LoadGenerator.Result> hgetall = new ArrayList<>();
     List<LoadGenerator.Result> pipeline = new ArrayList<>();
+    List<LoadGenerator.Result> indexed = new ArrayList<>();
+    long newest = evaluator.newestSliceIndex(System.currentTimeMillis());
+    long oldest = newest - evaluator.sliceCount() + 1;
     for (int r = 0; r < ctx.options().runs(); r++) {
       ping.add(LoadGenerator.fixedRate(i -> CompletableFuture.completedFuture(redis.ping()), 1000, seconds, 1));
       hgetall.add(LoadGenerator.fixedRate(i -> CompletableFuture.completedFuture(redis.hgetAll(someHash)), 1000, seconds, 1));
@@ -224,10 +231,27 @@ public final class ServingBenchmark implements Benchmark {
         }
         return CompletableFuture.completedFuture(null);
       }, 1000, seconds, 1));
+      indexed.add(LoadGenerator.fixedRate(i -> {
+        String entity = entities.get(i % entities.size());
+        long[] listed;
+        try (AbstractPipeline p = redis.pipelined()) {
+          Response<List<byte[]>> members = SliceIndex.queueRead(p, layout, entity, oldest, newest);
+          p.sync();
+          listed = SliceIndex.parse(members.get());
+        }
+        try (AbstractPipeline p = redis.pipelined()) {
+          for (long slice : listed) {
+            p.hgetAll(layout.sliceKey(entity, slice));
+          }
+          p.sync();
+        }
+        return CompletableFuture.completedFuture(null);
+      }, 1000, seconds, 1));
     }
     out.put("PING", medianRun(ping));
     out.put("HGETALL of one slice hash", medianRun(hgetall));
-    out.put("pipelined HGETALL × " + slices.size() + " (one entity's slices)", medianRun(pipeline));
+    out.put("pipelined HGETALL × " + slices.size() + " (every slice of the longest window)", medianRun(pipeline));
+    out.put("slice index + HGETALL of listed slices (serving's read)", medianRun(indexed));
     for (Map.Entry<String, LoadGenerator.Result> e : out.entrySet()) {
       ctx.say("floor %s: p50 %.3f ms, p99 %.3f ms", e.getKey(), e.getValue().millis(50), e.getValue().millis(99));
     }

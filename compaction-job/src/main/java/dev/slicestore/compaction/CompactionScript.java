@@ -11,10 +11,12 @@ import java.util.HexFormat;
  *
  * <pre>
  * KEYS[1]   the slice hash
+ * KEYS[2]   the entity's slice index (OnlineLayout.indexKey, same hash tag)
  * ARGV[1]   the compacted entry (CompactedEntry.encode)
  * ARGV[2]   the hash's absolute expiry, epoch ms (PEXPIREAT)
  * ARGV[3]   the number of events the entry aggregates
- * ARGV[4..] the covered ranges, four arguments each: topic index, partition, first offset, end offset
+ * ARGV[4]   the slice index (decimal)
+ * ARGV[5..] the covered ranges, four arguments each: topic index, partition, first offset, end offset
  * returns   {status, MEMORY USAGE before, MEMORY USAGE after, fields deleted, event count of the entry found}
  *           status 1 = written; 0 = refused, nothing changed: the hash already holds a compacted
  *           entry of more events than ARGV[3] (replacing it would lose events); 2 = refused, nothing
@@ -27,7 +29,9 @@ import java.util.HexFormat;
  * field names are {@code <partition>:<offset>} (topic index 0) or
  * {@code <topic index>:<partition>:<offset>}, as {@code OnlineLayout.parseEventField} reads them.
  * Offsets are compared as Lua numbers (doubles), exact below 2^53. Fields that are not event fields
- * are left alone. A missing hash is created. {@code MEMORY USAGE} of a missing key counts as 0.
+ * are left alone. A missing hash is created. Before writing, the script adds the slice to the
+ * entity's slice index and extends the index's expiry to the hash's if it is earlier or unset
+ * ({@code PEXPIRETIME}, Redis 7.0+), as {@code SliceIndex} requires. {@code MEMORY USAGE} of a missing key counts as 0.
  *
  * <p>Stateless and thread-safe.
  */
@@ -61,7 +65,7 @@ final class CompactionScript {
       "  if oldCount > tonumber(ARGV[3]) then return {0, before, before, 0, oldCount} end",
       "end",
       "local ranges = {}",
-      "for i = 4, #ARGV, 4 do",
+      "for i = 5, #ARGV, 4 do",
       "  ranges[#ranges + 1] = {tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])}",
       "end",
       "local doomed = {}",
@@ -84,6 +88,9 @@ final class CompactionScript {
       "for i = 1, #doomed, 1000 do",
       "  redis.call('HDEL', key, unpack(doomed, i, math.min(i + 999, #doomed)))",
       "end",
+      "redis.call('ZADD', KEYS[2], ARGV[4], ARGV[4])",
+      "local indexExpiry = redis.call('PEXPIRETIME', KEYS[2])",
+      "if indexExpiry < tonumber(ARGV[2]) then redis.call('PEXPIREAT', KEYS[2], ARGV[2]) end",
       "redis.call('HSET', key, 'c', ARGV[1])",
       "redis.call('PEXPIREAT', key, ARGV[2])",
       "local after = redis.call('MEMORY', 'USAGE', key) or 0",

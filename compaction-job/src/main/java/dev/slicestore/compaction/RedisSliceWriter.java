@@ -122,6 +122,7 @@ final class RedisSliceWriter implements ForeachPartitionFunction<Row> {
       args.add((byte[]) s.get(entryIdx));
       args.add(ascii(expiry));
       args.add(ascii(s.getLong(countIdx)));
+      args.add(ascii(sliceIndex));
       List<Row> covered = s.getList(coveredIdx);
       for (Row r : covered) {
         args.add(ascii(fs.topics().indexOf(r.getString(0))));
@@ -129,7 +130,7 @@ final class RedisSliceWriter implements ForeachPartitionFunction<Row> {
         args.add(ascii(r.getLong(2)));
         args.add(ascii(r.getLong(3)));
       }
-      batch.add(new Call(entity, sliceIndex, List.of(layout.sliceKey(entity, sliceIndex)), args));
+      batch.add(new Call(entity, sliceIndex, List.of(layout.sliceKey(entity, sliceIndex), layout.indexKey(entity)), args));
       if (batch.size() >= flushSlices) {
         flush(redis, batch, refusals);
       }

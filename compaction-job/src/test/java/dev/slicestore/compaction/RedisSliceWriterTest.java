@@ -192,6 +192,10 @@ class RedisSliceWriterTest {
     for (Row s : slices) {
       byte[] key = layout.sliceKey(s.getString(0), s.getLong(1));
       assertThat(jedis.pexpireTime(key)).isEqualTo(fs.sliceExpiryMillis(s.getLong(1)));
+      byte[] index = layout.indexKey(s.getString(0));
+      assertThat(jedis.zscore(index, OnlineLayout.indexMember(s.getLong(1)))).as("slice index of %s lists slice %d", s.getString(0),
+          s.getLong(1)).isEqualTo((double) s.getLong(1));
+      assertThat(jedis.pexpireTime(index)).as("the index expires no earlier than its slices").isGreaterThanOrEqualTo(jedis.pexpireTime(key));
       CompactedEntry entry = CompactedEntry.decode(jedis.hget(key, OnlineLayout.compactedField()), fs, s.getLong(1) * MINUTE);
       assertThat(entry.eventCount()).isEqualTo(s.getLong(3));
     }

@@ -8,6 +8,7 @@ import dev.slicestore.core.config.InputColumn;
 import dev.slicestore.core.event.RejectReason;
 import dev.slicestore.core.online.OnlineLayout;
 import dev.slicestore.core.online.RowPreAggregate;
+import dev.slicestore.core.online.SliceIndex;
 import dev.slicestore.core.time.Slicing;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,10 @@ import redis.clients.jedis.AbstractPipeline;
  * The online-ingest sink, one instance per task: validates each row (entity key, event time,
  * lateness, future skew), and writes its {@link RowPreAggregate} with one {@code HSET} into the
  * (entity, slice) hash, in the field named by its Kafka partition and offset, plus the hash's
- * absolute expiry ({@code PEXPIREAT}, once per hash per flush). Rejected records go to the
+ * absolute expiry ({@code PEXPIREAT}, once per hash per flush). Before a slice's first
+ * {@code HSET} from this writer it queues the slice's entry in the entity's slice index
+ * ({@link SliceIndex#record}, four commands once per (entity, slice) per writer), ahead of the
+ * {@code HSET} in the same pipeline, which keeps the index invariant. Rejected records go to the
  * dead-letter topic with their coordinates and reason. Replaying a record rewrites the same field,
  * so Spark's at-least-once delivery gives exactly-once Redis state with no state store.
  *
@@ -41,6 +45,7 @@ import redis.clients.jedis.AbstractPipeline;
 final class SliceWriter extends ForeachWriter<Row> {
   private static final long serialVersionUID = 1L;
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_INDEXED = 100_000;
 
   private final AppConfig config;
   private final FeatureSet featureSet;
@@ -52,6 +57,8 @@ final class SliceWriter extends ForeachWriter<Row> {
   private transient AbstractPipeline pipeline;
   private transient int pending;
   private transient Set<ByteBuffer> expirySet;
+  /** Slice hashes whose index entry this writer has queued (it stays valid until the hash expires). */
+  private transient Set<ByteBuffer> indexed;
   private transient AtomicReference<Exception> deadLetterFailure;
   private transient OnlineLayout layout;
   private transient Slicing slicing;
@@ -76,6 +83,7 @@ final class SliceWriter extends ForeachWriter<Row> {
     pipeline = ExecutorResources.redis(config).pipelined();
     pending = 0;
     expirySet = new HashSet<>();
+    indexed = new HashSet<>();
     deadLetterFailure = new AtomicReference<>();
     sentDeadLetters = false;
     result = new RowValidator.Result();
@@ -110,9 +118,18 @@ final class SliceWriter extends ForeachWriter<Row> {
     byte[] key = layout.sliceKey(r.entityKey, sliceIndex);
     byte[] field = layout.eventField(validator.topicIndex(row), validator.partition(row), validator.offset(row));
     byte[] value = new RowPreAggregate(eventTime, r.inputs).encode(inputs, slicing.sliceStartMillis(sliceIndex), slicing.sliceMillis());
+    ByteBuffer keyBuffer = ByteBuffer.wrap(key);
+    if (!indexed.contains(keyBuffer)) {
+      if (indexed.size() >= MAX_INDEXED) {
+        indexed.clear();   // bounded memory; forgetting only repeats idempotent index writes
+      }
+      indexed.add(keyBuffer);
+      SliceIndex.record(pipeline, featureSet, layout, r.entityKey, sliceIndex, now);
+      pending += 4;
+    }
     pipeline.hset(key, field, value);
     pending++;
-    if (expirySet.add(ByteBuffer.wrap(key))) {
+    if (expirySet.add(keyBuffer)) {
       pipeline.pexpireAt(key, featureSet.sliceExpiryMillis(sliceIndex));
       pending++;
     }

@@ -107,7 +107,8 @@ public final class QuickstartCommand implements Callable<Integer> {
     out.flush();
     resetTopics(stack.bootstrapServers(), fs);
     try (UnifiedJedis redis = RedisClients.create(app)) {
-      long deleted = deleteKeys(redis, new OnlineLayout(fs).keyPrefix() + "*");
+      long deleted = deleteKeys(redis, new OnlineLayout(fs).keyPrefix() + "*")
+          + deleteKeys(redis, new OnlineLayout(fs).indexKeyPrefix() + "*");
       out.println("   deleted " + deleted + " Redis keys");
     }
     Path checkpoint = state.resolve("checkpoints/quickstart/" + fs.name() + "-v" + fs.version());

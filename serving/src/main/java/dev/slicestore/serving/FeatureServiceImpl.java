@@ -6,7 +6,10 @@ import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.Feature;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.online.FeatureVector;
+import dev.slicestore.core.codec.CorruptDataException;
+import dev.slicestore.core.online.OnlineLayout;
 import dev.slicestore.core.online.RequestContext;
+import dev.slicestore.core.online.SliceIndex;
 import dev.slicestore.core.online.WindowEvaluator;
 import dev.slicestore.serving.v1.EntityFeatures;
 import dev.slicestore.serving.v1.FeatureInfo;
@@ -33,6 +36,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -56,8 +60,9 @@ import redis.clients.jedis.exceptions.JedisException;
  * The {@code slicestore.v1.FeatureService} implementation.
  *
  * <p>{@link #getFeatures} validates the request, takes the evaluation time {@code t} from the
- * clock once, reads every slice hash of every requested entity with <b>one</b> Redis pipeline (one
- * round trip), and merges each entity's windows with core's {@link WindowEvaluator} (DESIGN.md,
+ * clock once, reads the non-empty slices of the longest window of every requested entity with two
+ * pipelined round trips (each entity's {@link SliceIndex}, then the slice hashes it lists: about
+ * 2 hashes instead of 720 for a retail customer's 30-day window of hourly slices), and merges each entity's windows with core's {@link WindowEvaluator} (DESIGN.md,
  * "Window semantics"). Features with request context ({@code bloom_contains}) get their values
  * from the request's {@code context} / {@code entity_contexts}, resolved and converted per entity
  * before Redis is read (a missing or ill-typed value is {@code INVALID_ARGUMENT}); an entity
@@ -174,12 +179,10 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
     List<Map<String, Object>> contexts = contexts(request, served.featureSet(), evaluator);
 
     long t = clock.millis();
+    long newest = evaluator.newestSliceIndex(t);
     // distinct entities, each read once even if requested several times
-    Map<String, List<byte[]>> keysByEntity = new LinkedHashMap<>();
-    for (String entity : request.getEntityKeysList()) {
-      keysByEntity.computeIfAbsent(entity, e -> evaluator.sliceKeys(e, t));
-    }
-    Map<String, SliceRead> reads = readSlices(keysByEntity);
+    Map<String, SliceRead> reads = readSlices(evaluator.layout(), new LinkedHashSet<>(request.getEntityKeysList()),
+        newest - evaluator.sliceCount() + 1, newest);
     List<Feature> features = evaluator.features();
     GetFeaturesResponse.Builder b = GetFeaturesResponse.newBuilder()
         .addAllFeatureNames(names)
@@ -314,11 +317,12 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
   private record SliceRead(List<Map<byte[], byte[]>> hashes, String error) {}
 
   /**
-   * Reads every slice hash of every entity with one pipeline, on the Redis executor, waiting
-   * until a little before the call's deadline.
+   * Reads the non-empty slice hashes in {@code [oldest, newest]} of every entity, on the Redis
+   * executor, waiting until a little before the call's deadline.
    */
-  private Map<String, SliceRead> readSlices(Map<String, List<byte[]>> keysByEntity) throws StatusException {
-    FutureTask<Map<String, SliceRead>> task = new FutureTask<>(() -> pipelinedRead(keysByEntity));
+  private Map<String, SliceRead> readSlices(OnlineLayout layout, Set<String> entities, long oldest, long newest)
+      throws StatusException {
+    FutureTask<Map<String, SliceRead>> task = new FutureTask<>(() -> pipelinedRead(layout, entities, oldest, newest));
     try {
       redisExecutor.execute(task);
     } catch (RejectedExecutionException e) {
@@ -359,37 +363,83 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
     }
   }
 
-  private Map<String, SliceRead> pipelinedRead(Map<String, List<byte[]>> keysByEntity) {
+  /**
+   * Two pipelined round trips ({@link SliceIndex}): every entity's slice index in
+   * {@code [oldest, newest]}, then the hashes of the slices listed there. Each entity's hashes
+   * come back newest first, one position per slice from {@code newest} down to its oldest listed
+   * slice, empty maps for the slices not listed.
+   */
+  private Map<String, SliceRead> pipelinedRead(OnlineLayout layout, Set<String> entities, long oldest, long newest) {
+    Map<String, Response<List<byte[]>>> indexReplies = new LinkedHashMap<>();
+    try (AbstractPipeline pipeline = redis.pipelined()) {
+      for (String entity : entities) {
+        indexReplies.put(entity, SliceIndex.queueRead(pipeline, layout, entity, oldest, newest));
+      }
+      pipeline.sync();
+    }
+    Map<String, SliceRead> out = new LinkedHashMap<>();
+    Map<String, long[]> listed = new LinkedHashMap<>();
+    for (Map.Entry<String, Response<List<byte[]>>> e : indexReplies.entrySet()) {
+      try {
+        long[] slices = SliceIndex.parse(e.getValue().get());
+        if (slices.length == 0) {
+          out.put(e.getKey(), new SliceRead(List.of(), null));
+        } else {
+          listed.put(e.getKey(), slices);
+        }
+      } catch (JedisDataException ex) {
+        out.put(e.getKey(), new SliceRead(null, unreadable(new String(layout.indexKey(e.getKey()), StandardCharsets.UTF_8), ex)));
+      } catch (CorruptDataException ex) {
+        out.put(e.getKey(), new SliceRead(null, ex.getMessage() + " in " + new String(layout.indexKey(e.getKey()), StandardCharsets.UTF_8)));
+      }
+    }
+    if (listed.isEmpty()) {
+      return out;
+    }
     Map<String, List<Response<Map<byte[], byte[]>>>> responses = new LinkedHashMap<>();
     try (AbstractPipeline pipeline = redis.pipelined()) {
-      for (Map.Entry<String, List<byte[]>> e : keysByEntity.entrySet()) {
-        List<Response<Map<byte[], byte[]>>> rs = new ArrayList<>(e.getValue().size());
-        for (byte[] key : e.getValue()) {
-          rs.add(pipeline.hgetAll(key));
+      for (Map.Entry<String, long[]> e : listed.entrySet()) {
+        List<Response<Map<byte[], byte[]>>> rs = new ArrayList<>(e.getValue().length);
+        for (long slice : e.getValue()) {
+          rs.add(pipeline.hgetAll(layout.sliceKey(e.getKey(), slice)));
         }
         responses.put(e.getKey(), rs);
       }
       pipeline.sync();
     }
-    Map<String, SliceRead> out = new LinkedHashMap<>();
-    for (Map.Entry<String, List<Response<Map<byte[], byte[]>>>> e : responses.entrySet()) {
-      List<Map<byte[], byte[]>> hashes = new ArrayList<>(e.getValue().size());
+    for (Map.Entry<String, long[]> e : listed.entrySet()) {
+      long[] slices = e.getValue();
+      List<Response<Map<byte[], byte[]>>> rs = responses.get(e.getKey());
+      List<Map<byte[], byte[]>> hashes = new ArrayList<>(Collections.nCopies((int) (newest - slices[slices.length - 1] + 1), Map.of()));
       String error = null;
-      List<byte[]> keys = keysByEntity.get(e.getKey());
-      for (int i = 0; i < e.getValue().size(); i++) {
+      for (int i = 0; i < slices.length; i++) {
         try {
-          hashes.add(e.getValue().get(i).get());
+          hashes.set((int) (newest - slices[i]), rs.get(i).get());
         } catch (JedisDataException ex) {
-          if (ex.getMessage() == null || !ex.getMessage().startsWith("WRONGTYPE")) {
-            throw ex; // LOADING, CLUSTERDOWN, NOAUTH...: the store, not this entity's data
-          }
-          error = "Cannot read slice " + new String(keys.get(i), StandardCharsets.UTF_8) + ": " + ex.getMessage();
+          error = unreadable(new String(layout.sliceKey(e.getKey(), slices[i]), StandardCharsets.UTF_8), ex);
           break;
         }
       }
       out.put(e.getKey(), error == null ? new SliceRead(hashes, null) : new SliceRead(null, error));
     }
-    return out;
+    // the caller looks entities up by key; keep the request's order for readability in logs
+    Map<String, SliceRead> ordered = new LinkedHashMap<>();
+    for (String entity : entities) {
+      ordered.put(entity, out.get(entity));
+    }
+    return ordered;
+  }
+
+  /**
+   * @return the entity error for a key of the wrong type
+   * @throws JedisDataException {@code ex} itself when it is not WRONGTYPE (LOADING, CLUSTERDOWN,
+   *     NOAUTH...: the store's problem, not this entity's data)
+   */
+  private static String unreadable(String key, JedisDataException ex) {
+    if (ex.getMessage() == null || !ex.getMessage().startsWith("WRONGTYPE")) {
+      throw ex;
+    }
+    return "Cannot read " + key + ": " + ex.getMessage();
   }
 
   private static String describe(Throwable e) {

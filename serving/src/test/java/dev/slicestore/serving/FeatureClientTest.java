@@ -48,6 +48,7 @@ class FeatureClientTest {
     for (Object[] e : events) {
       long time = (Long) e[0];
       long index = slicing.sliceIndex(time);
+      redis.zadd(layout.indexKey("alice"), index, OnlineLayout.indexMember(index));
       redis.hset(layout.sliceKey("alice", index), layout.eventField(0, 0, offset++),
           new RowPreAggregate(time, new Object[] {e[1], e[2], e[3]})
               .encode(fs.inputColumns(), slicing.sliceStartMillis(index), fs.sliceMillis()));

@@ -156,12 +156,21 @@ class FeatureServiceOracleTest {
     long t = Instant.parse("2024-06-01T12:30:00Z").toEpochMilli();
     long cur = slicing.sliceIndex(t);
     write(randomEvent("bob", t - 1000));
+    redis.zadd(layout.indexKey("alice"), cur - 1, OnlineLayout.indexMember(cur - 1));
     redis.hset(layout.sliceKey("alice", cur - 1), layout.eventField(0, 0, 1), new byte[] {9, 9, 9});
+    redis.zadd(layout.indexKey("dave"), cur, OnlineLayout.indexMember(cur));
     redis.set(layout.sliceKey("dave", cur), "not a hash".getBytes(StandardCharsets.UTF_8));
+    redis.set(layout.indexKey("erin"), "not a sorted set".getBytes(StandardCharsets.UTF_8));
+    redis.zadd(layout.indexKey("frank"), cur, "x7".getBytes(StandardCharsets.UTF_8));
+    // harmless: an index entry whose hash is gone, and entries outside the window
+    redis.zadd(layout.indexKey("bob"), cur - 2, OnlineLayout.indexMember(cur - 2));
+    redis.zadd(layout.indexKey("bob"), cur - 100_000, OnlineLayout.indexMember(cur - 100_000));
+    redis.zadd(layout.indexKey("bob"), cur + 1, OnlineLayout.indexMember(cur + 1));
+    redis.hset(layout.sliceKey("bob", cur + 1), layout.eventField(0, 0, 1), new byte[] {9, 9, 9});
     try (InProcessFeatureServer server = new InProcessFeatureServer(TestFeatureSets.all(), redis,
         List.of(redisServer.node()), new MutableClock(t))) {
       GetFeaturesResponse r = FeatureClient.fetch(server.channel, GetFeaturesRequest.newBuilder()
-          .setFeatureSet("shop").addAllEntityKeys(List.of("alice", "bob", "dave")).build(), DEADLINE);
+          .setFeatureSet("shop").addAllEntityKeys(List.of("alice", "bob", "dave", "erin", "frank")).build(), DEADLINE);
       EntityFeatures alice = r.getEntities(0);
       assertThat(alice.getStatusesList()).containsOnly(FeatureStatus.ERROR);
       assertThat(alice.getValuesList()).containsOnly(Value.getDefaultInstance());
@@ -170,6 +179,10 @@ class FeatureServiceOracleTest {
       assertThat(r.getEntities(1).getError()).isEmpty();
       assertThat(r.getEntities(2).getStatusesList()).containsOnly(FeatureStatus.ERROR);
       assertThat(r.getEntities(2).getError()).contains("WRONGTYPE").contains("ss:shop:3:{dave}:" + cur);
+      assertThat(r.getEntities(3).getStatusesList()).containsOnly(FeatureStatus.ERROR);
+      assertThat(r.getEntities(3).getError()).contains("WRONGTYPE").contains("ssi:shop:3:{erin}");
+      assertThat(r.getEntities(4).getStatusesList()).containsOnly(FeatureStatus.ERROR);
+      assertThat(r.getEntities(4).getError()).contains("Corrupt slice index").contains("'x7'").contains("ssi:shop:3:{frank}");
     }
   }
 
@@ -202,6 +215,7 @@ class FeatureServiceOracleTest {
     long index = slicing.sliceIndex(e.timeMillis());
     byte[] value = new RowPreAggregate(e.timeMillis(), inputs(e))
         .encode(fs.inputColumns(), slicing.sliceStartMillis(index), fs.sliceMillis());
+    redis.zadd(layout.indexKey(e.entity()), index, OnlineLayout.indexMember(index));
     redis.hset(layout.sliceKey(e.entity(), index), layout.eventField(0, e.partition(), e.offset()), value);
   }
 
@@ -249,6 +263,7 @@ class FeatureServiceOracleTest {
     long maxTime = compacted.stream().mapToLong(Event::timeMillis).max().orElseThrow();
     CompactedEntry entry = new CompactedEntry(compacted.size(), maxTime, List.of(new CoveredRange(0, 0, 100, 110)),
         accumulators);
+    redis.zadd(layout.indexKey(entity), index, OnlineLayout.indexMember(index));
     redis.hset(layout.sliceKey(entity, index), OnlineLayout.compactedField(), entry.encode(fs, start));
     oracleEvents.get(entity).addAll(compacted);
 

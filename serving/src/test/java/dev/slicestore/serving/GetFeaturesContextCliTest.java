@@ -52,6 +52,7 @@ class GetFeaturesContextCliTest {
     for (int i = 0; i < merchants.length; i++) {
       long time = T - 40 * 60_000 + i * 60_000L;
       long index = slicing.sliceIndex(time);
+      redis.zadd(layout.indexKey("card-1"), index, OnlineLayout.indexMember(index));
       redis.hset(layout.sliceKey("card-1", index), layout.eventField(0, 0, i),
           new RowPreAggregate(time, new Object[] {merchants[i], 5411L, (double) (i + 1)})
               .encode(fs.inputColumns(), slicing.sliceStartMillis(index), fs.sliceMillis()));

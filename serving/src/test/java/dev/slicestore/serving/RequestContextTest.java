@@ -56,6 +56,7 @@ class RequestContextTest {
     for (Object[] e : events) {
       long time = (Long) e[1];
       long index = slicing.sliceIndex(time);
+      redis.zadd(layout.indexKey((String) e[0]), index, OnlineLayout.indexMember(index));
       redis.hset(layout.sliceKey((String) e[0], index), layout.eventField(0, 0, offset++),
           new RowPreAggregate(time, new Object[] {e[2], e[3], e[4]})
               .encode(fs.inputColumns(), slicing.sliceStartMillis(index), fs.sliceMillis()));

@@ -21,6 +21,16 @@ import java.nio.charset.StandardCharsets;
  *       record rewrites the same field, so at-least-once delivery gives exactly-once state.
  *   <li>Compaction writes the field {@value #COMPACTED_FIELD} holding a {@link CompactedEntry}.
  *   <li>The hash expires at {@link FeatureSet#sliceExpiryMillis(long)} (absolute).
+ *   <li>One <b>slice index per (feature set + version, entity key)</b>: a sorted set, key
+ *       {@code ssi:<feature set>:<version>:{<entity key>}} (same hash tag, same slot), whose
+ *       members are the slice indices (decimal, score = the index) of the entity's slice hashes
+ *       that were ever written. Every writer adds the slice to the index <i>before</i> (or
+ *       atomically with) writing the hash, so a reader that sees a hash's data also sees it in
+ *       the index; the index expires no earlier than its latest slice ({@link SliceIndex}). It
+ *       lets serving read the few non-empty slices of a window instead of every slice of it (a
+ *       30-day window of hourly slices is 720 hashes, of which a retail customer has about 2).
+ *       The index key has its own prefix ({@link #indexKeyPrefix()}), so a scan of
+ *       {@link #keyPrefix()} sees slice hashes only.
  * </ul>
  *
  * <p>Immutable and thread-safe.
@@ -33,11 +43,13 @@ public final class OnlineLayout implements Serializable {
   private static final byte[] COMPACTED_FIELD_BYTES = COMPACTED_FIELD.getBytes(StandardCharsets.US_ASCII);
 
   private final String keyPrefix;
+  private final String indexPrefix;
   private final boolean multiTopic;
 
   /** @param featureSet the feature set whose keys this layout names */
   public OnlineLayout(FeatureSet featureSet) {
     this.keyPrefix = "ss:" + featureSet.name() + ":" + featureSet.version() + ":{";
+    this.indexPrefix = "ssi:" + featureSet.name() + ":" + featureSet.version() + ":{";
     this.multiTopic = featureSet.topics().size() > 1;
   }
 
@@ -46,9 +58,42 @@ public final class OnlineLayout implements Serializable {
     return (keyPrefix + entityKey + "}:" + sliceIndex).getBytes(StandardCharsets.UTF_8);
   }
 
-  /** @return the prefix every key of this feature set and version starts with (for SCAN MATCH) */
+  /**
+   * @return the prefix every slice hash key of this feature set and version starts with (for
+   *     SCAN MATCH); slice indices ({@link #indexKeyPrefix()}) do not start with it
+   */
   public String keyPrefix() {
     return keyPrefix.substring(0, keyPrefix.length() - 1);
+  }
+
+  /** @return the Redis key of {@code entityKey}'s slice index, a sorted set (UTF-8) */
+  public byte[] indexKey(String entityKey) {
+    return (indexPrefix + entityKey + "}").getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** @return the prefix every slice index key of this feature set and version starts with (for SCAN MATCH) */
+  public String indexKeyPrefix() {
+    return indexPrefix.substring(0, indexPrefix.length() - 1);
+  }
+
+  /** @return the slice index member for {@code sliceIndex}: its decimal form (ASCII) */
+  public static byte[] indexMember(long sliceIndex) {
+    return Long.toString(sliceIndex).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * Parses a slice index member.
+   *
+   * @return the slice index
+   * @throws dev.slicestore.core.codec.CorruptDataException if it is not a decimal long
+   */
+  public static long parseIndexMember(byte[] member) {
+    String s = new String(member, StandardCharsets.US_ASCII);
+    try {
+      return Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      throw new dev.slicestore.core.codec.CorruptDataException("Corrupt slice index: unexpected member '" + s + "'");
+    }
   }
 
   /** @return the field name of an event at these Kafka coordinates (ASCII) */

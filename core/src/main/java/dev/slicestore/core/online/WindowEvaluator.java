@@ -48,7 +48,8 @@ import java.util.Map;
  * accumulator and the value, the same call training makes.
  *
  * <p>Usage: fetch the hashes named by {@link #sliceKeys} (newest first) with one pipelined round
- * trip, then call {@link #evaluate} with them in the same order.
+ * trip, or only the non-empty ones that the entity's {@link SliceIndex} lists (with empty maps in
+ * the other positions), then call {@link #evaluate} with them in the same order.
  *
  * <p>Immutable and thread-safe; {@link #evaluate} allocates its own accumulators.
  */
@@ -152,6 +153,16 @@ public final class WindowEvaluator {
    */
   public int sliceCount() {
     return sliceCount;
+  }
+
+  /** @return the index of the slice holding {@code evaluationTimeMillis} (epoch ms): the newest slice a read at that time needs */
+  public long newestSliceIndex(long evaluationTimeMillis) {
+    return slicing.sliceIndex(evaluationTimeMillis);
+  }
+
+  /** @return the Redis layout of the feature set */
+  public OnlineLayout layout() {
+    return layout;
   }
 
   /**

@@ -409,6 +409,14 @@ class CompactionEndToEndTest {
       fields.put("(expiry)", Long.toString(redis.pexpireTime(key)));
       out.put(key, fields);
     }
+    for (String key : redis.keys(layout.indexKeyPrefix() + "*")) {   // the slice indices too
+      Map<String, String> members = new TreeMap<>();
+      for (String m : redis.zrange(key, 0, -1)) {
+        members.put(m, String.valueOf(redis.zscore(key, m)));
+      }
+      members.put("(expiry)", Long.toString(redis.pexpireTime(key)));
+      out.put(key, members);
+    }
     return out;
   }
 

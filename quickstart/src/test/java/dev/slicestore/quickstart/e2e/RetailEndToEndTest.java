@@ -328,7 +328,7 @@ class RetailEndToEndTest {
     System.out.printf("compaction of the whole retail replay (%s .. %s) in %.1f s: %s%n", java.time.Instant.ofEpochMilli(from),
         java.time.Instant.ofEpochMilli(to), (System.nanoTime() - started) / 1e9, result.describe());
     long after = redisBytes();
-    System.out.printf("Redis memory of the retail slice hashes: %,d bytes before compaction, %,d after (%.0f%% less)%n",
+    System.out.printf("Redis memory of the retail slice hashes and indices: %,d bytes before compaction, %,d after (%.0f%% less)%n",
         before, after, 100.0 * (before - after) / before);
     assertThat(after).as("Redis memory after compaction").isLessThan(before);
     long compacted = 0;
@@ -338,6 +338,7 @@ class RetailEndToEndTest {
       }
     }
     assertThat(compacted).as("slice hashes with a compacted entry").isPositive();
+    assertSliceIndexComplete("after compaction");
     assertServedEqualsOracle("after compacting the whole replay");
   }
 
@@ -468,15 +469,41 @@ class RetailEndToEndTest {
       Long usage = redis.memoryUsage(key);
       bytes += usage == null ? 0 : usage;
     }
+    for (String key : redis.keys(new dev.slicestore.core.online.OnlineLayout(fs).indexKeyPrefix() + "*")) {
+      Long usage = redis.memoryUsage(key);
+      bytes += usage == null ? 0 : usage;
+    }
     return bytes;
+  }
+
+  /**
+   * The slice index invariant (core's {@code SliceIndex}): every slice hash is listed in its
+   * entity's index, and the index expires no earlier than the hash.
+   */
+  private void assertSliceIndexComplete(String when) {
+    dev.slicestore.core.online.OnlineLayout layout = new dev.slicestore.core.online.OnlineLayout(fs);
+    int checked = 0;
+    for (String key : redis.keys(layout.keyPrefix() + "*")) {
+      String entity = key.substring(key.indexOf('{') + 1, key.lastIndexOf('}'));
+      long slice = Long.parseLong(key.substring(key.lastIndexOf(':') + 1));
+      byte[] index = layout.indexKey(entity);
+      assertThat(redis.zscore(index, dev.slicestore.core.online.OnlineLayout.indexMember(slice)))
+          .as(when + ": slice index of " + entity + " lists slice " + slice).isEqualTo((double) slice);
+      assertThat(redis.pexpireTime(index)).as(when + ": the index of " + entity + " expires no earlier than " + key)
+          .isGreaterThanOrEqualTo(redis.pexpireTime(key));
+      checked++;
+    }
+    assertThat(checked).isPositive();
+    System.out.printf("%s: all %,d slice hashes are listed in their entities' slice indices%n", when, checked);
   }
 
   /** Prints Redis memory per event: MEMORY USAGE summed over every slice hash (a measurement). */
   private void reportRedisMemory(long fields) {
+    assertSliceIndexComplete("after ingest");
     long bytes = redisBytes();
     long keys = redis.keys(new dev.slicestore.core.online.OnlineLayout(fs).keyPrefix() + "*").size();
     assertThat(keys).isPositive();
-    System.out.printf("Redis memory of the retail slice hashes: %,d bytes for %,d events in %,d (customer, hour) hashes:"
+    System.out.printf("Redis memory of the retail slice hashes and indices: %,d bytes for %,d events in %,d (customer, hour) hashes:"
         + " %.1f bytes per event, %.1f events and %.0f bytes per hash%n", bytes, fields, keys, (double) bytes / fields,
         (double) fields / keys, (double) bytes / keys);
   }
