@@ -1,5 +1,7 @@
 package dev.slicestore.bench;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -107,6 +109,82 @@ public final class LoadGenerator {
     awaitDrained(outstanding);
     double elapsed = (System.nanoTime() - start) / 1e9;
     return new Result(recorder.getIntervalHistogram(), total, completed.get(), failed.get(), elapsed, behind);
+  }
+
+  /**
+   * The outcome of {@link #maxSustainableRate}.
+   *
+   * @param rate the highest offered rate found to be sustainable, requests/s; 0 if none was
+   * @param atRate the run at that rate (null if none was sustainable)
+   * @param steps every tried rate and its verdict, in order (for the log and the report)
+   */
+  public record Search(double rate, Result atRate, List<String> steps) {}
+
+  /**
+   * Searches the highest fixed rate that is <i>sustainable</i>: an open-loop run at that rate keeps
+   * its schedule ({@link Result#behindSchedule()} false), no request fails, and p99 stays at or
+   * below {@code p99BoundMillis}. From {@code startRate} it multiplies the rate by 1.5 while runs
+   * pass (divides by 2 while they fail, when the first one does), then bisects geometrically
+   * between the last passing and the first failing rate {@code bisections} times. Each step is one
+   * run of {@code seconds}; latencies of every run are measured as in {@link #fixedRate}.
+   *
+   * @param request sends request number {@code i}
+   * @param startRate first rate to try, requests/s (&gt; 0; the closed-loop throughput is a good guess)
+   * @param seconds length of each run, s
+   * @param p99BoundMillis the p99 latency a sustainable rate must keep, ms
+   * @param maxSteps the most runs before bisection (up or down)
+   * @param bisections bisection steps
+   * @return the rate found and the run at it
+   */
+  public static Search maxSustainableRate(IntFunction<CompletableFuture<?>> request, double startRate, double seconds,
+      double p99BoundMillis, int maxSteps, int bisections) throws InterruptedException {
+    List<String> steps = new ArrayList<>();
+    double rate = Math.max(1, startRate);
+    double pass = 0;
+    Result passRun = null;
+    double fail = Double.NaN;
+    for (int i = 0; i < maxSteps && Double.isNaN(fail); i++) {
+      Result r = fixedRate(request, rate, seconds, 10_000);
+      boolean ok = sustainable(r, p99BoundMillis);
+      steps.add(verdict(rate, r, ok));
+      if (ok) {
+        pass = rate;
+        passRun = r;
+        rate *= 1.5;
+      } else if (pass > 0) {
+        fail = rate;
+      } else {
+        rate /= 2;
+        if (rate < 1) {
+          break;
+        }
+      }
+    }
+    if (pass > 0 && !Double.isNaN(fail)) {
+      for (int i = 0; i < bisections; i++) {
+        double mid = Math.sqrt(pass * fail);
+        Result r = fixedRate(request, mid, seconds, 10_000);
+        boolean ok = sustainable(r, p99BoundMillis);
+        steps.add(verdict(mid, r, ok));
+        if (ok) {
+          pass = mid;
+          passRun = r;
+        } else {
+          fail = mid;
+        }
+      }
+    }
+    return new Search(pass, passRun, steps);
+  }
+
+  private static boolean sustainable(Result r, double p99BoundMillis) {
+    return !r.behindSchedule() && r.failed() == 0 && r.completed() > 0 && r.millis(99) <= p99BoundMillis;
+  }
+
+  private static String verdict(double rate, Result r, boolean ok) {
+    return String.format("%,.0f/s: %s (achieved %,.0f/s, p99 %.2f ms%s%s)", rate, ok ? "sustained" : "not sustained", r.throughput(),
+        r.completed() == 0 ? Double.NaN : r.millis(99), r.behindSchedule() ? ", behind schedule" : "",
+        r.failed() > 0 ? ", " + r.failed() + " failed" : "");
   }
 
   /**

@@ -72,6 +72,7 @@ public final class ServingBenchmark implements Benchmark {
       rates.add(Double.parseDouble(r.trim()));
     }
     int concurrency = (int) o.size("serving.concurrency", 16, 8);
+    double sloMillis = Double.parseDouble(o.overrides().getOrDefault("serving.slo-p99-ms", "10"));
     Report report = new Report(name(), "Serving latency (gRPC GetFeatures) and the Redis floor");
     Benchmark.header(report, ctx, String.format("the UCI Online Retail CSV replayed with rebased times (%,d rows sent, %,d events"
         + " in Redis for %,d customers); every feature of `retail` (%d features: %d aggregations × windows %s); requests draw"
@@ -97,8 +98,10 @@ public final class ServingBenchmark implements Benchmark {
           for (double rate : rates) {
             points.add(measure(ctx, phase, batch, String.format("%,.0f/s", rate), () -> LoadGenerator.fixedRate(send, rate, seconds, 2_000)));
           }
-          points.add(measure(ctx, phase, batch, "max (closed loop, " + concurrency + " in flight)",
-              () -> LoadGenerator.closedLoop(send, concurrency, seconds)));
+          Point closed = measure(ctx, phase, batch, "max (closed loop, " + concurrency + " in flight)",
+              () -> LoadGenerator.closedLoop(send, concurrency, seconds));
+          points.add(closed);
+          points.add(maxSustainable(ctx, phase, batch, send, closed.achieved(), seconds, sloMillis));
         }
       }
       floor = floor(ctx, redis, fs, retail.entities(), seconds);
@@ -119,7 +122,9 @@ public final class ServingBenchmark implements Benchmark {
         ">max ms", ">failed"), rows);
     report.paragraph("Latency is measured from each request's *intended* start (open loop at a fixed rate), so queueing"
         + " behind a stall counts (no coordinated omission). The closed-loop rows measure throughput; their latencies are service"
-        + " times at that load. \"not sustained\": the generator fell more than 100 ms behind schedule.");
+        + " times at that load. \"not sustained\": the generator fell more than 100 ms behind schedule. \"max sustainable\": the"
+        + " highest open-loop rate that kept its schedule with no failed request and p99 within the bound (`serving.slo-p99-ms`),"
+        + " searched from half the closed-loop throughput in ×1.5 steps, then by geometric bisection; its row shows that run.");
     List<List<String>> floorRows = new ArrayList<>();
     for (Map.Entry<String, LoadGenerator.Result> e : floor.entrySet()) {
       LoadGenerator.Result r = e.getValue();
@@ -173,6 +178,29 @@ public final class ServingBenchmark implements Benchmark {
     ctx.say("%s, %d entities, %s: %,.0f req/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms%s", phase, batch, load, p.achieved(), p.p50(),
         p.p99(), p.p999(), p.behind() ? " (not sustained)" : "");
     return p;
+  }
+
+  /**
+   * The highest open-loop rate that keeps its schedule with no failure and p99 ≤ {@code sloMillis}
+   * ({@link LoadGenerator#maxSustainableRate}), starting from half the closed-loop throughput; one
+   * search (not repeated per run: each search is already several runs).
+   */
+  private static Point maxSustainable(BenchContext ctx, String phase, int batch, IntFunction<CompletableFuture<?>> send,
+      double closedLoopRate, double seconds, double sloMillis) throws Exception {
+    boolean smoke = ctx.options().smoke();
+    LoadGenerator.Search search = LoadGenerator.maxSustainableRate(send, Math.max(1, closedLoopRate / 2), seconds, sloMillis,
+        smoke ? 3 : 8, smoke ? 1 : 3);
+    for (String step : search.steps()) {
+      ctx.say("%s, %d entities, max sustainable search: %s", phase, batch, step);
+    }
+    String load = String.format("max sustainable, p99 ≤ %s ms: %s", ms(sloMillis),
+        search.rate() == 0 ? "none found" : String.format("%,.0f/s", search.rate()));
+    LoadGenerator.Result r = search.atRate();
+    if (r == null) {
+      return new Point(phase, batch, load, 0, 0, 0, 0, 0, 0, true);
+    }
+    return new Point(phase, batch, load, r.throughput(), r.millis(50), r.millis(99), r.millis(99.9),
+        r.latencyMicros().getMaxValue() / 1000.0, r.failed(), false);
   }
 
   /** @return request number i → a GetFeatures call for {@code batch} seeded-random entities */
