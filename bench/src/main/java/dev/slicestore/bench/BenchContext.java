@@ -2,6 +2,9 @@ package dev.slicestore.bench;
 
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.online.RedisClients;
+import dev.slicestore.quickstart.replay.EventGenerator;
+import dev.slicestore.quickstart.replay.EventReplay;
+import dev.slicestore.quickstart.replay.ReplayResult;
 import dev.slicestore.quickstart.stack.LocalKafka;
 import dev.slicestore.quickstart.stack.LocalRedis;
 import java.io.IOException;
@@ -144,6 +147,27 @@ public final class BenchContext implements AutoCloseable {
       retail = RetailStore.create(this);
     }
     return retail;
+  }
+
+  /**
+   * @return a gzipped CSV of {@code events} generated retail-like events (seed 42, the retail CSV's
+   *     columns), under {@code <state dir>/data}, generated on first use and kept for later runs
+   */
+  public Path generatedEvents(long events) throws IOException {
+    Path csv = options.stateDir().resolve("data/generated-" + events + "-seed42.csv.gz");
+    if (!Files.exists(csv)) {
+      Files.createDirectories(csv.getParent());
+      say("generating %,d retail-like events (seed 42) into %s", events, csv);
+      EventGenerator.builder().seed(42).events(events).build().writeCsv(csv);
+    }
+    return csv;
+  }
+
+  /** Sends a retail-format CSV to {@code topic} with rebased times (the newest event now), logging to the run's log. */
+  public ReplayResult replay(Path csv, String topic) throws Exception {
+    say("replaying %s into %s", csv.getFileName(), topic);
+    return EventReplay.builder().input(csv).topic(topic).bootstrapServers(kafka().bootstrapServers()).rebaseTime(true)
+        .showProgress(false).out(new java.io.PrintWriter(log, true)).build().run();
   }
 
   /** @return a fresh (emptied) directory under the state directory */

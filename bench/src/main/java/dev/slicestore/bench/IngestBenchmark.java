@@ -6,10 +6,7 @@ import dev.slicestore.core.config.FeatureSetLoader;
 import dev.slicestore.core.online.OnlineLayout;
 import dev.slicestore.ingest.OnlineIngest;
 import dev.slicestore.ingest.RunningIngest;
-import dev.slicestore.quickstart.replay.EventGenerator;
-import dev.slicestore.quickstart.replay.EventReplay;
 import dev.slicestore.quickstart.replay.ReplayResult;
-import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,16 +115,8 @@ public final class IngestBenchmark implements Benchmark {
       records.put("retail", retail.replay().rowsSent());
     }
     if (generated > 0 && datasets.contains("generated")) {
-      Path csv = o.stateDir().resolve("data/generated-" + generated + "-seed42.csv.gz");
-      if (!Files.exists(csv)) {
-        Files.createDirectories(csv.getParent());
-        ctx.say("generating %,d retail-like events (seed 42) into %s", generated, csv);
-        EventGenerator.builder().seed(42).events(generated).build().writeCsv(csv);
-      }
       String topic = "bench-generated";
-      ctx.say("replaying %s into %s", csv.getFileName(), topic);
-      ReplayResult r = EventReplay.builder().input(csv).topic(topic).bootstrapServers(ctx.kafka().bootstrapServers())
-          .rebaseTime(true).showProgress(false).out(new PrintWriter(ctx.log(), true)).build().run();
+      ReplayResult r = ctx.replay(ctx.generatedEvents(generated), topic);
       topics.put("generated", topic);
       records.put("generated", r.rowsSent());
     }
