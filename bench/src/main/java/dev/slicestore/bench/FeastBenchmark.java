@@ -18,6 +18,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -85,6 +86,7 @@ public final class FeastBenchmark implements Benchmark {
     int workers = (int) o.size("feast.workers", ctx.machine().cores(), ctx.machine().cores());
     int checkSize = (int) o.size("feast.check", 200, 50);
 
+    FeastPeer.requireInstalled(o.repoRoot()); // before minutes of retail ingest
     Path feastDir = ctx.freshDir("feast");
     RetailStore retail = ctx.retail();
     FeatureSet fs = retail.featureSet();
@@ -98,8 +100,8 @@ public final class FeastBenchmark implements Benchmark {
     Report report = new Report(name(), "A peer's serving path: Feast with its Redis online store, next to slicestore");
     try (FeastPeer feast = new FeastPeer(o.repoRoot(), feastDir.resolve("repo"), fs.name(), featureNames(channel, fs),
         featureTypes(channel, fs))) {
+      List<String> features = feast.features();
       String feastVersion = feast.version();
-      List<String> features = featureNames(channel, fs);
 
       // 1. What slicestore serves at t, for every customer with data: Feast's precomputed values.
       ctx.log().println("== feast: slicestore's values at t = " + t + " for " + entities.size() + " customers");
@@ -139,8 +141,13 @@ public final class FeastBenchmark implements Benchmark {
       FeatureServiceGrpc.FeatureServiceFutureStub stub = FeatureServiceGrpc.newFutureStub(channel);
       ctx.log().println("== feast: warm-up of both servers");
       double warmup = Math.min(5, seconds * 2);
-      LoadGenerator.fixedRate(slicestoreRequests(stub, fs, draws(entities, 1)), 500, warmup, 2_000);
-      LoadGenerator.fixedRate(feast.requests(draws(entities, 1)), 500, warmup, 2_000);
+      Map<String, IntFunction<CompletableFuture<?>>> probes = new LinkedHashMap<>();
+      probes.put(SLICESTORE, slicestoreRequests(stub, fs, draws(entities, 1)));
+      probes.put(FEAST, feast.requests(draws(entities, 1)));
+      for (IntFunction<CompletableFuture<?>> probe : probes.values()) {
+        LoadGenerator.fixedRate(probe, 500, warmup, 2_000);
+      }
+      Map<String, Double> longestDrain = new LinkedHashMap<>();
       for (int batch : BATCHES) {
         List<List<String>> draws = draws(entities, batch);
         Map<String, IntFunction<CompletableFuture<?>>> systems = new LinkedHashMap<>();
@@ -149,18 +156,20 @@ public final class FeastBenchmark implements Benchmark {
         for (double rate : rates) {
           for (Map.Entry<String, IntFunction<CompletableFuture<?>>> s : systems.entrySet()) {
             points.add(measure(ctx, s.getKey(), batch, String.format("%,.0f/s", rate),
-                () -> LoadGenerator.fixedRate(s.getValue(), rate, seconds, 2_000)));
+                () -> LoadGenerator.fixedRate(s.getValue(), rate, seconds, 2_000), probes.get(s.getKey()), longestDrain));
           }
         }
         for (Map.Entry<String, IntFunction<CompletableFuture<?>>> s : systems.entrySet()) {
           points.add(measure(ctx, s.getKey(), batch, "max (closed loop, " + concurrency + " in flight)",
-              () -> LoadGenerator.closedLoop(s.getValue(), concurrency, seconds)));
+              () -> LoadGenerator.closedLoop(s.getValue(), concurrency, seconds), probes.get(s.getKey()), longestDrain));
         }
       }
 
       RetailStore.Memory slicestoreMemory = RetailStore.memory(ctx.redis(), fs);
+      long workerTimeouts = Files.readAllLines(feast.dir().resolve("serve.log")).stream()
+          .filter(l -> l.contains("WORKER TIMEOUT")).count();
       report(ctx, report, retail, t, seconds, feastVersion, workers, m, precomputeSeconds, compared, sample.size(), nonEmpty,
-          responseBytes, slicestoreMemory, points, concurrency);
+          responseBytes, slicestoreMemory, points, concurrency, longestDrain, workerTimeouts);
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       server.stop();
@@ -170,7 +179,8 @@ public final class FeastBenchmark implements Benchmark {
 
   private static void report(BenchContext ctx, Report report, RetailStore retail, Instant t, double seconds, String feastVersion,
       int workers, FeastPeer.Materialization m, double precomputeSeconds, long compared, int sampled, long nonEmpty,
-      Map<Integer, int[]> responseBytes, RetailStore.Memory slicestoreMemory, List<Point> points, int concurrency) throws Exception {
+      Map<Integer, int[]> responseBytes, RetailStore.Memory slicestoreMemory, List<Point> points, int concurrency,
+      Map<String, Double> longestDrain, long workerTimeouts) throws Exception {
     FeatureSet fs = retail.featureSet();
     Benchmark.header(report, ctx, String.format("the retail online store of the serving benchmark (the UCI Online Retail CSV"
         + " replayed with rebased times, %,d events in Redis for %,d customers%s); every feature of `retail` (%d features), for every"
@@ -224,7 +234,12 @@ public final class FeastBenchmark implements Benchmark {
     report.paragraph("Latency is measured from each request's *intended* start (open loop at a fixed rate), so queueing behind a"
         + " stall counts (no coordinated omission). The closed-loop rows measure throughput; their latencies are service times at"
         + " that load. \"not sustained\": the generator fell more than 100 ms behind schedule; \"failed\": an error, a non-200"
-        + " answer or no answer within 10 s. Ratios above 1: slicestore is faster; below 1: Feast is.");
+        + " answer or no answer within 10 s. Ratios above 1: slicestore is faster; below 1: Feast is. After each point the"
+        + " measured server drains what an overload left queued before the next point starts (probes of one entity until two in a"
+        + " row answer within " + SETTLED_MILLIS + " ms; longest wait: " + drains(longestDrain) + "), so a backlog does not spill"
+        + " into the next point or steal the other system's CPU."
+        + (workerTimeouts > 0 ? String.format(" Feast's gunicorn killed and restarted an overloaded worker %d time%s (`WORKER TIMEOUT`,"
+            + " its default 30 s; `serve.log`).", workerTimeouts, workerTimeouts == 1 ? "" : "s") : ""));
     StringBuilder sizes = new StringBuilder();
     for (Map.Entry<Integer, int[]> e : responseBytes.entrySet()) {
       sizes.append(String.format("%s%d entit%s: %,d bytes of protobuf vs %,d of JSON", sizes.length() == 0 ? "" : "; ", e.getKey(),
@@ -421,14 +436,62 @@ public final class FeastBenchmark implements Benchmark {
     return compared;
   }
 
+  /** A probe answering within this many ms (twice in a row) means the server is idle again. */
+  static final long SETTLED_MILLIS = 50;
+  /** The longest wait for a server to drain, s. */
+  static final long SETTLE_LIMIT_SECONDS = 120;
+
+  /**
+   * Waits until the server behind {@code probe} has drained what earlier load left queued: one
+   * request at a time until two in a row complete within {@link #SETTLED_MILLIS}.
+   *
+   * @param probe sends one small request
+   * @return seconds waited, or -1 if the server was still busy after {@link #SETTLE_LIMIT_SECONDS}
+   */
+  static double settle(IntFunction<CompletableFuture<?>> probe) throws InterruptedException {
+    long start = System.nanoTime();
+    int fast = 0;
+    for (int i = 0; fast < 2; i++) {
+      if (System.nanoTime() - start > TimeUnit.SECONDS.toNanos(SETTLE_LIMIT_SECONDS)) {
+        return -1;
+      }
+      long t0 = System.nanoTime();
+      boolean ok;
+      try {
+        probe.apply(i).get(30, TimeUnit.SECONDS);
+        ok = true;
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        ok = false;
+      }
+      fast = ok && System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(SETTLED_MILLIS) ? fast + 1 : 0;
+      if (fast == 0) {
+        Thread.sleep(200);
+      }
+    }
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  private static String drains(Map<String, Double> longest) {
+    List<String> parts = new ArrayList<>();
+    longest.forEach((system, s) -> parts.add(system + " " + (s.isInfinite() ? "not drained within " + SETTLE_LIMIT_SECONDS + " s"
+        : String.format("%.1f s", s))));
+    return parts.isEmpty() ? "none" : String.join(", ", parts);
+  }
+
   private interface Measurement {
     LoadGenerator.Result run() throws Exception;
   }
 
-  private static Point measure(BenchContext ctx, String system, int batch, String load, Measurement m) throws Exception {
+  private static Point measure(BenchContext ctx, String system, int batch, String load, Measurement m,
+      IntFunction<CompletableFuture<?>> probe, Map<String, Double> longestDrain) throws Exception {
     List<LoadGenerator.Result> results = new ArrayList<>();
     for (int r = 0; r < ctx.options().runs(); r++) {
       results.add(m.run());
+      double drained = settle(probe);
+      longestDrain.merge(system, drained < 0 ? Double.POSITIVE_INFINITY : drained, Math::max);
+      if (drained < 0 || drained > 1) {
+        ctx.say("%s drained its backlog %s", system, drained < 0 ? "NOT within " + SETTLE_LIMIT_SECONDS + " s" : String.format("in %.1f s", drained));
+      }
     }
     Point p = new Point(system, batch, load, Stats.median(results, LoadGenerator.Result::throughput),
         Stats.median(results, x -> x.millis(50)), Stats.median(results, x -> x.millis(99)), Stats.median(results, x -> x.millis(99.9)),

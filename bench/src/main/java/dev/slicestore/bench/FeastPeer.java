@@ -99,13 +99,8 @@ final class FeastPeer implements AutoCloseable {
    * @throws IOException if {@code dir} cannot be emptied
    */
   FeastPeer(Path repoRoot, Path dir, String view, List<String> features, Map<String, String> types) throws IOException {
-    Path venv = repoRoot.resolve(".venv-feast");
-    this.feast = venv.resolve("bin/feast");
-    this.python = venv.resolve("bin/python");
-    if (!Files.isExecutable(feast) || !Files.isExecutable(python)) {
-      throw new IllegalStateException("Feast is not installed: " + feast + " is missing. Run bin/setup-feast (it creates .venv-feast"
-          + " with feast[redis] as pinned in bench/feast/requirements.txt; bin/setup runs it too)");
-    }
+    this.feast = requireInstalled(repoRoot);
+    this.python = feast.resolveSibling("python");
     for (String f : features) {
       if (!FEAST_TYPES.containsKey(types.get(f))) {
         throw new IllegalArgumentException("Feature " + f + " has value type " + types.get(f) + "; the Feast benchmark handles "
@@ -118,6 +113,27 @@ final class FeastPeer implements AutoCloseable {
     this.types = Map.copyOf(types);
     BenchContext.deleteRecursively(dir);
     Files.createDirectories(dir);
+  }
+
+  /**
+   * Checks that {@code bin/setup-feast} has created {@code .venv-feast}.
+   *
+   * @param repoRoot the repository root
+   * @return its {@code feast} executable
+   * @throws IllegalStateException if it is missing, saying to run {@code bin/setup-feast}
+   */
+  static Path requireInstalled(Path repoRoot) {
+    Path bin = repoRoot.resolve(".venv-feast/bin");
+    if (!Files.isExecutable(bin.resolve("feast")) || !Files.isExecutable(bin.resolve("python"))) {
+      throw new IllegalStateException("Feast is not installed: " + bin.resolve("feast") + " is missing. Run bin/setup-feast (it creates"
+          + " .venv-feast with feast[redis] as pinned in bench/feast/requirements.txt; bin/setup runs it too)");
+    }
+    return bin.resolve("feast");
+  }
+
+  /** @return the feature names, in the order values are given and returned (unmodifiable) */
+  List<String> features() {
+    return features;
   }
 
   /** @return the feature repository's directory */
