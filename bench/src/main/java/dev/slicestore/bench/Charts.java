@@ -134,8 +134,9 @@ public final class Charts {
     // ticks fall on x = 1 .. n only when the axis spans exactly that range (XChart's own tick spacing)
     chart.getStyler().setXAxisMin(categories.size() > 1 ? 1.0 : 0.5);
     chart.getStyler().setXAxisMax(categories.size() > 1 ? categories.size() : 1.5);
-    chart.getStyler().setXAxisTickMarkSpacingHint(30);
-    chart.getStyler().setXAxisLabelRotation(30);
+    // vertical labels: XChart drops every other label it finds overlapping at smaller angles
+    chart.getStyler().setXAxisTickMarkSpacingHint(10);
+    chart.getStyler().setXAxisLabelRotation(90);
     chart.getStyler().setxAxisTickLabelsFormattingFunction(x -> {
       long i = Math.round(x);
       return Math.abs(x - i) < 1e-6 && i >= 1 && i <= categories.size() ? categories.get((int) i - 1) : "";
