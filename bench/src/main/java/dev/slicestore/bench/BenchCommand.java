@@ -25,12 +25,13 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Run benchmarks on a local stack started for the run; print tables, write markdown and PNG charts.",
-        "Benchmarks: micro, serving, memory, compaction, training, ingest, freshness (default: all, in that order)."})
+        "Benchmarks: micro, serving, feast, memory, compaction, training, ingest, freshness (default: all, in that order)."})
 public final class BenchCommand implements Callable<Integer> {
   /** Every benchmark, in the order {@code bench} without names runs them. */
   public static final List<Benchmark> BENCHMARKS = List.of(
       new MicroBenchmarks(),
       new ServingBenchmark(),
+      new FeastBenchmark(),
       new MemoryBenchmark(),
       new CompactionBenchmark(),
       new TrainingBenchmark(),
@@ -57,7 +58,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = {"Size overrides, e.g. serving.seconds=5, serving.rates=100,1000,5000,"
       + " retail.rows=20000, ingest.generated=10000000, ingest.windows=1,2,4,8, ingest.datasets=retail,generated, ingest.spark-timeout-s=900, freshness.seconds=30,"
-      + " freshness.load=1000, micro.iterations=5, ingest.runs=1, training.rows=1000000, training.runs=1."})
+      + " freshness.load=1000, micro.iterations=5, ingest.runs=1, training.rows=1000000, training.runs=1, feast.workers=2, feast.check=200."})
   Map<String, String> overrides = new LinkedHashMap<>();
 
   @Override

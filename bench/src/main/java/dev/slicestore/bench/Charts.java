@@ -110,6 +110,59 @@ public final class Charts {
     return save(chart, file);
   }
 
+  /**
+   * Writes lines over named categories on a logarithmic y axis, the series styled in consecutive
+   * pairs: both of a pair share a colour, the second is dashed (e.g. p50 and p99 of one system,
+   * then of the next).
+   *
+   * @param file the PNG to write
+   * @param title chart title
+   * @param xTitle x axis title
+   * @param yTitle y axis title (with its unit)
+   * @param categories the x labels, in order (drawn at x = 1, 2, 3 ...)
+   * @param series per series name, one value per category (NaN for a missing point; values
+   *     &lt;= 0 are drawn at 0.001)
+   * @return the file written
+   * @throws IOException if it cannot be written
+   */
+  public static Path pairedCategoryLines(Path file, String title, String xTitle, String yTitle, List<String> categories,
+      Map<String, List<Double>> series) throws IOException {
+    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    chart.getStyler().setYAxisLogarithmic(true);
+    chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+    // ticks fall on x = 1 .. n only when the axis spans exactly that range (XChart's own tick spacing)
+    chart.getStyler().setXAxisMin(categories.size() > 1 ? 1.0 : 0.5);
+    chart.getStyler().setXAxisMax(categories.size() > 1 ? categories.size() : 1.5);
+    // vertical labels: XChart drops every other label it finds overlapping at smaller angles
+    chart.getStyler().setXAxisTickMarkSpacingHint(10);
+    chart.getStyler().setXAxisLabelRotation(90);
+    chart.getStyler().setxAxisTickLabelsFormattingFunction(x -> {
+      long i = Math.round(x);
+      return Math.abs(x - i) < 1e-6 && i >= 1 && i <= categories.size() ? categories.get((int) i - 1) : "";
+    });
+    java.awt.Color[] palette = {new java.awt.Color(0x1f77b4), new java.awt.Color(0xd62728), new java.awt.Color(0x2ca02c),
+        new java.awt.Color(0x9467bd), new java.awt.Color(0xff7f0e), new java.awt.Color(0x8c564b)};
+    List<Double> xs = new java.util.ArrayList<>();
+    for (int i = 1; i <= categories.size(); i++) {
+      xs.add((double) i);
+    }
+    int n = 0;
+    for (Map.Entry<String, List<Double>> s : series.entrySet()) {
+      List<Double> y = s.getValue().stream().map(v -> Double.isNaN(v) ? v : Math.max(v, 1e-3)).toList();
+      org.knowm.xchart.XYSeries xy = chart.addSeries(s.getKey(), xs, y);
+      java.awt.Color c = palette[(n / 2) % palette.length];
+      xy.setLineColor(c);
+      xy.setMarkerColor(c);
+      if (n % 2 == 1) {
+        xy.setLineStyle(new java.awt.BasicStroke(2f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER, 10f,
+            new float[] {6f, 4f}, 0f));
+      }
+      n++;
+    }
+    return save(chart, file);
+  }
+
   private static Path save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path file) throws IOException {
     String path = file.toString();
     String base = path.endsWith(".png") ? path.substring(0, path.length() - 4) : path;

@@ -47,7 +47,7 @@ class BenchSmokeTest {
           .as(b.name() + " table has a header and rows").isGreaterThanOrEqualTo(2);
       assertThat(all).as("combined results include " + b.name()).contains(text.lines().findFirst().orElseThrow());
     }
-    for (String png : List.of("serving-latency-before.png", "serving-latency-after.png", "memory.png", "freshness.png",
+    for (String png : List.of("serving-latency-before.png", "serving-latency-after.png", "feast-latency.png", "memory.png", "freshness.png",
         "micro-window-merge.png", "ingest-throughput.png", "ingest-write-amplification.png")) {
       Path p = out.resolve(png);
       assertThat(p).as("chart " + png).exists();
@@ -59,6 +59,11 @@ class BenchSmokeTest {
     String serving = Files.readString(out.resolve("serving.md"), StandardCharsets.UTF_8);
     assertThat(serving).as("serving measured both phases and the Redis floor")
         .contains("before compaction").contains("after compaction").contains("PING").contains("HGETALL");
+    String feast = Files.readString(out.resolve("feast.md"), StandardCharsets.UTF_8);
+    assertThat(feast).as("feast measured both systems side by side and compared their values")
+        .contains("| slicestore GetFeatures at t").contains("`feast materialize`").contains("**Correctness**")
+        .contains("slicestore p99 ms").contains("Feast p99 ms").contains("feast-latency.png");
+    assertThat(feast.lines().filter(l -> l.matches("\\| \\d+ \\| .*")).count()).as("feast latency rows (batch × load)").isGreaterThanOrEqualTo(9);
     String ingest = Files.readString(out.resolve("ingest.md"), StandardCharsets.UTF_8);
     assertThat(ingest).as("ingest compared both data sets").contains("| retail |").contains("| generated |");
     assertThat(Files.readString(out.resolve("freshness.md"), StandardCharsets.UTF_8)).contains("| micro-batch |").contains("| real-time |");
