@@ -124,7 +124,7 @@ public final class LoadGenerator {
    * Searches the highest fixed rate that is <i>sustainable</i>: an open-loop run at that rate keeps
    * its schedule ({@link Result#behindSchedule()} false), no request fails, and p99 stays at or
    * below {@code p99BoundMillis}. From {@code startRate} it multiplies the rate by 1.5 while runs
-   * pass (divides by 2 while they fail, when the first one does), then bisects geometrically
+   * pass (divides by 2 while they fail, when the first one does, down to 10/s), then bisects geometrically
    * between the last passing and the first failing rate {@code bisections} times. Each step is one
    * run of {@code seconds}; latencies of every run are measured as in {@link #fixedRate}.
    *
@@ -155,8 +155,8 @@ public final class LoadGenerator {
         fail = rate;
       } else {
         rate /= 2;
-        if (rate < 1) {
-          break;
+        if (rate < 10) {
+          break;   // below 10/s a few seconds hold too few requests for a p99
         }
       }
     }

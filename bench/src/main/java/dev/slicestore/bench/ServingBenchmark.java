@@ -42,10 +42,15 @@ import redis.clients.jedis.UnifiedJedis;
  * slice index ({@code ZRANGEBYSCORE}), then the pipelined {@code HGETALL} of the slices listed;
  * each paced at 1,000/s.
  *
- * <p>Server, client and Redis share the machine (and, for server and client, one JVM).
+ * <p>The server runs as {@code slicestore serve} in its own JVM ({@link ServerProcess}; options
+ * {@code serving.server-jvm-opts}, default {@value #DEFAULT_SERVER_JVM_OPTIONS}), or with
+ * {@code serving.server=in-process} in the benchmark's JVM, whose heap also holds the in-process
+ * Kafka broker and Spark. Server, load generator and Redis share the machine's cores.
  */
 public final class ServingBenchmark implements Benchmark {
   private static final int[] BATCHES = {1, 10, 100};
+  /** The serving JVM's options unless {@code serving.server-jvm-opts} says otherwise: a small heap, ZGC's sub-millisecond pauses. */
+  static final String DEFAULT_SERVER_JVM_OPTIONS = "-Xmx1g -XX:+UseZGC";
 
   @Override
   public String name() {
@@ -80,9 +85,29 @@ public final class ServingBenchmark implements Benchmark {
         retail.entities().size(), fs.features().size(), fs.aggregations().size(), "1h/1d/7d/30d", seconds));
 
     UnifiedJedis redis = ctx.redis();
-    FeatureServer server = new FeatureServer(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
-        Map.of(fs.name(), fs), redis, List.of(), Clock.systemUTC()).start();
-    ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create()).build();
+    // the server in its own JVM by default: its GC pauses are then its own, not those of this JVM's Kafka broker and Spark
+    boolean ownJvm = !o.overrides().getOrDefault("serving.server", "process").equals("in-process");
+    String jvmOptions = o.overrides().getOrDefault("serving.server-jvm-opts", DEFAULT_SERVER_JVM_OPTIONS);
+    FeatureServer inProcess = null;
+    ServerProcess process = null;
+    int port;
+    if (ownJvm) {
+      process = ServerProcess.start(ctx.redisServer().host() + ":" + ctx.redisServer().port(), o.repoRoot().resolve("conf/feature-sets"),
+          jvmOptions, o.stateDir().resolve("serving"), java.time.Duration.ofSeconds(60));
+      port = process.port();
+      ctx.say("slicestore serve in its own JVM (pid %d, %s, log %s)", process.pid(), jvmOptions, o.stateDir().resolve("serving/serve.log"));
+    } else {
+      inProcess = new FeatureServer(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
+          Map.of(fs.name(), fs), redis, List.of(), Clock.systemUTC()).start();
+      port = inProcess.port();
+    }
+    report.paragraph(ownJvm
+        ? "- Server: the real `slicestore serve` (gRPC on Netty over loopback) in its own JVM (`" + jvmOptions + "`;"
+            + " `serving.server-jvm-opts`), serving `conf/feature-sets`; the load generator is an open loop at a fixed rate"
+            + " (latency from each request's *intended* start: no coordinated omission) or a closed loop with " + concurrency
+            + " requests in flight (\"max\"), in the benchmark's JVM"
+        : "- Server: the real `FeatureServer` on Netty over loopback, in the benchmark's JVM (`serving.server=in-process`)");
+    ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
     List<Point> points = new ArrayList<>();
     Map<String, LoadGenerator.Result> floor = new LinkedHashMap<>();
     try {
@@ -101,13 +126,18 @@ public final class ServingBenchmark implements Benchmark {
           Point closed = measure(ctx, phase, batch, "max (closed loop, " + concurrency + " in flight)",
               () -> LoadGenerator.closedLoop(send, concurrency, seconds));
           points.add(closed);
-          points.add(maxSustainable(ctx, phase, batch, send, closed.achieved(), seconds, sloMillis));
+          points.add(maxSustainable(ctx, phase, batch, send, closed.achieved(), seconds, sloMillis * Math.max(1, batch / 10.0)));
         }
       }
       floor = floor(ctx, redis, fs, retail.entities(), seconds);
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      server.stop();
+      if (inProcess != null) {
+        inProcess.stop();
+      }
+      if (process != null) {
+        process.close();
+      }
     }
 
     List<List<String>> rows = new ArrayList<>();
@@ -123,7 +153,8 @@ public final class ServingBenchmark implements Benchmark {
     report.paragraph("Latency is measured from each request's *intended* start (open loop at a fixed rate), so queueing"
         + " behind a stall counts (no coordinated omission). The closed-loop rows measure throughput; their latencies are service"
         + " times at that load. \"not sustained\": the generator fell more than 100 ms behind schedule. \"max sustainable\": the"
-        + " highest open-loop rate that kept its schedule with no failed request and p99 within the bound (`serving.slo-p99-ms`),"
+        + " highest open-loop rate that kept its schedule with no failed request and p99 within the bound (`serving.slo-p99-ms`,"
+        + " default 10 ms, per 10 entities for larger batches: 100 ms for 100 entities),"
         + " searched from half the closed-loop throughput in ×1.5 steps, then by geometric bisection; its row shows that run.");
     List<List<String>> floorRows = new ArrayList<>();
     for (Map.Entry<String, LoadGenerator.Result> e : floor.entrySet()) {
