@@ -268,8 +268,10 @@ public final class IngestBenchmark implements Benchmark {
         ">bytes to Redis/event", ">Redis memory bytes/event", ">Spark state rows written/event", ">Spark state bytes on disk/event"), table);
     report.paragraph("events/s: Kafka records read per second of wall-clock time, query start included, for the whole feature set"
         + " (Spark: the k queries' times added, each reading every record). The ratio is the median of per-run ratios. Redis"
-        + " commands per event applied, from `INFO commandstats` (the PEXPIREAT that sets each slice hash's expiry is among them);"
-        + " bytes to Redis: `total_net_input_bytes`; Redis memory: `MEMORY USAGE` of the slice hashes afterwards. Spark: state rows"
+        + " commands per event applied, from `INFO commandstats`: one HSET per event, plus, once per slice hash and task, the"
+        + " PEXPIREAT of its expiry and the four commands of the entity's slice index (ZADD, PEXPIREAT NX and GT, ZREMRANGEBYSCORE);"
+        + " bytes to Redis: `total_net_input_bytes`; Redis memory: `MEMORY USAGE` of the slice hashes and slice indices afterwards."
+        + " Spark: state rows"
         + " written per event = Σ over the k queries of (Σ `numRowsUpdated` of the state operator over the query's progresses / its"
         + " records read); bytes on disk likewise from each checkpoint's state directory. Spark aggregates each micro-batch before"
         + " it writes the state store, so rows written per event fall as batches grow. \"partial: timed out\": a query reached its"
