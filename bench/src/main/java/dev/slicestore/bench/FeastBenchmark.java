@@ -70,19 +70,13 @@ public final class FeastBenchmark implements Benchmark {
     return "Feast's feature server (Redis online store, precomputed values) next to slicestore's GetFeatures, same rates and batches";
   }
 
-  /** One measured configuration of one system, medians over runs. */
-  record Point(String system, int entities, String load, double achieved, double p50, double p99, double p999, double max,
-      long failed, boolean behind) {}
-
   @Override
   public Report run(BenchContext ctx) throws Exception {
     BenchContext.Options o = ctx.options();
-    double seconds = o.overrides().containsKey("serving.seconds") ? Double.parseDouble(o.overrides().get("serving.seconds")) : o.smoke() ? 0.5 : 20;
-    List<Double> rates = new ArrayList<>();
-    for (String r : o.overrides().getOrDefault("serving.rates", o.smoke() ? "100,300" : "100,1000,5000").split(",")) {
-      rates.add(Double.parseDouble(r.trim()));
-    }
-    int concurrency = (int) o.size("serving.concurrency", 16, 8);
+    ServingLoad servingLoad = ServingLoad.of(o);
+    double seconds = servingLoad.seconds();
+    List<Double> rates = servingLoad.rates();
+    int concurrency = servingLoad.concurrency();
     int workers = (int) o.size("feast.workers", ctx.machine().cores(), ctx.machine().cores());
     int checkSize = (int) o.size("feast.check", 200, 50);
 
@@ -96,7 +90,7 @@ public final class FeastBenchmark implements Benchmark {
     FeatureServer server = new FeatureServer(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
         Map.of(fs.name(), fs), ctx.redis(), List.of(), Clock.fixed(t, ZoneOffset.UTC)).start();
     ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create()).build();
-    List<Point> points = new ArrayList<>();
+    List<LoadPoint> points = new ArrayList<>();
     Report report = new Report(name(), "A peer's serving path: Feast with its Redis online store, next to slicestore");
     try (FeastPeer feast = new FeastPeer(o.repoRoot(), feastDir.resolve("repo"), fs.name(), featureNames(channel, fs),
         featureTypes(channel, fs))) {
@@ -179,7 +173,7 @@ public final class FeastBenchmark implements Benchmark {
 
   private static void report(BenchContext ctx, Report report, RetailStore retail, Instant t, double seconds, String feastVersion,
       int workers, FeastPeer.Materialization m, double precomputeSeconds, long compared, int sampled, long nonEmpty,
-      Map<Integer, int[]> responseBytes, RetailStore.Memory slicestoreMemory, List<Point> points, int concurrency,
+      Map<Integer, int[]> responseBytes, RetailStore.Memory slicestoreMemory, List<LoadPoint> points, int concurrency,
       Map<String, Double> longestDrain, long workerTimeouts) throws Exception {
     FeatureSet fs = retail.featureSet();
     Benchmark.header(report, ctx, String.format("the retail online store of the serving benchmark (the UCI Online Retail CSV"
@@ -212,20 +206,20 @@ public final class FeastBenchmark implements Benchmark {
         slicestoreMemory.hashes(), slicestoreMemory.indexKeys()));
 
     List<List<String>> rows = new ArrayList<>();
-    Map<String, Point> bySystem = new LinkedHashMap<>();
-    for (Point p : points) {
-      bySystem.put(p.system() + "|" + p.entities() + "|" + p.load(), p);
+    Map<String, LoadPoint> bySystem = new LinkedHashMap<>();
+    for (LoadPoint p : points) {
+      bySystem.put(p.group() + "|" + p.entities() + "|" + p.load(), p);
     }
-    for (Point s : points) {
-      if (!s.system().equals(SLICESTORE)) {
+    for (LoadPoint s : points) {
+      if (!s.group().equals(SLICESTORE)) {
         continue;
       }
-      Point f = bySystem.get(FEAST + "|" + s.entities() + "|" + s.load());
+      LoadPoint f = bySystem.get(FEAST + "|" + s.entities() + "|" + s.load());
       List<String> row = new ArrayList<>(List.of(String.valueOf(s.entities()), s.load()));
       row.addAll(cells(s));
       row.addAll(cells(f));
-      row.add(ratio(f, s, Point::p50));
-      row.add(ratio(f, s, Point::p99));
+      row.add(ratio(f, s, LoadPoint::p50));
+      row.add(ratio(f, s, LoadPoint::p99));
       rows.add(row);
     }
     report.heading("Latency side by side: every retail feature, per request");
@@ -262,13 +256,13 @@ public final class FeastBenchmark implements Benchmark {
       series.put(system + " p50", new ArrayList<>());
       series.put(system + " p99", new ArrayList<>());
     }
-    for (Point s : points) {
-      if (!s.system().equals(SLICESTORE)) {
+    for (LoadPoint s : points) {
+      if (!s.group().equals(SLICESTORE)) {
         continue;
       }
       categories.add(s.entities() + " × " + s.load().replace(" (closed loop, " + concurrency + " in flight)", ""));
       for (String system : List.of(SLICESTORE, FEAST)) {
-        Point p = bySystem.get(system + "|" + s.entities() + "|" + s.load());
+        LoadPoint p = bySystem.get(system + "|" + s.entities() + "|" + s.load());
         boolean none = p == null || p.achieved() == 0;
         series.get(system + " p50").add(none ? Double.NaN : p.p50());
         series.get(system + " p99").add(none ? Double.NaN : p.p99());
@@ -292,7 +286,7 @@ public final class FeastBenchmark implements Benchmark {
         : d.toMinutes() + "min";
   }
 
-  private static List<String> cells(Point p) {
+  private static List<String> cells(LoadPoint p) {
     if (p == null) {
       return List.of("–", "–", "–", "–");
     }
@@ -302,7 +296,7 @@ public final class FeastBenchmark implements Benchmark {
         none ? "–" : ms(p.p99()), none ? "–" : ms(p.p999()));
   }
 
-  private static String ratio(Point feast, Point slicestore, java.util.function.ToDoubleFunction<Point> f) {
+  private static String ratio(LoadPoint feast, LoadPoint slicestore, java.util.function.ToDoubleFunction<LoadPoint> f) {
     if (feast == null || feast.achieved() == 0 || slicestore.achieved() == 0 || f.applyAsDouble(slicestore) <= 0) {
       return "–";
     }
@@ -483,7 +477,7 @@ public final class FeastBenchmark implements Benchmark {
     LoadGenerator.Result run() throws Exception;
   }
 
-  private static Point measure(BenchContext ctx, String system, int batch, String load, Measurement m,
+  private static LoadPoint measure(BenchContext ctx, String system, int batch, String load, Measurement m,
       IntFunction<CompletableFuture<?>> probe, Map<String, Double> longestDrain) throws Exception {
     List<LoadGenerator.Result> results = new ArrayList<>();
     for (int r = 0; r < ctx.options().runs(); r++) {
@@ -494,12 +488,8 @@ public final class FeastBenchmark implements Benchmark {
         ctx.say("%s drained its backlog %s", system, drained < 0 ? "NOT within " + SETTLE_LIMIT_SECONDS + " s" : String.format("in %.1f s", drained));
       }
     }
-    Point p = new Point(system, batch, load, Stats.median(results, LoadGenerator.Result::throughput),
-        Stats.median(results, x -> x.millis(50)), Stats.median(results, x -> x.millis(99)), Stats.median(results, x -> x.millis(99.9)),
-        Stats.median(results, x -> x.latencyMicros().getMaxValue() / 1000.0), results.stream().mapToLong(LoadGenerator.Result::failed).sum(),
-        results.stream().anyMatch(LoadGenerator.Result::behindSchedule));
-    ctx.say("%-10s %3d entities, %s: %,.0f req/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms%s%s", system, batch, load, p.achieved(),
-        p.p50(), p.p99(), p.p999(), p.behind() ? " (not sustained)" : "", p.failed() > 0 ? ", " + p.failed() + " failed" : "");
+    LoadPoint p = LoadPoint.median(system, batch, load, results);
+    ctx.say("%s", p.describe());
     return p;
   }
 

@@ -62,21 +62,15 @@ public final class ServingBenchmark implements Benchmark {
     return "GetFeatures latency at fixed rates (1/10/100 entities, before/after compaction) and the bare Redis floor";
   }
 
-  /** One measured configuration, medians over runs. */
-  record Point(String phase, int entities, String load, double achieved, double p50, double p99, double p999, double max,
-      long failed, boolean behind) {}
-
   @Override
   public Report run(BenchContext ctx) throws Exception {
     BenchContext.Options o = ctx.options();
     RetailStore retail = ctx.retail();
     FeatureSet fs = retail.featureSet();
-    double seconds = o.overrides().containsKey("serving.seconds") ? Double.parseDouble(o.overrides().get("serving.seconds")) : o.smoke() ? 0.5 : 20;
-    List<Double> rates = new ArrayList<>();
-    for (String r : o.overrides().getOrDefault("serving.rates", o.smoke() ? "100,300" : "100,1000,5000").split(",")) {
-      rates.add(Double.parseDouble(r.trim()));
-    }
-    int concurrency = (int) o.size("serving.concurrency", 16, 8);
+    ServingLoad servingLoad = ServingLoad.of(o);
+    double seconds = servingLoad.seconds();
+    List<Double> rates = servingLoad.rates();
+    int concurrency = servingLoad.concurrency();
     double sloMillis = Double.parseDouble(o.overrides().getOrDefault("serving.slo-p99-ms", "10"));
     Report report = new Report(name(), "Serving latency (gRPC GetFeatures) and the Redis floor");
     Benchmark.header(report, ctx, String.format("the UCI Online Retail CSV replayed with rebased times (%,d rows sent, %,d events"
@@ -108,7 +102,7 @@ public final class ServingBenchmark implements Benchmark {
             + " requests in flight (\"max\"), in the benchmark's JVM"
         : "- Server: the real `FeatureServer` on Netty over loopback, in the benchmark's JVM (`serving.server=in-process`)");
     ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
-    List<Point> points = new ArrayList<>();
+    List<LoadPoint> points = new ArrayList<>();
     Map<String, LoadGenerator.Result> floor = new LinkedHashMap<>();
     try {
       FeatureServiceGrpc.FeatureServiceFutureStub stub = FeatureServiceGrpc.newFutureStub(channel);
@@ -123,7 +117,7 @@ public final class ServingBenchmark implements Benchmark {
           for (double rate : rates) {
             points.add(measure(ctx, phase, batch, String.format("%,.0f/s", rate), () -> LoadGenerator.fixedRate(send, rate, seconds, 2_000)));
           }
-          Point closed = measure(ctx, phase, batch, "max (closed loop, " + concurrency + " in flight)",
+          LoadPoint closed = measure(ctx, phase, batch, "max (closed loop, " + concurrency + " in flight)",
               () -> LoadGenerator.closedLoop(send, concurrency, seconds));
           points.add(closed);
           points.add(maxSustainable(ctx, phase, batch, send, closed.achieved(), seconds, sloMillis * Math.max(1, batch / 10.0)));
@@ -141,9 +135,9 @@ public final class ServingBenchmark implements Benchmark {
     }
 
     List<List<String>> rows = new ArrayList<>();
-    for (Point p : points) {
+    for (LoadPoint p : points) {
       boolean none = p.achieved() == 0; // nothing completed in time: there are no latencies to show
-      rows.add(List.of(p.phase(), String.valueOf(p.entities()), p.load(), String.format("%,.0f", p.achieved())
+      rows.add(List.of(p.group(), String.valueOf(p.entities()), p.load(), String.format("%,.0f", p.achieved())
           + (p.behind() ? " (not sustained)" : ""), none ? "–" : ms(p.p50()), none ? "–" : ms(p.p99()), none ? "–" : ms(p.p999()),
           none ? "–" : ms(p.max()), String.valueOf(p.failed())));
     }
@@ -165,7 +159,7 @@ public final class ServingBenchmark implements Benchmark {
     report.table(List.of("operation", ">p50 ms", ">p99 ms", ">p99.9 ms", ">max ms"), floorRows);
 
     for (String phase : List.of("before compaction", "after compaction")) {
-      Point target = points.stream().filter(p -> p.phase().equals(phase) && p.entities() == 1 && p.load().equals("1,000/s"))
+      LoadPoint target = points.stream().filter(p -> p.group().equals(phase) && p.entities() == 1 && p.load().equals("1,000/s"))
           .findFirst().orElse(null);
       if (target != null) {
         report.paragraph(String.format("Target (issue 6): p99 ≤ 2 ms for one entity and all retail features at 1,000 requests/s."
@@ -177,8 +171,8 @@ public final class ServingBenchmark implements Benchmark {
 
     for (String phase : List.of("before compaction", "after compaction")) {
       Map<String, List<Double>> series = new LinkedHashMap<>();
-      for (Point p : points) {
-        if (p.phase().equals(phase) && !p.behind()) { // an overloaded point would flatten every other bar
+      for (LoadPoint p : points) {
+        if (p.group().equals(phase) && !p.behind()) { // an overloaded point would flatten every other bar
           series.put(p.entities() + " entit" + (p.entities() == 1 ? "y" : "ies") + " @ " + p.load().replace(" (closed loop, " + concurrency
               + " in flight)", ""), List.of(p.p50(), p.p99(), p.p999()));
         }
@@ -197,17 +191,13 @@ public final class ServingBenchmark implements Benchmark {
     LoadGenerator.Result run() throws Exception;
   }
 
-  private static Point measure(BenchContext ctx, String phase, int batch, String load, Measurement m) throws Exception {
+  private static LoadPoint measure(BenchContext ctx, String phase, int batch, String load, Measurement m) throws Exception {
     List<LoadGenerator.Result> results = new ArrayList<>();
     for (int r = 0; r < ctx.options().runs(); r++) {
       results.add(m.run());
     }
-    Point p = new Point(phase, batch, load, Stats.median(results, LoadGenerator.Result::throughput),
-        Stats.median(results, x -> x.millis(50)), Stats.median(results, x -> x.millis(99)), Stats.median(results, x -> x.millis(99.9)),
-        Stats.median(results, x -> x.latencyMicros().getMaxValue() / 1000.0), results.stream().mapToLong(LoadGenerator.Result::failed).sum(),
-        results.stream().anyMatch(LoadGenerator.Result::behindSchedule));
-    ctx.say("%s, %d entities, %s: %,.0f req/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms%s", phase, batch, load, p.achieved(), p.p50(),
-        p.p99(), p.p999(), p.behind() ? " (not sustained)" : "");
+    LoadPoint p = LoadPoint.median(phase, batch, load, results);
+    ctx.say("%s", p.describe());
     return p;
   }
 
@@ -216,7 +206,7 @@ public final class ServingBenchmark implements Benchmark {
    * ({@link LoadGenerator#maxSustainableRate}), starting from half the closed-loop throughput; one
    * search (not repeated per run: each search is already several runs).
    */
-  private static Point maxSustainable(BenchContext ctx, String phase, int batch, IntFunction<CompletableFuture<?>> send,
+  private static LoadPoint maxSustainable(BenchContext ctx, String phase, int batch, IntFunction<CompletableFuture<?>> send,
       double closedLoopRate, double seconds, double sloMillis) throws Exception {
     boolean smoke = ctx.options().smoke();
     LoadGenerator.Search search = LoadGenerator.maxSustainableRate(send, Math.max(1, closedLoopRate / 2), seconds, sloMillis,
@@ -228,10 +218,9 @@ public final class ServingBenchmark implements Benchmark {
         search.rate() == 0 ? "none found" : String.format("%,.0f/s", search.rate()));
     LoadGenerator.Result r = search.atRate();
     if (r == null) {
-      return new Point(phase, batch, load, 0, 0, 0, 0, 0, 0, true);
+      return new LoadPoint(phase, batch, load, 0, 0, 0, 0, 0, 0, true);
     }
-    return new Point(phase, batch, load, r.throughput(), r.millis(50), r.millis(99), r.millis(99.9),
-        r.latencyMicros().getMaxValue() / 1000.0, r.failed(), false);
+    return LoadPoint.median(phase, batch, load, List.of(r));
   }
 
   /** @return request number i → a GetFeatures call for {@code batch} seeded-random entities */
