@@ -26,11 +26,12 @@ import redis.clients.jedis.AbstractPipeline;
 /**
  * The online-ingest sink, one instance per task: validates each row (entity key, event time,
  * lateness, future skew), and writes its {@link RowPreAggregate} with one {@code HSET} into the
- * (entity, slice) hash, in the field named by its Kafka partition and offset, plus the hash's
- * absolute expiry ({@code PEXPIREAT}, once per hash per flush). Before a slice's first
- * {@code HSET} from this writer it queues the slice's entry in the entity's slice index
- * ({@link SliceIndex#record}, four commands once per (entity, slice) per writer), ahead of the
- * {@code HSET} in the same pipeline, which keeps the index invariant. Rejected records go to the
+ * (entity, slice) hash, in the field named by its Kafka partition and offset. The first time this
+ * writer meets a slice hash it also queues, in the same pipeline, the slice's entry in the
+ * entity's slice index ({@link SliceIndex#record}: four commands, <i>ahead</i> of the {@code HSET},
+ * which keeps the index invariant) and the hash's absolute expiry ({@code PEXPIREAT}, after the
+ * {@code HSET} that creates the hash). Both are fixed per slice, so once per (entity, slice) and
+ * writer is enough: a hash cannot expire while events for it are still accepted. Rejected records go to the
  * dead-letter topic with their coordinates and reason. Replaying a record rewrites the same field,
  * so Spark's at-least-once delivery gives exactly-once Redis state with no state store.
  *
@@ -45,7 +46,7 @@ import redis.clients.jedis.AbstractPipeline;
 final class SliceWriter extends ForeachWriter<Row> {
   private static final long serialVersionUID = 1L;
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int MAX_INDEXED = 100_000;
+  private static final int MAX_SEEN = 100_000;
 
   private final AppConfig config;
   private final FeatureSet featureSet;
@@ -56,9 +57,8 @@ final class SliceWriter extends ForeachWriter<Row> {
 
   private transient AbstractPipeline pipeline;
   private transient int pending;
-  private transient Set<ByteBuffer> expirySet;
-  /** Slice hashes whose index entry this writer has queued (it stays valid until the hash expires). */
-  private transient Set<ByteBuffer> indexed;
+  /** Slice hashes whose index entry and expiry this writer has queued (both stay valid until the hash expires). */
+  private transient Set<ByteBuffer> seen;
   private transient AtomicReference<Exception> deadLetterFailure;
   private transient OnlineLayout layout;
   private transient Slicing slicing;
@@ -82,8 +82,7 @@ final class SliceWriter extends ForeachWriter<Row> {
     inputs = featureSet.inputColumns();
     pipeline = ExecutorResources.redis(config).pipelined();
     pending = 0;
-    expirySet = new HashSet<>();
-    indexed = new HashSet<>();
+    seen = new HashSet<>();
     deadLetterFailure = new AtomicReference<>();
     sentDeadLetters = false;
     result = new RowValidator.Result();
@@ -119,17 +118,18 @@ final class SliceWriter extends ForeachWriter<Row> {
     byte[] field = layout.eventField(validator.topicIndex(row), validator.partition(row), validator.offset(row));
     byte[] value = new RowPreAggregate(eventTime, r.inputs).encode(inputs, slicing.sliceStartMillis(sliceIndex), slicing.sliceMillis());
     ByteBuffer keyBuffer = ByteBuffer.wrap(key);
-    if (!indexed.contains(keyBuffer)) {
-      if (indexed.size() >= MAX_INDEXED) {
-        indexed.clear();   // bounded memory; forgetting only repeats idempotent index writes
+    boolean firstTime = !seen.contains(keyBuffer);
+    if (firstTime) {
+      if (seen.size() >= MAX_SEEN) {
+        seen.clear();   // bounded memory; forgetting only repeats idempotent writes
       }
-      indexed.add(keyBuffer);
+      seen.add(keyBuffer);
       SliceIndex.record(pipeline, featureSet, layout, r.entityKey, sliceIndex, now);
       pending += 4;
     }
     pipeline.hset(key, field, value);
     pending++;
-    if (expirySet.add(keyBuffer)) {
+    if (firstTime) {
       pipeline.pexpireAt(key, featureSet.sliceExpiryMillis(sliceIndex));
       pending++;
     }
@@ -143,7 +143,6 @@ final class SliceWriter extends ForeachWriter<Row> {
     if (pending > 0) {
       pipeline.sync();
       pending = 0;
-      expirySet.clear();
     }
   }
 

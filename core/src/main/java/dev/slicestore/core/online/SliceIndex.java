@@ -1,7 +1,7 @@
 package dev.slicestore.core.online;
 
 import dev.slicestore.core.config.FeatureSet;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import redis.clients.jedis.PipeliningBase;
 import redis.clients.jedis.Response;
@@ -79,13 +79,15 @@ public final class SliceIndex {
    * @throws dev.slicestore.core.codec.CorruptDataException if a member is not a decimal long
    */
   public static long[] parse(List<byte[]> members) {
-    List<Long> out = new ArrayList<>(members.size());
+    long[] out = new long[members.size()];
+    int n = 0;
     for (int i = members.size() - 1; i >= 0; i--) {
       long v = OnlineLayout.parseIndexMember(members.get(i));
-      if (out.isEmpty() || out.get(out.size() - 1) != v) {
-        out.add(v);
+      if (n == 0 || out[n - 1] != v) {
+        out[n++] = v;
       }
     }
-    return out.stream().mapToLong(Long::longValue).toArray();
+    return n == out.length ? out : Arrays.copyOf(out, n);
   }
+
 }
