@@ -124,22 +124,22 @@ public final class CardEventGenerator {
     for (int m = 0; m < MERCHANTS; m++) {
       mccOfMerchant[m] = random.nextInt(MCCS.length);
     }
-    double[] merchantCumulative = zipfCumulative(MERCHANTS, 0.9);
-    double[] cardCumulative = zipfCumulative(entities, 0.8);
+    double[] merchantCumulative = EventGenerator.zipfCumulative(MERCHANTS, 0.9);
+    double[] cardCumulative = EventGenerator.zipfCumulative(entities, 0.8);
     String[] home = new String[entities];
     int[][] usual = new int[entities][];
     for (int c = 0; c < entities; c++) {
       home[c] = random.nextDouble() < 0.8 ? "GB" : COUNTRIES[random.nextInt(COUNTRIES.length)];
       usual[c] = new int[3 + random.nextInt(10)];
       for (int i = 0; i < usual[c].length; i++) {
-        usual[c][i] = sample(merchantCumulative, random);
+        usual[c][i] = EventGenerator.sample(merchantCumulative, random);
       }
     }
     long endSecond = end.getEpochSecond();
     long spanSeconds = Math.max(1, span.getSeconds());
     List<Payment> payments = new ArrayList<>((int) Math.min(events, 10_000_000));
     while (payments.size() < events) {
-      int card = sample(cardCumulative, random);
+      int card = EventGenerator.sample(cardCumulative, random);
       long second = endSecond - (long) (random.nextDouble() * spanSeconds);
       if (random.nextDouble() < BURST_SHARE) {
         int n = (int) Math.min(5 + random.nextInt(16), events - payments.size());
@@ -153,7 +153,7 @@ public final class CardEventGenerator {
         }
       } else {
         int merchant = random.nextDouble() < 0.9 ? usual[card][random.nextInt(usual[card].length)]
-            : sample(merchantCumulative, random);
+            : EventGenerator.sample(merchantCumulative, random);
         String country = random.nextDouble() < 0.97 ? home[card] : COUNTRIES[random.nextInt(COUNTRIES.length)];
         payments.add(new Payment(second, card, merchant, lognormal(random, MCC_MEDIANS[mccOfMerchant[merchant]], 0.7),
             country, false));
@@ -205,23 +205,5 @@ public final class CardEventGenerator {
 
   private static double lognormal(Random random, double median, double sigma) {
     return Math.max(0.5, Math.min(20_000, Math.exp(Math.log(median) + sigma * random.nextGaussian())));
-  }
-
-  private static double[] zipfCumulative(int n, double exponent) {
-    double[] cumulative = new double[n];
-    double sum = 0;
-    for (int r = 0; r < n; r++) {
-      sum += 1.0 / Math.pow(r + 1, exponent);
-      cumulative[r] = sum;
-    }
-    for (int r = 0; r < n; r++) {
-      cumulative[r] /= sum;
-    }
-    return cumulative;
-  }
-
-  private static int sample(double[] cumulative, Random random) {
-    int i = Arrays.binarySearch(cumulative, random.nextDouble());
-    return Math.min(i >= 0 ? i : -i - 1, cumulative.length - 1);
   }
 }

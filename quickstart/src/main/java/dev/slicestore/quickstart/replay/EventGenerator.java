@@ -279,7 +279,8 @@ public final class EventGenerator {
     return ids;
   }
 
-  private static double[] zipfCumulative(int n, double exponent) {
+  /** @return the cumulative probabilities of ranks 1..n under Zipf's law with {@code exponent} (last = 1) */
+  static double[] zipfCumulative(int n, double exponent) {
     double[] cumulative = new double[n];
     double sum = 0;
     for (int r = 0; r < n; r++) {
@@ -292,7 +293,8 @@ public final class EventGenerator {
     return cumulative;
   }
 
-  private static int sample(double[] cumulative, Random random) {
+  /** @return a rank index drawn from {@code cumulative} (as {@link #zipfCumulative} gives) with {@code random} */
+  static int sample(double[] cumulative, Random random) {
     int i = Arrays.binarySearch(cumulative, random.nextDouble());
     int index = i >= 0 ? i : -i - 1;
     return Math.min(index, cumulative.length - 1);
