@@ -5,11 +5,12 @@ import dev.slicestore.core.aggregate.EventPosition;
 import dev.slicestore.core.codec.ByteWriter;
 import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.FeatureSet;
-import dev.slicestore.ingest.EventPipeline;
 import dev.slicestore.core.config.InputColumn;
 import dev.slicestore.core.online.CompactedEntry;
 import dev.slicestore.core.online.CoveredRange;
 import dev.slicestore.core.time.Slicing;
+import dev.slicestore.spark.OfflineLayout;
+import dev.slicestore.spark.SparkTypes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -43,21 +44,15 @@ import scala.Tuple2;
 final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, Row, Row> {
   private static final long serialVersionUID = 1L;
 
-  static final String ENTITY_KEY = "entity_key";
-  static final String SLICE_INDEX = "slice_index";
+  // the offline layout's names where a column goes to the slices table as it is; internal ones ("__ssc_") otherwise
+  static final String ENTITY_KEY = OfflineLayout.ENTITY_KEY;
+  static final String SLICE_INDEX = OfflineLayout.SLICE_INDEX;
   static final String SLICE_START_MS = "__ssc_slice_start_ms";
-  static final String EVENT_COUNT = "event_count";
+  static final String EVENT_COUNT = OfflineLayout.EVENT_COUNT;
   static final String MIN_EVENT_TIME_MS = "__ssc_min_event_time_ms";
   static final String MAX_EVENT_TIME_MS = "__ssc_max_event_time_ms";
-  static final String COVERED_OFFSETS = "covered_offsets";
+  static final String COVERED_OFFSETS = OfflineLayout.COVERED_OFFSETS;
   static final String COMPACTED_ENTRY = "__ssc_compacted_entry";
-  static final String ACC_SUFFIX = "_acc";
-  /** Struct of one covered range in {@value #COVERED_OFFSETS}. */
-  static final StructType COVERED_RANGE_TYPE = DataTypes.createStructType(List.of(
-      DataTypes.createStructField("topic", DataTypes.StringType, true),
-      DataTypes.createStructField("partition", DataTypes.IntegerType, true),
-      DataTypes.createStructField("first_offset", DataTypes.LongType, true),
-      DataTypes.createStructField("end_offset", DataTypes.LongType, true)));
 
   private final FeatureSet fs;
   private final Map<Long, PartitionRange> ranges;
@@ -103,10 +98,10 @@ final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, R
     f.add(DataTypes.createStructField(MIN_EVENT_TIME_MS, DataTypes.LongType, false));
     f.add(DataTypes.createStructField(MAX_EVENT_TIME_MS, DataTypes.LongType, false));
     for (Aggregation a : fs.aggregations()) {
-      f.add(DataTypes.createStructField(a.name(), EventPipeline.resultSparkType(a.function()), true));
-      f.add(DataTypes.createStructField(a.name() + ACC_SUFFIX, DataTypes.BinaryType, false));
+      f.add(DataTypes.createStructField(a.name(), SparkTypes.resultSparkType(a.function()), true));
+      f.add(DataTypes.createStructField(OfflineLayout.accumulatorColumn(a.name()), DataTypes.BinaryType, false));
     }
-    f.add(DataTypes.createStructField(COVERED_OFFSETS, DataTypes.createArrayType(COVERED_RANGE_TYPE, false), false));
+    f.add(DataTypes.createStructField(COVERED_OFFSETS, DataTypes.createArrayType(OfflineLayout.COVERED_RANGE_TYPE, false), false));
     f.add(DataTypes.createStructField(COMPACTED_ENTRY, DataTypes.BinaryType, false));
     return DataTypes.createStructType(f);
   }
@@ -165,7 +160,7 @@ final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, R
     for (int a = 0; a < aggs.size(); a++) {
       Object result;
       try {
-        result = EventPipeline.resultSparkValue(functions[a], functions[a].getResult(accs[a]));
+        result = SparkTypes.resultSparkValue(functions[a], functions[a].getResult(accs[a]));
       } catch (ArithmeticException overflow) {
         result = null;   // e.g. a long sum beyond the long range: the exact accumulator bytes still hold it
       }

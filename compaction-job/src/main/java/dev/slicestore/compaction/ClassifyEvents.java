@@ -2,8 +2,9 @@ package dev.slicestore.compaction;
 
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.time.Slicing;
-import dev.slicestore.ingest.EventPipeline;
-import dev.slicestore.ingest.RowValidator;
+import dev.slicestore.spark.EventPipeline;
+import dev.slicestore.spark.RowValidator;
+import dev.slicestore.spark.SparkTypes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -103,7 +104,7 @@ final class ClassifyEvents implements MapPartitionsFunction<Row, Row> {
     f.add(DataTypes.createStructField(TOPIC_INDEX, DataTypes.IntegerType, true));
     f.add(DataTypes.createStructField(PARTITION, DataTypes.IntegerType, true));
     f.add(DataTypes.createStructField(OFFSET, DataTypes.LongType, true));
-    fs.columns().forEach((name, type) -> f.add(DataTypes.createStructField(name, EventPipeline.sparkType(type), true)));
+    fs.columns().forEach((name, type) -> f.add(DataTypes.createStructField(name, SparkTypes.sparkType(type), true)));
     return DataTypes.createStructType(f);
   }
 

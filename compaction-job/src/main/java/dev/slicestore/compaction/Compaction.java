@@ -5,6 +5,8 @@ import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.time.Durations;
 import dev.slicestore.core.time.Slicing;
+import dev.slicestore.spark.IcebergCatalog;
+import dev.slicestore.spark.OfflineLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -124,19 +126,19 @@ public final class Compaction {
     long started = System.currentTimeMillis();
     long now = options.clock().millis();
     validateRange(fs, fromMillis, toMillis, now);
-    IcebergTables.checkColumnNames(fs);
+    OfflineLayout.checkColumnNames(fs);
     long slices = (toMillis - fromMillis) / fs.sliceMillis();
     LOG.info("Compacting feature set {} v{}: slices [{}, {}) ({} slices of {}), records from {} (from - max clock skew {})",
         fs.name(), fs.version(), Instant.ofEpochMilli(fromMillis), Instant.ofEpochMilli(toMillis), slices,
         Durations.format(fs.sliceMillis()), Instant.ofEpochMilli(fromMillis - options.maxClockSkewMillis()),
         options.maxClockSkewMillis() == 0 ? "0" : Durations.format(options.maxClockSkewMillis()));
-    String catalog = IcebergTables.configureCatalog(spark, app, options.catalog());
+    String catalog = IcebergCatalog.configure(spark, app, options.catalog());
     LOG.info("Offline store: {}", catalog);
     IcebergTables.ensureTables(spark, options.catalog(), options.namespace(), fs);
 
     KafkaRangePlanner.Plan plan = KafkaRangePlanner.plan(app, fs, fromMillis - options.maxClockSkewMillis());
     List<PartitionRange> ranges = plan.ranges();
-    IcebergTables.checkNothingLost(spark, IcebergTables.eventsTable(options.catalog(), options.namespace(), fs), fs, fromMillis,
+    IcebergTables.checkNothingLost(spark, OfflineLayout.eventsTable(options.catalog(), options.namespace(), fs), fs, fromMillis,
         toMillis, plan);
     long offsets = ranges.stream().mapToLong(PartitionRange::offsetCount).sum();
     LOG.info("Kafka offsets to read ({} in all): {}", offsets, ranges);

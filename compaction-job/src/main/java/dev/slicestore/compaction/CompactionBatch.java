@@ -10,7 +10,8 @@ import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.event.RejectReason;
-import dev.slicestore.ingest.EventPipeline;
+import dev.slicestore.spark.EventPipeline;
+import dev.slicestore.spark.OfflineLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ import scala.Tuple2;
 /**
  * The {@code foreachBatch} function of a compaction run, and the work of its one batch: parse,
  * validate and transform the Kafka records exactly as online-ingest does
- * ({@link EventPipeline#parseAndTransform}, {@code RowValidator}), keep the accepted events of the
+ * ({@link EventPipeline#parseAndTransform}, {@link dev.slicestore.spark.RowValidator}), keep the accepted events of the
  * slice range, aggregate them per (entity, slice) with core's aggregate functions, write the
  * compacted entries to Redis, and replace the range in both Iceberg tables.
  *
@@ -75,8 +76,8 @@ final class CompactionBatch implements VoidFunction2<Dataset<Row>, Long> {
     this.options = options;
     this.nowMillis = nowMillis;
     this.checkpoint = checkpoint.toAbsolutePath().toString();
-    this.eventsTable = IcebergTables.eventsTable(options.catalog(), options.namespace(), fs);
-    this.slicesTable = IcebergTables.slicesTable(options.catalog(), options.namespace(), fs);
+    this.eventsTable = OfflineLayout.eventsTable(options.catalog(), options.namespace(), fs);
+    this.slicesTable = OfflineLayout.slicesTable(options.catalog(), options.namespace(), fs);
     this.startedMillis = startedMillis;
   }
 
@@ -209,13 +210,13 @@ final class CompactionBatch implements VoidFunction2<Dataset<Row>, Long> {
 
   private Dataset<Row> eventsForTable(Dataset<Row> events) {
     List<Column> cols = new ArrayList<>();
-    cols.add(col(ClassifyEvents.ENTITY_KEY).as("entity_key"));
-    cols.add(timestamp_millis(col(ClassifyEvents.EVENT_TIME_MS)).as("event_time"));
-    cols.add(timestamp_millis(col(ClassifyEvents.SLICE_INDEX).multiply(lit(fs.sliceMillis()))).as("slice_start"));
-    cols.add(col(ClassifyEvents.SLICE_INDEX).as("slice_index"));
-    cols.add(col(ClassifyEvents.TOPIC).as("topic"));
-    cols.add(col(ClassifyEvents.PARTITION).as("partition"));
-    cols.add(col(ClassifyEvents.OFFSET).as("offset"));
+    cols.add(col(ClassifyEvents.ENTITY_KEY).as(OfflineLayout.ENTITY_KEY));
+    cols.add(timestamp_millis(col(ClassifyEvents.EVENT_TIME_MS)).as(OfflineLayout.EVENT_TIME));
+    cols.add(timestamp_millis(col(ClassifyEvents.SLICE_INDEX).multiply(lit(fs.sliceMillis()))).as(OfflineLayout.SLICE_START));
+    cols.add(col(ClassifyEvents.SLICE_INDEX).as(OfflineLayout.SLICE_INDEX));
+    cols.add(col(ClassifyEvents.TOPIC).as(OfflineLayout.TOPIC));
+    cols.add(col(ClassifyEvents.PARTITION).as(OfflineLayout.PARTITION));
+    cols.add(col(ClassifyEvents.OFFSET).as(OfflineLayout.OFFSET));
     for (String name : fs.columns().keySet()) {
       cols.add(col("`" + name + "`"));
     }
@@ -226,14 +227,14 @@ final class CompactionBatch implements VoidFunction2<Dataset<Row>, Long> {
     List<Column> cols = new ArrayList<>();
     cols.add(col(AggregateSlices.ENTITY_KEY));
     cols.add(col(AggregateSlices.SLICE_INDEX));
-    cols.add(timestamp_millis(col(AggregateSlices.SLICE_START_MS)).as("slice_start"));
-    cols.add(timestamp_millis(col(AggregateSlices.SLICE_START_MS).plus(lit(fs.sliceMillis()))).as("slice_end"));
+    cols.add(timestamp_millis(col(AggregateSlices.SLICE_START_MS)).as(OfflineLayout.SLICE_START));
+    cols.add(timestamp_millis(col(AggregateSlices.SLICE_START_MS).plus(lit(fs.sliceMillis()))).as(OfflineLayout.SLICE_END));
     cols.add(col(AggregateSlices.EVENT_COUNT));
-    cols.add(timestamp_millis(col(AggregateSlices.MIN_EVENT_TIME_MS)).as("min_event_time"));
-    cols.add(timestamp_millis(col(AggregateSlices.MAX_EVENT_TIME_MS)).as("max_event_time"));
+    cols.add(timestamp_millis(col(AggregateSlices.MIN_EVENT_TIME_MS)).as(OfflineLayout.MIN_EVENT_TIME));
+    cols.add(timestamp_millis(col(AggregateSlices.MAX_EVENT_TIME_MS)).as(OfflineLayout.MAX_EVENT_TIME));
     for (Aggregation a : fs.aggregations()) {
       cols.add(col("`" + a.name() + "`"));
-      cols.add(col("`" + a.name() + AggregateSlices.ACC_SUFFIX + "`"));
+      cols.add(col("`" + OfflineLayout.accumulatorColumn(a.name()) + "`"));
     }
     cols.add(col(AggregateSlices.COVERED_OFFSETS));
     return slices.select(cols.toArray(new Column[0]));

@@ -5,7 +5,8 @@ import com.typesafe.config.ConfigFactory;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.ConfigProblemException;
 import dev.slicestore.core.config.FeatureSet;
-import dev.slicestore.ingest.JobOptions;
+import dev.slicestore.spark.JobOptions;
+import dev.slicestore.spark.OfflineLayout;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -46,11 +47,11 @@ public final class CompactionJob implements Callable<Integer> {
       description = "How far before --from a record's Kafka timestamp may be while its event time is in the range (default: ${DEFAULT-VALUE}).")
   String maxClockSkew;
 
-  @Option(names = "--namespace", defaultValue = CompactionOptions.DEFAULT_NAMESPACE,
+  @Option(names = "--namespace", defaultValue = OfflineLayout.DEFAULT_NAMESPACE,
       description = "Iceberg namespace of the feature set's tables (default: ${DEFAULT-VALUE}).")
   String namespace;
 
-  @Option(names = "--catalog", defaultValue = CompactionOptions.DEFAULT_CATALOG,
+  @Option(names = "--catalog", defaultValue = OfflineLayout.DEFAULT_CATALOG,
       description = "Spark catalog of the offline store; a local Iceberg Hadoop catalog under <state-dir>/warehouse unless"
           + " spark.sql.catalog.<name> is set (default: ${DEFAULT-VALUE}).")
   String catalog;
@@ -136,7 +137,7 @@ public final class CompactionJob implements Callable<Integer> {
       options = CompactionOptions.defaults().withMaxClockSkewMillis(parseDurationMillis(maxClockSkew))
           .withNamespace(namespace).withCatalog(catalog);
       Compaction.validateRange(fs, fromMillis, toMillis, options.clock().millis());
-      IcebergTables.checkColumnNames(fs);
+      OfflineLayout.checkColumnNames(fs);
     } catch (ConfigProblemException | IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       return 2;

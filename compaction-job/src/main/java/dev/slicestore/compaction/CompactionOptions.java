@@ -1,5 +1,7 @@
 package dev.slicestore.compaction;
 
+import dev.slicestore.spark.OfflineLayout;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -22,10 +24,6 @@ public record CompactionOptions(long maxClockSkewMillis, String catalog, String 
     Clock clock) {
   /** Default {@link #maxClockSkewMillis}: one hour. */
   public static final long DEFAULT_MAX_CLOCK_SKEW_MILLIS = Duration.ofHours(1).toMillis();
-  /** Default {@link #catalog}. */
-  public static final String DEFAULT_CATALOG = "slicestore";
-  /** Default {@link #namespace}. */
-  public static final String DEFAULT_NAMESPACE = "slicestore";
   /** Default {@link #redisFlushSlices}. */
   public static final int DEFAULT_REDIS_FLUSH_SLICES = 500;
 
@@ -57,7 +55,7 @@ public record CompactionOptions(long maxClockSkewMillis, String catalog, String 
 
   /** @return one hour of clock skew, catalog and namespace {@code slicestore}, 500 slices per flush, the UTC system clock */
   public static CompactionOptions defaults() {
-    return new CompactionOptions(DEFAULT_MAX_CLOCK_SKEW_MILLIS, DEFAULT_CATALOG, DEFAULT_NAMESPACE,
+    return new CompactionOptions(DEFAULT_MAX_CLOCK_SKEW_MILLIS, OfflineLayout.DEFAULT_CATALOG, OfflineLayout.DEFAULT_NAMESPACE,
         DEFAULT_REDIS_FLUSH_SLICES, Clock.systemUTC());
   }
 

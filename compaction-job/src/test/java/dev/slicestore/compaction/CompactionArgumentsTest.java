@@ -103,23 +103,6 @@ class CompactionArgumentsTest {
   }
 
   @Test
-  void columnNamesMustFitTheTables() {
-    IcebergTables.checkColumnNames(orders());
-    assertThatThrownBy(() -> IcebergTables.checkColumnNames(fs("customer = string, offset = long, at = string",
-        "{ name = n, function = count }")))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("Cannot write the events table of feature set orders: the payload or transform column 'offset' has the same"
-            + " name as another column of that table");
-    assertThatThrownBy(() -> IcebergTables.checkColumnNames(fs("customer = string, at = string",
-        "{ name = n, function = count }, { name = n_acc, function = count }")))
-        .hasMessageContaining("the aggregation 'n_acc' has the same name");
-    assertThatThrownBy(() -> IcebergTables.checkColumnNames(fs("customer = string, at = string", "{ name = Event_Count, function = count }")))
-        .hasMessageContaining("'Event_Count'");
-    assertThat(IcebergTables.eventsTable("cat", "ns", orders())).isEqualTo("cat.ns.orders_events");
-    assertThat(IcebergTables.slicesTable("cat", "ns", orders())).isEqualTo("cat.ns.orders_slices");
-  }
-
-  @Test
   void theCommandRefusesBadArgumentsWithExitCode2BeforeStartingSpark() throws Exception {
     Path file = dir.resolve("orders.conf");
     Files.writeString(file, CONF.formatted("customer = string, total = double, at = string", "{ name = n, function = count }"));

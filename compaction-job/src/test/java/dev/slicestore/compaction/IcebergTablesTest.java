@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.config.FeatureSetLoader;
+import dev.slicestore.spark.IcebergCatalog;
+import dev.slicestore.spark.OfflineLayout;
+import dev.slicestore.spark.SparkSessions;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.util.ArrayList;
@@ -48,8 +51,7 @@ class IcebergTablesTest {
 
   @BeforeAll
   void startSpark() {
-    spark = SparkSession.builder().master("local[1]").appName("iceberg-tables-test")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1").getOrCreate();
+    spark = SparkSessions.local("iceberg-tables-test", 1);
     app = AppConfig.load(null).with("slicestore.state-dir", dir.toString());
   }
 
@@ -79,7 +81,7 @@ class IcebergTablesTest {
         rows.add(RowFactory.create(values.toArray()));
       }
     }
-    return spark.createDataFrame(rows, IcebergTables.eventsSchema(fs));
+    return spark.createDataFrame(rows, OfflineLayout.eventsSchema(fs));
   }
 
   private Map<Long, String> countsBySlice(String table) {
@@ -93,17 +95,17 @@ class IcebergTablesTest {
   @Test
   void rangesAreReplacedAtomicallyWhateverRangesEarlierRunsUsed() {
     FeatureSet fs = fs(1, "page = string, ms = long, at = string");
-    assertThat(IcebergTables.configureCatalog(spark, app, "tables_test")).contains("local Iceberg Hadoop catalog tables_test")
+    assertThat(IcebergCatalog.configure(spark, app, "tables_test")).contains("local Iceberg Hadoop catalog tables_test")
         .contains(dir.resolve("warehouse").toString());
     IcebergTables.ensureTables(spark, "tables_test", "ns", fs);
     IcebergTables.ensureTables(spark, "tables_test", "ns", fs);   // idempotent
-    String table = IcebergTables.eventsTable("tables_test", "ns", fs);
+    String table = OfflineLayout.eventsTable("tables_test", "ns", fs);
     assertThat(spark.table(table).schema().fieldNames()).startsWith("entity_key", "event_time", "slice_start", "slice_index",
         "topic", "partition", "offset").contains("page", "ms", "at").hasSize(10);
-    assertThat(spark.table(IcebergTables.slicesTable("tables_test", "ns", fs)).schema().fieldNames()).containsExactly("entity_key",
+    assertThat(spark.table(OfflineLayout.slicesTable("tables_test", "ns", fs)).schema().fieldNames()).containsExactly("entity_key",
         "slice_index", "slice_start", "slice_end", "event_count", "min_event_time", "max_event_time", "n", "n_acc", "ms_max", "ms_max_acc",
         "covered_offsets");
-    assertThat(IcebergTables.load(spark, table).spec().toString()).contains("slice_start").contains("identity");
+    assertThat(IcebergCatalog.load(spark, table).spec().toString()).contains("slice_start").contains("identity");
 
     long base = 29_000_000;
     long s1 = IcebergTables.replaceRange(spark, events(fs, base, base + 6, 3, "a"), table, base * MINUTE, (base + 6) * MINUTE);
@@ -119,12 +121,12 @@ class IcebergTablesTest {
     assertThat(spark.table(table).count()).isEqualTo(3 + 3 + 5 + 5 * 2);
     IcebergTables.replaceRange(spark, events(fs, 0, 0, 0, "-"), table, base * MINUTE, (base + 2) * MINUTE);
     assertThat(countsBySlice(table)).doesNotContainKeys(base, base + 1).containsKeys(base + 2, base + 7);
-    assertThat(IcebergTables.load(spark, table).currentSnapshot().operation()).as("an overwrite with no new rows").isEqualTo("delete");
+    assertThat(IcebergCatalog.load(spark, table).currentSnapshot().operation()).as("an overwrite with no new rows").isEqualTo("delete");
   }
 
   @Test
   void tablesOfAnotherVersionOrShapeAreRefused() {
-    IcebergTables.configureCatalog(spark, app, "shape_test");
+    IcebergCatalog.configure(spark, app, "shape_test");
     IcebergTables.ensureTables(spark, "shape_test", "ns", fs(1, "page = string, ms = long, at = string"));
     assertThatThrownBy(() -> IcebergTables.ensureTables(spark, "shape_test", "ns", fs(2, "page = string, ms = long, at = string")))
         .isInstanceOf(IllegalStateException.class)
@@ -139,14 +141,14 @@ class IcebergTablesTest {
 
   @Test
   void aSlicesTableWithoutMinEventTimeGetsItByIcebergSchemaEvolution() {
-    IcebergTables.configureCatalog(spark, app, "evolve_test");
+    IcebergCatalog.configure(spark, app, "evolve_test");
     FeatureSet fs = fs(1, "page = string, ms = long, at = string");
     spark.sql("CREATE NAMESPACE IF NOT EXISTS evolve_test.ns");
     // the slices table as the release before session windows created it, with one row
-    org.apache.spark.sql.types.StructType old = IcebergTables.slicesSchema(fs);
+    org.apache.spark.sql.types.StructType old = OfflineLayout.slicesSchema(fs);
     old = new org.apache.spark.sql.types.StructType(java.util.Arrays.stream(old.fields())
-        .filter(f -> !f.name().equals(IcebergTables.MIN_EVENT_TIME)).toArray(org.apache.spark.sql.types.StructField[]::new));
-    String table = IcebergTables.slicesTable("evolve_test", "ns", fs);
+        .filter(f -> !f.name().equals(OfflineLayout.MIN_EVENT_TIME)).toArray(org.apache.spark.sql.types.StructField[]::new));
+    String table = OfflineLayout.slicesTable("evolve_test", "ns", fs);
     spark.sql("CREATE TABLE " + table + " (" + old.toDDL() + ") USING iceberg PARTITIONED BY (slice_start)"
         + " TBLPROPERTIES ('slicestore.feature-set' = 'visits', 'slicestore.feature-set-version' = '1')");
     spark.sql("INSERT INTO " + table + " (entity_key, slice_index, slice_start, max_event_time, event_count) VALUES"

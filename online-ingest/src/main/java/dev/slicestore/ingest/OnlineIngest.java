@@ -1,15 +1,9 @@
 package dev.slicestore.ingest;
 
-import static org.apache.spark.sql.functions.coalesce;
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.expr;
-import static org.apache.spark.sql.functions.lit;
-
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.ConfigProblemException;
 import dev.slicestore.core.config.FeatureSet;
-import dev.slicestore.core.config.TransformColumn;
-import java.util.ArrayList;
+import dev.slicestore.spark.EventPipeline;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -18,12 +12,10 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -31,7 +23,6 @@ import org.apache.spark.sql.streaming.DataStreamReader;
 import org.apache.spark.sql.streaming.DataStreamWriter;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.Trigger;
-import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,75 +66,6 @@ public final class OnlineIngest {
   }
 
   /**
-   * Applies the feature set's transform columns (cast to their declared types) and adds the
-   * boolean filter column {@code __ss_keep} (null counts as false). Shared with the batch paths
-   * (compaction) so every path transforms rows identically.
-   */
-  static Dataset<Row> applyTransforms(SparkSession spark, Dataset<Row> parsed, FeatureSet fs) {
-    validateExpressions(spark, parsed.schema(), fs);
-    Set<String> replaced = new HashSet<>();
-    for (TransformColumn t : fs.transformColumns()) {
-      replaced.add(t.name());
-    }
-    List<Column> cols = new ArrayList<>();
-    for (String name : parsed.columns()) {
-      if (!replaced.contains(name)) {
-        cols.add(col("`" + name + "`"));
-      }
-    }
-    for (TransformColumn t : fs.transformColumns()) {
-      cols.add(expr("CAST((" + t.expression() + ") AS " + EventPipeline.sparkType(t.type()).sql() + ")").as(t.name()));
-    }
-    Dataset<Row> transformed = parsed.select(cols.toArray(new Column[0]));
-    Column keep = fs.filter() == null ? lit(true) : coalesce(expr(fs.filter()), lit(false));
-    return transformed.withColumn(IngestColumns.KEEP, keep);
-  }
-
-  private static void validateExpressions(SparkSession spark, StructType schema, FeatureSet fs) {
-    List<String> problems = new ArrayList<>();
-    Dataset<Row> empty = spark.createDataFrame(List.of(), schema);
-    List<Column> transformed = new ArrayList<>();
-    for (String name : schema.fieldNames()) {
-      transformed.add(col("`" + name + "`"));
-    }
-    for (int i = 0; i < fs.transformColumns().size(); i++) {
-      TransformColumn t = fs.transformColumns().get(i);
-      try {
-        empty.selectExpr(t.expression()).schema();
-      } catch (Exception e) {
-        problems.add(fs.sourceFile() + ": transforms.columns[" + i + "].expression: Invalid Spark SQL expression '"
-            + t.expression() + "': " + firstLine(e.getMessage()));
-      }
-    }
-    if (problems.isEmpty() && fs.filter() != null) {
-      try {
-        Set<String> replaced = new HashSet<>();
-        fs.transformColumns().forEach(t -> replaced.add(t.name()));
-        List<Column> cols = new ArrayList<>();
-        for (String name : schema.fieldNames()) {
-          if (!replaced.contains(name)) {
-            cols.add(col("`" + name + "`"));
-          }
-        }
-        for (TransformColumn t : fs.transformColumns()) {
-          cols.add(expr(t.expression()).as(t.name()));
-        }
-        Dataset<Row> after = empty.select(cols.toArray(new Column[0]));
-        after.where(expr(fs.filter())).schema();
-        if (!after.select(expr(fs.filter())).schema().fields()[0].dataType().sameType(org.apache.spark.sql.types.DataTypes.BooleanType)) {
-          problems.add(fs.sourceFile() + ": transforms.filter: must be a boolean expression: '" + fs.filter() + "'");
-        }
-      } catch (Exception e) {
-        problems.add(fs.sourceFile() + ": transforms.filter: Invalid Spark SQL expression '" + fs.filter() + "': "
-            + firstLine(e.getMessage()));
-      }
-    }
-    if (!problems.isEmpty()) {
-      throw new ConfigProblemException(problems);
-    }
-  }
-
-  /**
    * Creates the dead-letter topic when it does not exist (with the broker's default replication),
    * so that dead-letter sends never block waiting for a topic; warns about missing source topics
    * (the query waits for them).
@@ -179,14 +101,6 @@ public final class OnlineIngest {
     } catch (TimeoutException e) {
       throw new IllegalStateException("Kafka at " + app.kafkaBootstrapServers() + " did not answer within 30 s", e);
     }
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.slicestore.ingest;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.ConfigProblemException;
 import dev.slicestore.core.config.FeatureSet;
+import dev.slicestore.spark.JobOptions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;

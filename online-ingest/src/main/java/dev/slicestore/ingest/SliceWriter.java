@@ -10,6 +10,7 @@ import dev.slicestore.core.online.OnlineLayout;
 import dev.slicestore.core.online.RowPreAggregate;
 import dev.slicestore.core.online.SliceIndex;
 import dev.slicestore.core.time.Slicing;
+import dev.slicestore.spark.RowValidator;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;

@@ -1,4 +1,4 @@
-package dev.slicestore.ingest;
+package dev.slicestore.spark;
 
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.config.InputColumn;
@@ -63,15 +63,15 @@ public final class RowValidator implements Serializable {
    */
   public RowValidator(FeatureSet featureSet, StructType schema) {
     this.entityKeyColumn = featureSet.entityKeyColumn();
-    this.topicIdx = schema.fieldIndex(IngestColumns.TOPIC_INDEX);
-    this.partitionIdx = schema.fieldIndex(IngestColumns.PARTITION);
-    this.offsetIdx = schema.fieldIndex(IngestColumns.OFFSET);
-    this.timestampIdx = schema.fieldIndex(IngestColumns.TIMESTAMP_MS);
-    this.keyIdx = schema.fieldIndex(IngestColumns.KEY);
-    this.valueIdx = schema.fieldIndex(IngestColumns.VALUE);
-    this.reasonIdx = schema.fieldIndex(IngestColumns.REJECT_REASON);
-    this.messageIdx = schema.fieldIndex(IngestColumns.REJECT_MESSAGE);
-    this.keepIdx = schema.fieldIndex(IngestColumns.KEEP);
+    this.topicIdx = schema.fieldIndex(EventColumns.TOPIC_INDEX);
+    this.partitionIdx = schema.fieldIndex(EventColumns.PARTITION);
+    this.offsetIdx = schema.fieldIndex(EventColumns.OFFSET);
+    this.timestampIdx = schema.fieldIndex(EventColumns.TIMESTAMP_MS);
+    this.keyIdx = schema.fieldIndex(EventColumns.KEY);
+    this.valueIdx = schema.fieldIndex(EventColumns.VALUE);
+    this.reasonIdx = schema.fieldIndex(EventColumns.REJECT_REASON);
+    this.messageIdx = schema.fieldIndex(EventColumns.REJECT_MESSAGE);
+    this.keepIdx = schema.fieldIndex(EventColumns.KEEP);
     this.entityIdx = schema.fieldIndex(featureSet.entityKeyColumn());
     this.eventTimeIdx = featureSet.eventTime().usesRecordTimestamp() ? -1 : schema.fieldIndex(featureSet.eventTime().column());
     List<InputColumn> in = featureSet.inputColumns();

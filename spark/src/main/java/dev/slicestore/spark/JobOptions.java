@@ -1,4 +1,4 @@
-package dev.slicestore.ingest;
+package dev.slicestore.spark;
 
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.ConfigProblemException;
@@ -7,7 +7,6 @@ import dev.slicestore.core.config.FeatureSetLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Option;
 
@@ -32,7 +31,7 @@ public final class JobOptions {
   List<String> redisNodes;
 
   @Option(names = "--master", description = "Spark master when spark-submit did not set one. Default: local[*].")
-  String master = "local[*]";
+  String master = SparkSessions.DEFAULT_LOCAL_MASTER;
 
   /**
    * @return the deployment configuration with the endpoint overrides applied
@@ -89,11 +88,7 @@ public final class JobOptions {
    * @param appName the application name shown by Spark
    */
   public SparkSession sparkSession(String appName) {
-    SparkSession.Builder builder = SparkSession.builder().appName(appName);
-    if (!new SparkConf().contains("spark.master")) {
-      builder.master(master).config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2");
-    }
-    return builder.getOrCreate();
+    return SparkSessions.forJob(appName, master);
   }
 
   /**

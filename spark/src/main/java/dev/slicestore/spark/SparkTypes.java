@@ -1,35 +1,31 @@
-package dev.slicestore.ingest;
+package dev.slicestore.spark;
 
-import dev.slicestore.core.config.ConfigProblemException;
 import dev.slicestore.core.aggregate.AggregateFunction;
 import dev.slicestore.core.aggregate.ItemCount;
 import dev.slicestore.core.aggregate.ResultType;
 import dev.slicestore.core.aggregate.ValueType;
-import dev.slicestore.core.config.FeatureSet;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
- * The row-level part every path shares, so that online-ingest and compaction read events
- * identically: Kafka rows ({@code key, value, topic, partition, offset, timestamp}) → JSON parse
- * with the declared schema → transforms (cast to their declared types) → the filter flag. Rows
- * that fail to parse keep their coordinates and raw value and carry a reject reason; nothing is
- * dropped here. Pair it with {@link RowValidator}.
+ * The mapping between slicestore's value and result types and Spark SQL's types, the same for
+ * every Spark path (online-ingest's parsed columns, the offline store's tables, training sets),
+ * so that what Spark stores is typed as serving answers.
  *
- * <p>Driver-side plan construction; stateless.
+ * <p>Stateless and thread-safe.
  */
-public final class EventPipeline {
-  private EventPipeline() {}
+public final class SparkTypes {
+  private SparkTypes() {}
 
-  /** @return the Spark SQL type of a slicestore value type (long, double, string, boolean) */
+  /**
+   * @param type a slicestore value type
+   * @return its Spark SQL type: bigint, double, string or boolean
+   */
   public static DataType sparkType(ValueType type) {
     return switch (type) {
       case LONG -> DataTypes.LongType;
@@ -118,22 +114,5 @@ public final class EventPipeline {
         yield scala.jdk.javaapi.CollectionConverters.asScala(rows).toSeq();
       }
     };
-  }
-
-  /**
-   * @param spark the session (callers running transforms should set {@code spark.sql.ansi.enabled}
-   *     to false, as online-ingest does, so a bad value yields null rather than a failed job)
-   * @param kafkaRows rows with the Kafka source's columns key, value, topic, partition, offset,
-   *     timestamp (streaming or batch)
-   * @param featureSet the feature set
-   * @return metadata columns ({@code __ss_*}), payload columns and transform outputs, and the
-   *     boolean filter column
-   * @throws ConfigProblemException if a transform or the filter is not valid Spark SQL for the
-   *     schema
-   */
-  public static Dataset<Row> parseAndTransform(SparkSession spark, Dataset<Row> kafkaRows, FeatureSet featureSet) {
-    Dataset<Row> parsed = kafkaRows.select("key", "value", "topic", "partition", "offset", "timestamp")
-        .mapPartitions(new ParseEvents(featureSet), Encoders.row(ParseEvents.outputSchema(featureSet)));
-    return OnlineIngest.applyTransforms(spark, parsed, featureSet);
   }
 }

@@ -1,4 +1,4 @@
-package dev.slicestore.ingest;
+package dev.slicestore.spark;
 
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.event.BadRecordException;
@@ -40,15 +40,15 @@ final class ParseEvents implements MapPartitionsFunction<Row, Row> {
   /** @return the output schema: metadata columns, then the payload fields in schema order */
   static StructType outputSchema(FeatureSet featureSet) {
     List<StructField> fields = new ArrayList<>();
-    fields.add(DataTypes.createStructField(IngestColumns.TOPIC_INDEX, DataTypes.IntegerType, false));
-    fields.add(DataTypes.createStructField(IngestColumns.PARTITION, DataTypes.IntegerType, false));
-    fields.add(DataTypes.createStructField(IngestColumns.OFFSET, DataTypes.LongType, false));
-    fields.add(DataTypes.createStructField(IngestColumns.TIMESTAMP_MS, DataTypes.LongType, false));
-    fields.add(DataTypes.createStructField(IngestColumns.KEY, DataTypes.BinaryType, true));
-    fields.add(DataTypes.createStructField(IngestColumns.VALUE, DataTypes.BinaryType, true));
-    fields.add(DataTypes.createStructField(IngestColumns.REJECT_REASON, DataTypes.StringType, true));
-    fields.add(DataTypes.createStructField(IngestColumns.REJECT_MESSAGE, DataTypes.StringType, true));
-    featureSet.schema().forEach((name, type) -> fields.add(DataTypes.createStructField(name, EventPipeline.sparkType(type), true)));
+    fields.add(DataTypes.createStructField(EventColumns.TOPIC_INDEX, DataTypes.IntegerType, false));
+    fields.add(DataTypes.createStructField(EventColumns.PARTITION, DataTypes.IntegerType, false));
+    fields.add(DataTypes.createStructField(EventColumns.OFFSET, DataTypes.LongType, false));
+    fields.add(DataTypes.createStructField(EventColumns.TIMESTAMP_MS, DataTypes.LongType, false));
+    fields.add(DataTypes.createStructField(EventColumns.KEY, DataTypes.BinaryType, true));
+    fields.add(DataTypes.createStructField(EventColumns.VALUE, DataTypes.BinaryType, true));
+    fields.add(DataTypes.createStructField(EventColumns.REJECT_REASON, DataTypes.StringType, true));
+    fields.add(DataTypes.createStructField(EventColumns.REJECT_MESSAGE, DataTypes.StringType, true));
+    featureSet.schema().forEach((name, type) -> fields.add(DataTypes.createStructField(name, SparkTypes.sparkType(type), true)));
     return DataTypes.createStructType(fields);
   }
 
