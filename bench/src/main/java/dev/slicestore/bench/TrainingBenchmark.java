@@ -1,5 +1,6 @@
 package dev.slicestore.bench;
 
+import dev.slicestore.spark.OfflineLayout;
 import dev.slicestore.compaction.Compaction;
 import dev.slicestore.compaction.CompactionOptions;
 import dev.slicestore.compaction.CompactionResult;
@@ -147,7 +148,7 @@ public final class TrainingBenchmark implements Benchmark {
     long t0 = System.nanoTime();
     TrainingSetResult result = TrainingSets.build(spark, ctx.app(), new TrainingSetRequest(List.of(fs), List.of(), spine.toString(),
         "parquet", fs.entityKeyColumn(), "ts", null, ours.toString(), "parquet", true, UncoveredPolicy.FAIL,
-        CompactionOptions.DEFAULT_CATALOG, CompactionOptions.DEFAULT_NAMESPACE, null));
+        OfflineLayout.DEFAULT_CATALOG, OfflineLayout.DEFAULT_NAMESPACE, null));
     double oursSeconds = (System.nanoTime() - t0) / 1e9;
     Path naive = dir.resolve("naive-" + r);
     t0 = System.nanoTime();
@@ -177,7 +178,7 @@ public final class TrainingBenchmark implements Benchmark {
     ctx.replay(ctx.generatedEvents(events), topic);
     SparkSession spark = ctx.spark();
     for (String table : List.of("_events", "_slices")) {
-      spark.sql("DROP TABLE IF EXISTS " + CompactionOptions.DEFAULT_CATALOG + "." + CompactionOptions.DEFAULT_NAMESPACE + "." + fs.name()
+      spark.sql("DROP TABLE IF EXISTS " + OfflineLayout.DEFAULT_CATALOG + "." + OfflineLayout.DEFAULT_NAMESPACE + "." + fs.name()
           + table + " PURGE");
     }
     long slice = fs.sliceMillis();
@@ -209,7 +210,7 @@ public final class TrainingBenchmark implements Benchmark {
   /** The naive point-in-time features: a range join of the spine to the events table, aggregated per spine row. */
   static Dataset<Row> naive(SparkSession spark, FeatureSet fs, Path spine) {
     spark.read().parquet(spine.toString()).createOrReplaceTempView("bench_spine");
-    String events = CompactionOptions.DEFAULT_CATALOG + "." + CompactionOptions.DEFAULT_NAMESPACE + "." + fs.name() + "_events";
+    String events = OfflineLayout.DEFAULT_CATALOG + "." + OfflineLayout.DEFAULT_NAMESPACE + "." + fs.name() + "_events";
     long s = fs.sliceMillis();
     long longest = fs.longestWindowMillis() / s;
     StringBuilder select = new StringBuilder("SELECT s.id, first(s.CustomerID) AS CustomerID, first(s.ts) AS ts");

@@ -1,16 +1,12 @@
 package dev.slicestore.compaction;
 
-import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.ConfigProblemException;
 import dev.slicestore.core.config.FeatureSet;
+import dev.slicestore.core.time.Durations;
+import dev.slicestore.core.time.Instants;
 import dev.slicestore.spark.JobOptions;
 import dev.slicestore.spark.OfflineLayout;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -65,59 +61,6 @@ public final class CompactionJob implements Callable<Integer> {
   }
 
   /**
-   * Parses a range bound.
-   *
-   * @param text an ISO-8601 instant ({@code 2025-01-01T00:00:00Z}), an ISO-8601 date-time with an
-   *     offset ({@code 2025-01-01T01:00:00+01:00}, as Airflow renders its data intervals), or epoch
-   *     milliseconds
-   * @return epoch milliseconds
-   * @throws IllegalArgumentException if it is none of these
-   */
-  public static long parseTime(String text) {
-    String s = text.trim();
-    if (s.matches("-?\\d+")) {
-      try {
-        return Long.parseLong(s);
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("Invalid time '" + text + "': epoch milliseconds out of range");
-      }
-    }
-    try {
-      return Instant.parse(s).toEpochMilli();
-    } catch (DateTimeParseException e) {
-      try {
-        return OffsetDateTime.parse(s).toInstant().toEpochMilli();
-      } catch (DateTimeParseException e2) {
-        throw new IllegalArgumentException("Invalid time '" + text
-            + "': use an ISO-8601 instant such as 2025-01-01T00:00:00Z (or with an offset, +01:00) or epoch milliseconds");
-      }
-    }
-  }
-
-  /**
-   * Parses a duration such as {@code 1h}, {@code 90m}, {@code 30 s} (HOCON) or {@code PT1H} (ISO-8601).
-   *
-   * @return milliseconds
-   * @throws IllegalArgumentException if it is not a non-negative duration
-   */
-  public static long parseDurationMillis(String text) {
-    long millis;
-    try {
-      millis = Duration.parse(text.trim()).toMillis();
-    } catch (DateTimeParseException e) {
-      try {
-        millis = ConfigFactory.parseMap(java.util.Map.of("d", text.trim())).getDuration("d").toMillis();
-      } catch (ConfigException e2) {
-        throw new IllegalArgumentException("Invalid duration '" + text + "': use e.g. 1h, 30m, 90s or PT1H");
-      }
-    }
-    if (millis < 0) {
-      throw new IllegalArgumentException("Invalid duration '" + text + "': must not be negative");
-    }
-    return millis;
-  }
-
-  /**
    * Runs the command: validates the arguments before starting Spark, then compacts.
    *
    * @return the exit code: 0 done, 1 failed, 2 invalid arguments or configuration, 3 refused
@@ -132,9 +75,9 @@ public final class CompactionJob implements Callable<Integer> {
     try {
       app = job.appConfig();
       fs = job.featureSet(app);
-      fromMillis = parseTime(from);
-      toMillis = parseTime(to);
-      options = CompactionOptions.defaults().withMaxClockSkewMillis(parseDurationMillis(maxClockSkew))
+      fromMillis = Instants.parseMillis(from);
+      toMillis = Instants.parseMillis(to);
+      options = CompactionOptions.defaults().withMaxClockSkewMillis(Durations.parseMillis(maxClockSkew))
           .withNamespace(namespace).withCatalog(catalog);
       Compaction.validateRange(fs, fromMillis, toMillis, options.clock().millis());
       OfflineLayout.checkColumnNames(fs);

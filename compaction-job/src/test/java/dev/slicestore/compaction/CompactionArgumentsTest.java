@@ -42,28 +42,6 @@ class CompactionArgumentsTest {
   }
 
   @Test
-  void timesAreIsoInstantsIsoOffsetDateTimesOrEpochMillis() {
-    assertThat(CompactionJob.parseTime("2025-01-01T00:00:00Z")).isEqualTo(1_735_689_600_000L);
-    assertThat(CompactionJob.parseTime(" 2025-01-01T01:00:00+01:00 ")).as("Airflow's rendering").isEqualTo(1_735_689_600_000L);
-    assertThat(CompactionJob.parseTime("1735689600000")).isEqualTo(1_735_689_600_000L);
-    assertThat(CompactionJob.parseTime("-60000")).isEqualTo(-60_000L);
-    assertThatThrownBy(() -> CompactionJob.parseTime("2025-01-01 00:00")).isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Invalid time '2025-01-01 00:00': use an ISO-8601 instant such as 2025-01-01T00:00:00Z (or with an offset,"
-            + " +01:00) or epoch milliseconds");
-    assertThatThrownBy(() -> CompactionJob.parseTime("99999999999999999999")).hasMessageContaining("out of range");
-  }
-
-  @Test
-  void durationsAreHoconOrIso() {
-    assertThat(CompactionJob.parseDurationMillis("1h")).isEqualTo(3_600_000L);
-    assertThat(CompactionJob.parseDurationMillis("90 m")).isEqualTo(5_400_000L);
-    assertThat(CompactionJob.parseDurationMillis("PT30S")).isEqualTo(30_000L);
-    assertThat(CompactionJob.parseDurationMillis("0s")).isZero();
-    assertThatThrownBy(() -> CompactionJob.parseDurationMillis("soon")).hasMessageContaining("Invalid duration 'soon'");
-    assertThatThrownBy(() -> CompactionJob.parseDurationMillis("-1h")).hasMessageContaining("must not be negative");
-  }
-
-  @Test
   void rangesMustBeSliceAlignedOrderedAndClosed() {
     FeatureSet fs = orders();
     long from = Instant.parse("2025-01-01T00:00:00Z").toEpochMilli();

@@ -3,6 +3,7 @@ package dev.slicestore.compaction;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.slicestore.testkit.RedisFixture;
 import dev.slicestore.core.online.RedisClients;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.FeatureSet;
@@ -56,15 +57,15 @@ class RedisSliceWriterTest {
       ]
       """;
 
-  static RedisProcess server;
+  static RedisFixture server;
   static JedisPooled jedis;
   static AppConfig app;
   final long seed = Long.getLong("slicestore.seed", System.nanoTime());
 
   @BeforeAll
   static void startRedis() throws Exception {
-    server = RedisProcess.start();
-    jedis = new JedisPooled(new HostAndPort("127.0.0.1", server.port));
+    server = RedisFixture.start();
+    jedis = new JedisPooled(new HostAndPort(server.host(), server.port()));
     app = AppConfig.load(null).withEndpoints("localhost:1", List.of(server.node()));
   }
 

@@ -9,7 +9,8 @@ import dev.slicestore.core.online.FeatureVector;
 import dev.slicestore.core.online.RequestContext;
 import dev.slicestore.core.offline.PointInTimeEvaluator;
 import dev.slicestore.core.time.Sessions;
-import dev.slicestore.ingest.EventPipeline;
+import dev.slicestore.spark.SparkTypes;
+import dev.slicestore.training.SweepRecords.Field;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -29,22 +30,18 @@ import org.apache.spark.util.LongAccumulator;
  * per feature. Memory is bounded by the slices of one group's longest window, whatever the size
  * of the partition.
  *
- * <p>Record columns ({@link TrainingSets#sweepSchema}): entity, bucket, time (µs), kind (0 slice,
- * 1 spine row, 2 event), row id (spine), slice index and accumulator bytes (slices), topic,
- * partition, offset and the values of the feature set's input columns by slot (events), and the
- * spine row's request-context values as text, one per {@link PointInTimeEvaluator#contextKeys()}
- * key (spine rows), then the slice's earliest and latest event times in ms (slices; a null
- * earliest time is unknown). Output: {@code __ss_row_id} then the features in request order, typed by
- * {@link EventPipeline#resultSparkType(dev.slicestore.core.aggregate.ResultType)} of each
- * feature's result.
+ * <p>Records: {@link SweepRecords.Field} (entity, bucket, time in µs, kind, then per kind: the
+ * spine row's id and its request-context values as text, one per
+ * {@link PointInTimeEvaluator#contextKeys()} key; the slice's index, accumulator bytes and
+ * earliest and latest event times in ms, a null earliest time being unknown; the event's topic,
+ * partition, offset and input values by slot). Output: {@code __ss_row_id} then the features in
+ * request order, typed by {@link SparkTypes#resultSparkType(dev.slicestore.core.aggregate.ResultType)}
+ * of each feature's result.
  *
  * <p>Serializable (configuration only); Spark calls it from one thread per task.
  */
 final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
-  static final int KIND_SLICE = 0;
-  static final int KIND_SPINE = 1;
-  static final int KIND_EVENT = 2;
 
   private final FeatureSet featureSet;
   private final List<Feature> features;
@@ -94,35 +91,38 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
       }
 
       private Row process(Row rec) {
-        String e = rec.getString(0);
-        long b = rec.getLong(1);
+        String e = rec.getString(Field.ENTITY.position());
+        long b = rec.getLong(Field.BUCKET.position());
         if (!Objects.equals(e, entity) || b != bucket) {
           entity = e;
           bucket = b;
           broken = false;
           evaluator.reset();
         }
-        int kind = rec.getInt(3);
+        int kind = rec.getInt(Field.KIND.position());
         try {
-          if (kind == KIND_SLICE && !broken) {
-            List<byte[]> accs = rec.getList(6);
+          if (kind == SweepRecords.KIND_SLICE && !broken) {
+            List<byte[]> accs = rec.getList(Field.ACCUMULATORS.position());
             byte[][] bytes = new byte[needed][];
             for (int a = 0; a < needed; a++) {
               bytes[a] = accs.get(a);
             }
-            long min = rec.isNullAt(12) ? Sessions.UNKNOWN : rec.getLong(12);
-            long max = rec.isNullAt(13) ? Sessions.UNKNOWN : rec.getLong(13);
-            evaluator.addSlice(rec.getLong(5), min, max, bytes);
-          } else if (kind == KIND_EVENT && !broken) {
-            long eventMillis = Math.floorDiv(rec.getLong(2), 1000L);
-            int topic = topics.indexOf(rec.getString(7));
-            EventPosition position = new EventPosition(eventMillis, topic, rec.getInt(8), rec.getLong(9));
-            Row in = rec.getStruct(10);
+            int minAt = Field.MIN_EVENT_TIME_MS.position();
+            int maxAt = Field.MAX_EVENT_TIME_MS.position();
+            long min = rec.isNullAt(minAt) ? Sessions.UNKNOWN : rec.getLong(minAt);
+            long max = rec.isNullAt(maxAt) ? Sessions.UNKNOWN : rec.getLong(maxAt);
+            evaluator.addSlice(rec.getLong(Field.SLICE_INDEX.position()), min, max, bytes);
+          } else if (kind == SweepRecords.KIND_EVENT && !broken) {
+            long eventMillis = Math.floorDiv(rec.getLong(Field.TIME_US.position()), 1000L);
+            int topic = topics.indexOf(rec.getString(Field.TOPIC.position()));
+            EventPosition position = new EventPosition(eventMillis, topic, rec.getInt(Field.PARTITION.position()),
+                rec.getLong(Field.OFFSET.position()));
+            Row in = rec.getStruct(Field.INPUTS.position());
             for (int i = 0; i < inputs.length; i++) {
               inputs[i] = in.get(i);
             }
             evaluator.addEvent(position, inputs);
-          } else if (kind == KIND_SPINE) {
+          } else if (kind == SweepRecords.KIND_SPINE) {
             return spineRow(rec);
           }
         } catch (RuntimeException corrupt) {
@@ -135,7 +135,7 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
 
       private Row spineRow(Row rec) {
         Object[] out = new Object[1 + features.size()];
-        out[0] = rec.getLong(4);
+        out[0] = rec.getLong(Field.ROW_ID.position());
         if (broken) {
           errors.add(1);
           return RowFactory.create(out);
@@ -146,7 +146,7 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
           // request context from the spine's columns (as text): a value that does not parse as the
           // key's type is treated as null (the features testing it get null) and the row counted
           context = new HashMap<>();
-          List<String> texts = rec.getList(11);
+          List<String> texts = rec.getList(Field.CONTEXT.position());
           for (int k = 0; k < contextKeys.size(); k++) {
             Object value = null;
             try {
@@ -157,12 +157,12 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
             context.put(contextKeys.get(k).getKey(), value);
           }
         }
-        FeatureVector fv = evaluator.evaluate(Math.floorDiv(rec.getLong(2), 1000L), context);
+        FeatureVector fv = evaluator.evaluate(Math.floorDiv(rec.getLong(Field.TIME_US.position()), 1000L), context);
         for (int i = 0; i < features.size(); i++) {
           if (fv.statuses()[i] == FeatureStatus.ERROR) {
             error = true;
           } else {
-            out[1 + i] = EventPipeline.resultSparkValue(features.get(i).result(), fv.values()[i]);
+            out[1 + i] = SparkTypes.resultSparkValue(features.get(i).result(), fv.values()[i]);
           }
         }
         if (error) {

@@ -1,10 +1,11 @@
 package dev.slicestore.training;
 
-import dev.slicestore.compaction.CompactionJob;
-import dev.slicestore.compaction.CompactionOptions;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.ConfigProblemException;
-import dev.slicestore.ingest.JobOptions;
+import dev.slicestore.core.time.Durations;
+import dev.slicestore.core.time.Instants;
+import dev.slicestore.spark.JobOptions;
+import dev.slicestore.spark.OfflineLayout;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -68,11 +69,11 @@ public final class TrainingSetJob implements Callable<Integer> {
           + " (keep them with null features and " + TrainingSets.COVERED_COLUMN + " = false). Default: ${DEFAULT-VALUE}.")
   String onUncovered;
 
-  @Option(names = "--namespace", defaultValue = CompactionOptions.DEFAULT_NAMESPACE,
+  @Option(names = "--namespace", defaultValue = OfflineLayout.DEFAULT_NAMESPACE,
       description = "Iceberg namespace of the feature sets' tables (default: ${DEFAULT-VALUE}).")
   String namespace;
 
-  @Option(names = "--catalog", defaultValue = CompactionOptions.DEFAULT_CATALOG,
+  @Option(names = "--catalog", defaultValue = OfflineLayout.DEFAULT_CATALOG,
       description = "Spark catalog of the offline store, as for compaction (default: ${DEFAULT-VALUE}).")
   String catalog;
 
@@ -100,9 +101,9 @@ public final class TrainingSetJob implements Callable<Integer> {
     try {
       app = job.appConfig();
       request = new TrainingSetRequest(job.featureSets(app), features, spine, spineFormat, entityColumn, timeColumn,
-          snapshotTime == null ? null : CompactionJob.parseTime(snapshotTime), output, outputFormat, overwrite,
+          snapshotTime == null ? null : Instants.parseMillis(snapshotTime), output, outputFormat, overwrite,
           UncoveredPolicy.parse(onUncovered), catalog, namespace,
-          timeBucket == null ? null : CompactionJob.parseDurationMillis(timeBucket));
+          timeBucket == null ? null : Durations.parseMillis(timeBucket));
     } catch (ConfigProblemException | IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       return 2;
