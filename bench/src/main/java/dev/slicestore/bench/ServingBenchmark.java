@@ -6,8 +6,8 @@ import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.online.OnlineLayout;
-import dev.slicestore.core.online.SliceIndex;
 import dev.slicestore.core.online.WindowEvaluator;
+import dev.slicestore.serving.SliceReader;
 import dev.slicestore.serving.FeatureServer;
 import dev.slicestore.serving.v1.FeatureServiceGrpc;
 import dev.slicestore.serving.v1.GetFeaturesRequest;
@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -267,6 +268,7 @@ public final class ServingBenchmark implements Benchmark {
     List<LoadGenerator.Result> indexed = new ArrayList<>();
     long newest = evaluator.newestSliceIndex(System.currentTimeMillis());
     long oldest = newest - evaluator.sliceCount() + 1;
+    SliceReader reader = new SliceReader(redis);
     for (int r = 0; r < ctx.options().runs(); r++) {
       ping.add(LoadGenerator.fixedRate(i -> CompletableFuture.completedFuture(redis.ping()), 1000, seconds, 1));
       hgetall.add(LoadGenerator.fixedRate(i -> CompletableFuture.completedFuture(redis.hgetAll(someHash)), 1000, seconds, 1));
@@ -279,22 +281,8 @@ public final class ServingBenchmark implements Benchmark {
         }
         return CompletableFuture.completedFuture(null);
       }, 1000, seconds, 1));
-      indexed.add(LoadGenerator.fixedRate(i -> {
-        String entity = entities.get(i % entities.size());
-        long[] listed;
-        try (AbstractPipeline p = redis.pipelined()) {
-          Response<List<byte[]>> members = SliceIndex.queueRead(p, layout, entity, oldest, newest);
-          p.sync();
-          listed = SliceIndex.parse(members.get());
-        }
-        try (AbstractPipeline p = redis.pipelined()) {
-          for (long slice : listed) {
-            p.hgetAll(layout.sliceKey(entity, slice));
-          }
-          p.sync();
-        }
-        return CompletableFuture.completedFuture(null);
-      }, 1000, seconds, 1));
+      indexed.add(LoadGenerator.fixedRate(i -> CompletableFuture.completedFuture(
+          reader.read(layout, Set.of(entities.get(i % entities.size())), oldest, newest)), 1000, seconds, 1));
     }
     out.put("PING", medianRun(ping));
     out.put("HGETALL of one slice hash", medianRun(hgetall));

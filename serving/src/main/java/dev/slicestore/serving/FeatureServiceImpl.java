@@ -89,7 +89,7 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
 
   private final Map<String, Served> featureSets;
   private final String knownNames;
-  private final UnifiedJedis redis;
+  private final SliceReader sliceReader;
   private final String redisDescription;
   private final Clock clock;
   private final Executor redisExecutor;
@@ -111,11 +111,11 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
     Map<String, Served> served = new TreeMap<>();
     for (FeatureSet fs : featureSets.values()) {
       List<String> names = fs.features().stream().map(Feature::name).toList();
-      served.put(fs.name(), new Served(fs, new WindowEvaluator(fs, fs.features()), names, describe(fs)));
+      served.put(fs.name(), new Served(fs, new WindowEvaluator(fs, fs.features()), names, FeatureProtos.featureSetInfo(fs)));
     }
     this.featureSets = Collections.unmodifiableMap(served);
     this.knownNames = served.isEmpty() ? "none" : String.join(", ", served.keySet());
-    this.redis = redis;
+    this.sliceReader = new SliceReader(redis);
     this.redisDescription = redisNodes.isEmpty() ? "" : " (nodes " + String.join(", ", redisNodes) + ")";
     this.clock = clock;
     this.redisExecutor = redisExecutor;
@@ -181,7 +181,7 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
     long t = clock.millis();
     long newest = evaluator.newestSliceIndex(t);
     // distinct entities, each read once even if requested several times
-    Map<String, SliceRead> reads = readSlices(evaluator.layout(), new LinkedHashSet<>(request.getEntityKeysList()),
+    Map<String, SliceReader.EntitySlices> reads = readSlices(evaluator.layout(), new LinkedHashSet<>(request.getEntityKeysList()),
         newest - evaluator.sliceCount() + 1, newest);
     List<Feature> features = evaluator.features();
     GetFeaturesResponse.Builder b = GetFeaturesResponse.newBuilder()
@@ -194,16 +194,16 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
       Map<String, Object> context = contexts == null ? Map.of() : contexts.get(i);
       EntityFeatures cached = contexts == null ? byEntity.get(entity) : null;
       if (cached == null) {
-        SliceRead read = reads.get(entity);
+        SliceReader.EntitySlices read = reads.get(entity);
         FeatureVector vector;
         if (read.error() != null) {
           dev.slicestore.core.online.FeatureStatus[] statuses = new dev.slicestore.core.online.FeatureStatus[features.size()];
           Arrays.fill(statuses, dev.slicestore.core.online.FeatureStatus.ERROR);
           vector = new FeatureVector(new Object[features.size()], statuses, read.error());
         } else {
-          vector = evaluator.evaluate(t, read.hashes(), context);
+          vector = evaluator.evaluate(t, read.hashesNewestFirst(), context);
         }
-        cached = toProto(entity, t, features, vector);
+        cached = FeatureProtos.entityFeatures(entity, t, features, vector);
         byEntity.put(entity, cached);
       }
       b.addEntities(cached);
@@ -247,7 +247,7 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
               + " set context[\"" + key + "\"] for every entity or entity_contexts[" + i + "].values[\"" + key + "\"]");
         }
         try {
-          typed.put(key, RequestContext.convert(k.getValue(), javaValue(v)));
+          typed.put(key, RequestContext.convert(k.getValue(), FeatureProtos.javaValue(v)));
         } catch (IllegalArgumentException e) {
           throw invalid("Invalid request context value '" + key + "' for " + entity + " (feature '" + featureOfKey.get(key)
               + "' needs a " + k.getValue().configName() + "): " + e.getMessage());
@@ -256,18 +256,6 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
       out.add(typed);
     }
     return out;
-  }
-
-  /** @return a context value as Java: Long, Double, String, Boolean or null (no kind set) */
-  private static Object javaValue(Value v) {
-    return switch (v.getKindCase()) {
-      case INT64_VALUE -> v.getInt64Value();
-      case DOUBLE_VALUE -> v.getDoubleValue();
-      case STRING_VALUE -> v.getStringValue();
-      case BOOL_VALUE -> v.getBoolValue();
-      case KIND_NOT_SET -> null;
-      case LIST_VALUE, ITEM_COUNTS -> throw new IllegalArgumentException("a list is not a context value: send one value");
-    };
   }
 
   private Served validate(GetFeaturesRequest request) throws StatusException {
@@ -313,16 +301,13 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
     return Status.INVALID_ARGUMENT.withDescription(message).asException();
   }
 
-  /** The slice hashes of one entity (newest first), or why they could not be read. */
-  private record SliceRead(List<Map<byte[], byte[]>> hashes, String error) {}
-
   /**
    * Reads the non-empty slice hashes in {@code [oldest, newest]} of every entity, on the Redis
    * executor, waiting until a little before the call's deadline.
    */
-  private Map<String, SliceRead> readSlices(OnlineLayout layout, Set<String> entities, long oldest, long newest)
+  private Map<String, SliceReader.EntitySlices> readSlices(OnlineLayout layout, Set<String> entities, long oldest, long newest)
       throws StatusException {
-    FutureTask<Map<String, SliceRead>> task = new FutureTask<>(() -> pipelinedRead(layout, entities, oldest, newest));
+    FutureTask<Map<String, SliceReader.EntitySlices>> task = new FutureTask<>(() -> sliceReader.read(layout, entities, oldest, newest));
     try {
       redisExecutor.execute(task);
     } catch (RejectedExecutionException e) {
@@ -363,85 +348,6 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
     }
   }
 
-  /**
-   * Two pipelined round trips ({@link SliceIndex}): every entity's slice index in
-   * {@code [oldest, newest]}, then the hashes of the slices listed there. Each entity's hashes
-   * come back newest first, one position per slice from {@code newest} down to its oldest listed
-   * slice, empty maps for the slices not listed.
-   */
-  private Map<String, SliceRead> pipelinedRead(OnlineLayout layout, Set<String> entities, long oldest, long newest) {
-    Map<String, Response<List<byte[]>>> indexReplies = new LinkedHashMap<>();
-    try (AbstractPipeline pipeline = redis.pipelined()) {
-      for (String entity : entities) {
-        indexReplies.put(entity, SliceIndex.queueRead(pipeline, layout, entity, oldest, newest));
-      }
-      pipeline.sync();
-    }
-    Map<String, SliceRead> out = new LinkedHashMap<>();
-    Map<String, long[]> listed = new LinkedHashMap<>();
-    for (Map.Entry<String, Response<List<byte[]>>> e : indexReplies.entrySet()) {
-      try {
-        long[] slices = SliceIndex.parse(e.getValue().get());
-        if (slices.length == 0) {
-          out.put(e.getKey(), new SliceRead(List.of(), null));
-        } else {
-          listed.put(e.getKey(), slices);
-        }
-      } catch (JedisDataException ex) {
-        out.put(e.getKey(), new SliceRead(null, unreadable(new String(layout.indexKey(e.getKey()), StandardCharsets.UTF_8), ex)));
-      } catch (CorruptDataException ex) {
-        out.put(e.getKey(), new SliceRead(null, ex.getMessage() + " in " + new String(layout.indexKey(e.getKey()), StandardCharsets.UTF_8)));
-      }
-    }
-    if (listed.isEmpty()) {
-      return out;
-    }
-    Map<String, List<Response<Map<byte[], byte[]>>>> responses = new LinkedHashMap<>();
-    try (AbstractPipeline pipeline = redis.pipelined()) {
-      for (Map.Entry<String, long[]> e : listed.entrySet()) {
-        List<Response<Map<byte[], byte[]>>> rs = new ArrayList<>(e.getValue().length);
-        for (long slice : e.getValue()) {
-          rs.add(pipeline.hgetAll(layout.sliceKey(e.getKey(), slice)));
-        }
-        responses.put(e.getKey(), rs);
-      }
-      pipeline.sync();
-    }
-    for (Map.Entry<String, long[]> e : listed.entrySet()) {
-      long[] slices = e.getValue();
-      List<Response<Map<byte[], byte[]>>> rs = responses.get(e.getKey());
-      List<Map<byte[], byte[]>> hashes = new ArrayList<>(Collections.nCopies((int) (newest - slices[slices.length - 1] + 1), Map.of()));
-      String error = null;
-      for (int i = 0; i < slices.length; i++) {
-        try {
-          hashes.set((int) (newest - slices[i]), rs.get(i).get());
-        } catch (JedisDataException ex) {
-          error = unreadable(new String(layout.sliceKey(e.getKey(), slices[i]), StandardCharsets.UTF_8), ex);
-          break;
-        }
-      }
-      out.put(e.getKey(), error == null ? new SliceRead(hashes, null) : new SliceRead(null, error));
-    }
-    // the caller looks entities up by key; keep the request's order for readability in logs
-    Map<String, SliceRead> ordered = new LinkedHashMap<>();
-    for (String entity : entities) {
-      ordered.put(entity, out.get(entity));
-    }
-    return ordered;
-  }
-
-  /**
-   * @return the entity error for a key of the wrong type
-   * @throws JedisDataException {@code ex} itself when it is not WRONGTYPE (LOADING, CLUSTERDOWN,
-   *     NOAUTH...: the store's problem, not this entity's data)
-   */
-  private static String unreadable(String key, JedisDataException ex) {
-    if (ex.getMessage() == null || !ex.getMessage().startsWith("WRONGTYPE")) {
-      throw ex;
-    }
-    return "Cannot read " + key + ": " + ex.getMessage();
-  }
-
   private static String describe(Throwable e) {
     StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage()));
     Throwable root = e;
@@ -452,135 +358,5 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
       sb.append(" (").append(root.getClass().getSimpleName()).append(": ").append(root.getMessage()).append(')');
     }
     return sb.toString();
-  }
-
-  private static EntityFeatures toProto(String entity, long t, List<Feature> features, FeatureVector vector) {
-    EntityFeatures.Builder b = EntityFeatures.newBuilder().setEntityKey(entity).setEvaluationTimeMillis(t);
-    for (int i = 0; i < features.size(); i++) {
-      b.addValues(toValue(features.get(i), vector.values()[i]));
-      b.addStatuses(toStatus(vector.statuses()[i]));
-    }
-    if (vector.error() != null) {
-      b.setError(vector.error());
-    }
-    return b.build();
-  }
-
-  /**
-   * Converts a feature value to its protobuf form, following the feature's result type
-   * ({@link Feature#result()}): a scalar to the matching {@code Value} kind; a list
-   * ({@code List<Long|Double|String|Boolean>}) to {@code list_value}, element order kept; an
-   * item-count list ({@code List<ItemCount>}) to {@code item_counts}, order kept, each item as
-   * its string form ({@code String.valueOf}: {@code 17}, {@code 2.5}, {@code true}).
-   *
-   * @param feature the feature (its {@link Feature#result()} picks the kind)
-   * @param value the value as {@code AggregateFunction.getResult} returns it, or null
-   * @return the value; a value with no kind set for null
-   * @throws IllegalStateException if the value's Java type does not fit the result type
-   */
-  static Value toValue(Feature feature, Object value) {
-    if (value == null) {
-      return Value.getDefaultInstance();
-    }
-    ResultType result = feature.result();
-    switch (result.kind()) {
-      case SCALAR: {
-        Value v = scalarValue(result.element(), value);
-        if (v != null) {
-          return v;
-        }
-        break;
-      }
-      case LIST:
-        if (value instanceof List<?> list) {
-          ValueList.Builder b = ValueList.newBuilder();
-          for (Object element : list) {
-            Value v = element == null ? Value.getDefaultInstance() : scalarValue(result.element(), element);
-            if (v == null) {
-              throw new IllegalStateException("Cannot convert the value of feature " + feature.name() + ": element "
-                  + element.getClass().getSimpleName() + " " + element + " does not fit its type " + result.configName());
-            }
-            b.addValues(v);
-          }
-          return Value.newBuilder().setListValue(b).build();
-        }
-        break;
-      case ITEM_COUNTS:
-        if (value instanceof List<?> list) {
-          ItemCounts.Builder b = ItemCounts.newBuilder();
-          for (Object element : list) {
-            if (!(element instanceof dev.slicestore.core.aggregate.ItemCount ic)) {
-              throw new IllegalStateException("Cannot convert the value of feature " + feature.name() + ": element "
-                  + element + " is not an ItemCount");
-            }
-            b.addItems(ItemCount.newBuilder().setItem(String.valueOf(ic.item())).setCount(ic.count())
-                .setErrorBound(ic.errorBound()));
-          }
-          return Value.newBuilder().setItemCounts(b).build();
-        }
-        break;
-      default:
-        break;
-    }
-    throw new IllegalStateException("Cannot convert the value of feature " + feature.name() + ": "
-        + value.getClass().getSimpleName() + " " + value + " does not fit its type " + result.configName());
-  }
-
-  /** @return the scalar {@code Value} of {@code value}, or null if its Java type does not fit {@code type} */
-  private static Value scalarValue(ValueType type, Object value) {
-    switch (type) {
-      case LONG:
-        if (value instanceof Long || value instanceof Integer) {
-          return Value.newBuilder().setInt64Value(((Number) value).longValue()).build();
-        }
-        return null;
-      case DOUBLE:
-        if (value instanceof Number n) {
-          return Value.newBuilder().setDoubleValue(n.doubleValue()).build();
-        }
-        return null;
-      case STRING:
-        if (value instanceof String str) {
-          return Value.newBuilder().setStringValue(str).build();
-        }
-        return null;
-      case BOOLEAN:
-        if (value instanceof Boolean bool) {
-          return Value.newBuilder().setBoolValue(bool).build();
-        }
-        return null;
-      default:
-        return null;
-    }
-  }
-
-  private static FeatureStatus toStatus(dev.slicestore.core.online.FeatureStatus s) {
-    return switch (s) {
-      case PRESENT -> FeatureStatus.PRESENT;
-      case EMPTY -> FeatureStatus.EMPTY;
-      case ERROR -> FeatureStatus.ERROR;
-    };
-  }
-
-  private static FeatureSetInfo describe(FeatureSet fs) {
-    FeatureSetInfo.Builder b = FeatureSetInfo.newBuilder()
-        .setName(fs.name())
-        .setVersion(fs.version())
-        .setEntityKeyColumn(fs.entityKeyColumn())
-        .setSliceMillis(fs.sliceMillis());
-    for (Feature f : fs.features()) {
-      Aggregation a = fs.aggregations().get(f.aggregationIndex());
-      b.addFeatures(FeatureInfo.newBuilder()
-          .setName(f.name())
-          .setWindowMillis(f.windowMillis())
-          .setSessionGapMillis(f.sessionGapMillis())
-          .setValueType(f.result().configName())
-          .setAggregation(a.name())
-          .setFunction(a.function().name())
-          .setInputColumn(a.inputColumn() == null ? "" : a.inputColumn())
-          .setContextKey(a.contextKey() == null ? "" : a.contextKey())
-          .setContextType(a.contextKey() == null ? "" : a.inputType().configName()));
-    }
-    return b.build();
   }
 }

@@ -1,5 +1,6 @@
 package dev.slicestore.serving;
 
+import dev.slicestore.testkit.RedisFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,14 +30,14 @@ import redis.clients.jedis.UnifiedJedis;
 /** The CLI against a real Netty server on a free port: table, JSON, listing and errors. */
 class FeatureClientTest {
   private static final long T = Instant.parse("2024-06-01T12:34:56.789Z").toEpochMilli();
-  private static RedisServer redisServer;
+  private static RedisFixture redisServer;
   private static UnifiedJedis redis;
   private static FeatureServer server;
   private static String target;
 
   @BeforeAll
   static void start() throws Exception {
-    redisServer = RedisServer.start();
+    redisServer = RedisFixture.start();
     redis = redisServer.client(5000);
     FeatureSet fs = TestFeatureSets.shop();
     OnlineLayout layout = new OnlineLayout(fs);
@@ -170,7 +171,7 @@ class FeatureClientTest {
 
   @Test
   void aServerNobodyRunsIsUnavailable() throws Exception {
-    Run r = run("get", "--target", "127.0.0.1:" + RedisServer.freePort(), "--deadline", "2s",
+    Run r = run("get", "--target", "127.0.0.1:" + RedisFixture.freePort(), "--deadline", "2s",
         "--feature-set", "shop", "--entity", "alice");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err()).startsWith("error: UNAVAILABLE");

@@ -1,5 +1,6 @@
 package dev.slicestore.serving;
 
+import dev.slicestore.testkit.RedisFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slicestore.core.aggregate.AggregateFunction;
@@ -51,7 +52,7 @@ class FeatureServiceOracleTest {
   private static final List<String> ENTITIES = List.of("alice", "bob", "carol", "dave", "nobody");
   private static final String[] COUNTRIES = {"DE", "FR", "GB", "NL", "ES", "Ünïcödé"};
 
-  private static RedisServer redisServer;
+  private static RedisFixture redisServer;
   private static UnifiedJedis redis;
 
   /** One raw event, as the oracle sees it. */
@@ -68,7 +69,7 @@ class FeatureServiceOracleTest {
 
   @BeforeAll
   static void startRedis() throws Exception {
-    redisServer = RedisServer.start();
+    redisServer = RedisFixture.start();
     redis = redisServer.client(5000);
   }
 
@@ -120,7 +121,7 @@ class FeatureServiceOracleTest {
         List.of(redisServer.node()), clock)) {
       for (long t : evaluationTimes) {
         clock.set(t);
-        GetFeaturesResponse response = FeatureClient.fetch(server.channel,
+        GetFeaturesResponse response = FeatureClient.fetch(server.channel(),
             GetFeaturesRequest.newBuilder().setFeatureSet("shop").addAllEntityKeys(ENTITIES).build(), DEADLINE);
         assertThat(response.getEvaluationTimeMillis()).as("reported t").isEqualTo(t);
         assertThat(response.getFeatureNamesList()).as("all features, in the feature set's order")
@@ -142,7 +143,7 @@ class FeatureServiceOracleTest {
     List<String> wanted = List.of("country_max_1d", "amount_sum_3h", "events_1h", "amount_mean_1d");
     try (InProcessFeatureServer server = new InProcessFeatureServer(TestFeatureSets.all(), redis,
         List.of(redisServer.node()), new MutableClock(t))) {
-      GetFeaturesResponse subset = FeatureClient.fetch(server.channel, GetFeaturesRequest.newBuilder()
+      GetFeaturesResponse subset = FeatureClient.fetch(server.channel(), GetFeaturesRequest.newBuilder()
           .setFeatureSet("shop").addAllEntityKeys(List.of("bob", "alice", "bob")).addAllFeatures(wanted).build(), DEADLINE);
       assertThat(subset.getFeatureNamesList()).isEqualTo(wanted);
       assertThat(subset.getEntitiesList()).extracting(EntityFeatures::getEntityKey).containsExactly("bob", "alice", "bob");
@@ -169,7 +170,7 @@ class FeatureServiceOracleTest {
     redis.hset(layout.sliceKey("bob", cur + 1), layout.eventField(0, 0, 1), new byte[] {9, 9, 9});
     try (InProcessFeatureServer server = new InProcessFeatureServer(TestFeatureSets.all(), redis,
         List.of(redisServer.node()), new MutableClock(t))) {
-      GetFeaturesResponse r = FeatureClient.fetch(server.channel, GetFeaturesRequest.newBuilder()
+      GetFeaturesResponse r = FeatureClient.fetch(server.channel(), GetFeaturesRequest.newBuilder()
           .setFeatureSet("shop").addAllEntityKeys(List.of("alice", "bob", "dave", "erin", "frank")).build(), DEADLINE);
       EntityFeatures alice = r.getEntities(0);
       assertThat(alice.getStatusesList()).containsOnly(FeatureStatus.ERROR);

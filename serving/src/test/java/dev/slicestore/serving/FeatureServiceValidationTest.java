@@ -1,5 +1,6 @@
 package dev.slicestore.serving;
 
+import dev.slicestore.testkit.RedisFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -22,13 +23,13 @@ import redis.clients.jedis.UnifiedJedis;
 /** Malformed requests get INVALID_ARGUMENT, unknown names NOT_FOUND, each with a precise message. */
 class FeatureServiceValidationTest {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
-  private static RedisServer redisServer;
+  private static RedisFixture redisServer;
   private static UnifiedJedis redis;
   private static InProcessFeatureServer server;
 
   @BeforeAll
   static void start() throws Exception {
-    redisServer = RedisServer.start();
+    redisServer = RedisFixture.start();
     redis = redisServer.client(5000);
     server = new InProcessFeatureServer(TestFeatureSets.all(), redis, List.of(redisServer.node()),
         new MutableClock(1_717_243_200_000L));
@@ -46,7 +47,7 @@ class FeatureServiceValidationTest {
   }
 
   private static void assertStatus(GetFeaturesRequest request, Status.Code code, String description) {
-    ThrowingCallable call = () -> FeatureClient.fetch(server.channel, request, DEADLINE);
+    ThrowingCallable call = () -> FeatureClient.fetch(server.channel(), request, DEADLINE);
     assertThatThrownBy(call)
         .isInstanceOf(StatusRuntimeException.class)
         .satisfies(e -> {
@@ -84,7 +85,7 @@ class FeatureServiceValidationTest {
 
   @Test
   void exactlyAThousandEntitiesAreServedInOneRequest() {
-    GetFeaturesResponse r = FeatureClient.fetch(server.channel, GetFeaturesRequest.newBuilder().setFeatureSet("shop")
+    GetFeaturesResponse r = FeatureClient.fetch(server.channel(), GetFeaturesRequest.newBuilder().setFeatureSet("shop")
         .addAllEntityKeys(IntStream.range(0, 1000).mapToObj(i -> "e" + i).toList()).build(), DEADLINE);
     assertThat(r.getEntitiesCount()).isEqualTo(1000);
     assertThat(r.getEntities(999).getEntityKey()).isEqualTo("e999");
@@ -121,7 +122,7 @@ class FeatureServiceValidationTest {
 
   @Test
   void listFeatureSetsDescribesEveryFeature() {
-    ListFeatureSetsResponse r = FeatureClient.listFeatureSets(server.channel, DEADLINE);
+    ListFeatureSetsResponse r = FeatureClient.listFeatureSets(server.channel(), DEADLINE);
     assertThat(r.getFeatureSetsList()).extracting(FeatureSetInfo::getName).containsExactly("other", "shop");
     FeatureSetInfo shop = r.getFeatureSets(1);
     assertThat(shop.getVersion()).isEqualTo(3);

@@ -1,5 +1,6 @@
 package dev.slicestore.serving;
 
+import dev.slicestore.testkit.RedisFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -35,14 +36,14 @@ import redis.clients.jedis.UnifiedJedis;
  */
 class GetFeaturesContextCliTest {
   private static final long T = Instant.parse("2024-06-01T12:34:56.789Z").toEpochMilli();
-  private static RedisServer redisServer;
+  private static RedisFixture redisServer;
   private static UnifiedJedis redis;
   private static FeatureServer server;
   private static String target;
 
   @BeforeAll
   static void start() throws Exception {
-    redisServer = RedisServer.start();
+    redisServer = RedisFixture.start();
     redis = redisServer.client(5000);
     FeatureSet fs = TestFeatureSets.cards();
     OnlineLayout layout = new OnlineLayout(fs);

@@ -1,5 +1,6 @@
 package dev.slicestore.serving;
 
+import dev.slicestore.testkit.RedisFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -26,31 +27,31 @@ class RedisFailureTest {
 
   @Test
   void unreachableRedisGivesUnavailableWithinTheDeadline() throws Exception {
-    int port = RedisServer.freePort(); // nobody listens there
-    try (UnifiedJedis redis = RedisServer.client(port, 500);
+    int port = RedisFixture.freePort(); // nobody listens there
+    try (UnifiedJedis redis = RedisFixture.client(port, 500);
         InProcessFeatureServer server = new InProcessFeatureServer(TestFeatureSets.all(), redis,
             List.of("127.0.0.1:" + port), new MutableClock(1_717_243_200_000L))) {
       long start = System.nanoTime();
-      assertThatThrownBy(() -> FeatureClient.fetch(server.channel, REQUEST, ONE_SECOND))
+      assertThatThrownBy(() -> FeatureClient.fetch(server.channel(), REQUEST, ONE_SECOND))
           .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
             assertThat(e.getStatus().getDescription()).startsWith("Redis is unreachable (nodes 127.0.0.1:" + port + "): ");
           });
       assertThat(elapsedMillis(start)).isLessThan(1000);
-      assertThat(server.server.servingStatus()).isEqualTo(ServingStatus.NOT_SERVING);
+      assertThat(server.server().servingStatus()).isEqualTo(ServingStatus.NOT_SERVING);
     }
   }
 
   @Test
   void frozenRedisGivesUnavailableNotDeadlineExceeded() throws Exception {
-    try (RedisServer redisServer = RedisServer.start();
+    try (RedisFixture redisServer = RedisFixture.start();
         UnifiedJedis redis = redisServer.client(10_000); // longer than the deadline: only the deadline can end the call
         InProcessFeatureServer server = new InProcessFeatureServer(TestFeatureSets.all(), redis,
             List.of(redisServer.node()), new MutableClock(1_717_243_200_000L))) {
-      assertThat(FeatureClient.fetch(server.channel, REQUEST, ONE_SECOND).getEntitiesCount()).isEqualTo(2);
+      assertThat(FeatureClient.fetch(server.channel(), REQUEST, ONE_SECOND).getEntitiesCount()).isEqualTo(2);
       redisServer.pause();
       long start = System.nanoTime();
-      assertThatThrownBy(() -> FeatureClient.fetch(server.channel, REQUEST, ONE_SECOND))
+      assertThatThrownBy(() -> FeatureClient.fetch(server.channel(), REQUEST, ONE_SECOND))
           .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
             assertThat(e.getStatus().getDescription())
@@ -60,18 +61,18 @@ class RedisFailureTest {
       long elapsed = elapsedMillis(start);
       assertThat(elapsed).as("answered before the 1 s deadline").isBetween(700L, 999L);
       redisServer.resume();
-      assertThat(FeatureClient.fetch(server.channel, REQUEST, Duration.ofSeconds(5)).getEntitiesCount())
+      assertThat(FeatureClient.fetch(server.channel(), REQUEST, Duration.ofSeconds(5)).getEntitiesCount())
           .as("served again once Redis answers").isEqualTo(2);
     }
   }
 
   @Test
   void healthFollowsRedis() throws Exception {
-    RedisServer redisServer = RedisServer.start();
+    RedisFixture redisServer = RedisFixture.start();
     try (UnifiedJedis redis = redisServer.client(500);
         InProcessFeatureServer server = new InProcessFeatureServer(TestFeatureSets.all(), redis,
             List.of(redisServer.node()), new MutableClock(1_717_243_200_000L))) {
-      HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(server.channel);
+      HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(server.channel());
       for (String service : List.of("", "slicestore.v1.FeatureService")) {
         assertThat(health.withDeadlineAfter(5, TimeUnit.SECONDS)
             .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus())

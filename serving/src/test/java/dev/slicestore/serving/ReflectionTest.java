@@ -1,5 +1,6 @@
 package dev.slicestore.serving;
 
+import dev.slicestore.testkit.RedisFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
@@ -18,7 +19,7 @@ import redis.clients.jedis.UnifiedJedis;
 class ReflectionTest {
   @Test
   void reflectionListsTheFeatureService() throws Exception {
-    try (UnifiedJedis redis = RedisServer.client(RedisServer.freePort(), 200);
+    try (UnifiedJedis redis = RedisFixture.client(RedisFixture.freePort(), 200);
         InProcessFeatureServer server = new InProcessFeatureServer(TestFeatureSets.all(), redis, List.of(),
             new MutableClock(0))) {
       assertThat(call(server, ServerReflectionRequest.newBuilder().setListServices("").build())
@@ -34,7 +35,7 @@ class ReflectionTest {
   private static ServerReflectionResponse call(InProcessFeatureServer server, ServerReflectionRequest request)
       throws Exception {
     CompletableFuture<ServerReflectionResponse> result = new CompletableFuture<>();
-    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(server.channel)
+    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(server.channel())
         .withDeadlineAfter(5, TimeUnit.SECONDS)
         .serverReflectionInfo(new StreamObserver<>() {
           @Override

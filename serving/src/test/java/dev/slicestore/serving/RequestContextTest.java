@@ -1,5 +1,6 @@
 package dev.slicestore.serving;
 
+import dev.slicestore.testkit.RedisFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -35,13 +36,13 @@ class RequestContextTest {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
   private static final long T = Instant.parse("2024-06-01T12:34:56.789Z").toEpochMilli();
   private static final long HOUR = 3_600_000L;
-  private static RedisServer redisServer;
+  private static RedisFixture redisServer;
   private static UnifiedJedis redis;
   private static InProcessFeatureServer server;
 
   @BeforeAll
   static void start() throws Exception {
-    redisServer = RedisServer.start();
+    redisServer = RedisFixture.start();
     redis = redisServer.client(5000);
     FeatureSet fs = TestFeatureSets.cards();
     OnlineLayout layout = new OnlineLayout(fs);
@@ -88,7 +89,7 @@ class RequestContextTest {
   }
 
   private static GetFeaturesResponse fetch(GetFeaturesRequest.Builder request) {
-    return FeatureClient.fetch(server.channel, request.build(), DEADLINE);
+    return FeatureClient.fetch(server.channel(), request.build(), DEADLINE);
   }
 
   private static Value bool(boolean b) {
@@ -145,7 +146,7 @@ class RequestContextTest {
 
   @Test
   void listFeatureSetsNamesTheContextKeyAndType() {
-    ListFeatureSetsResponse list = FeatureClient.listFeatureSets(server.channel, DEADLINE);
+    ListFeatureSetsResponse list = FeatureClient.listFeatureSets(server.channel(), DEADLINE);
     Map<String, FeatureInfo> byName = new java.util.HashMap<>();
     list.getFeatureSets(0).getFeaturesList().forEach(f -> byName.put(f.getName(), f));
     assertThat(byName.get("merchant_seen_1h").getValueType()).isEqualTo("boolean");

@@ -1,5 +1,6 @@
 package dev.slicestore.serving;
 
+import dev.slicestore.testkit.RedisFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slicestore.core.config.FeatureSet;
@@ -22,14 +23,14 @@ import redis.clients.jedis.UnifiedJedis;
  * over {@link FeatureSet#sliceExpiryMillis}.
  */
 class SliceIndexTest {
-  private static RedisServer redisServer;
+  private static RedisFixture redisServer;
   private static UnifiedJedis redis;
   private final FeatureSet fs = TestFeatureSets.shop();
   private final OnlineLayout layout = new OnlineLayout(fs);
 
   @BeforeAll
   static void start() throws Exception {
-    redisServer = RedisServer.start();
+    redisServer = RedisFixture.start();
     redis = redisServer.client(5000);
   }
 
