@@ -13,15 +13,17 @@ import dev.slicestore.ingest.RunningIngest;
 import dev.slicestore.quickstart.replay.EventGenerator;
 import dev.slicestore.quickstart.replay.EventReplay;
 import dev.slicestore.quickstart.replay.ReplayResult;
-import dev.slicestore.quickstart.stack.LocalKafka;
-import dev.slicestore.quickstart.stack.LocalStack;
-import dev.slicestore.quickstart.stack.StackInfo;
-import dev.slicestore.quickstart.stack.StackPorts;
+import dev.slicestore.localstack.LocalKafka;
+import dev.slicestore.localstack.LocalStack;
+import dev.slicestore.localstack.StackInfo;
+import dev.slicestore.localstack.StackPorts;
 import dev.slicestore.serving.FeatureClient;
 import dev.slicestore.serving.FeatureServer;
 import dev.slicestore.serving.FeatureTable;
 import dev.slicestore.serving.v1.GetFeaturesRequest;
 import dev.slicestore.serving.v1.GetFeaturesResponse;
+import dev.slicestore.spark.OfflineLayout;
+import dev.slicestore.spark.SparkSessions;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -116,7 +118,7 @@ public final class QuickstartCommand implements Callable<Integer> {
     // the topic starts again at offset 0, so the local Iceberg tables (Hadoop catalog: one
     // directory per table) start again too; otherwise compaction rightly refuses to drop their rows
     for (String table : List.of(fs.name() + "_events", fs.name() + "_slices")) {
-      deleteRecursively(state.resolve("warehouse").resolve(CompactionOptions.DEFAULT_NAMESPACE).resolve(table));
+      deleteRecursively(state.resolve("warehouse").resolve(OfflineLayout.DEFAULT_NAMESPACE).resolve(table));
     }
 
     out.println("== 3/6 replaying events into " + fs.topics().get(0));
@@ -134,8 +136,7 @@ public final class QuickstartCommand implements Callable<Integer> {
 
     out.println("== 4/6 online-ingest (Spark local mode, micro-batch) until it has caught up with Kafka");
     out.flush();
-    SparkSession spark = SparkSession.builder().master("local[2]").appName("slicestore quickstart")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+    SparkSession spark = SparkSessions.local("slicestore quickstart", 2);
     try {
       RunningIngest ingest = OnlineIngest.start(spark, app, fs, checkpoint.toAbsolutePath().toString());
       try {

@@ -28,8 +28,8 @@ import java.util.zip.GZIPInputStream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.slicestore.quickstart.stack.LocalKafka;
-import dev.slicestore.quickstart.stack.StackPorts;
+import dev.slicestore.localstack.LocalKafka;
+import dev.slicestore.localstack.StackPorts;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;

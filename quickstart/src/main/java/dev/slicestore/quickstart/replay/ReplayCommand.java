@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import dev.slicestore.quickstart.stack.LocalStack;
-import dev.slicestore.quickstart.stack.StackCommand;
-import dev.slicestore.quickstart.stack.StackInfo;
+import dev.slicestore.localstack.LocalStack;
+import dev.slicestore.localstack.StackCommand;
+import dev.slicestore.localstack.StackInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
