@@ -1,12 +1,13 @@
 package dev.slicestore.bench;
 
+import dev.slicestore.spark.SparkSessions;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.online.RedisClients;
 import dev.slicestore.quickstart.replay.EventGenerator;
 import dev.slicestore.quickstart.replay.EventReplay;
 import dev.slicestore.quickstart.replay.ReplayResult;
-import dev.slicestore.quickstart.stack.LocalKafka;
-import dev.slicestore.quickstart.stack.LocalRedis;
+import dev.slicestore.localstack.LocalKafka;
+import dev.slicestore.localstack.LocalRedis;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -129,9 +130,7 @@ public final class BenchContext implements AutoCloseable {
   /** @return the local Spark session ({@code local[2]}, 2 shuffle partitions, no UI) */
   public synchronized SparkSession spark() {
     if (spark == null) {
-      spark = SparkSession.builder().master("local[2]").appName("slicestore bench")
-          .config("spark.ui.enabled", "false")
-          .config("spark.sql.shuffle.partitions", "2")
+      spark = SparkSessions.localBuilder("slicestore bench", "local[2]", 2)
           .config("spark.sql.session.timeZone", "UTC")
           // every progress of a long baseline query is summed (state rows written)
           .config("spark.sql.streaming.numRecentProgressUpdates", "100000")

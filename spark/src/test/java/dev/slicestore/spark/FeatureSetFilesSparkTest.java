@@ -1,11 +1,9 @@
-package dev.slicestore.e2e;
+package dev.slicestore.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.config.FeatureSetLoader;
-import dev.slicestore.ingest.EventPipeline;
-import dev.slicestore.testkit.TestSpark;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Timestamp;
@@ -37,7 +35,7 @@ class FeatureSetFilesSparkTest {
     Map<String, FeatureSet> all = FeatureSetLoader.loadDirectory(
         Path.of(System.getProperty("slicestore.repoRoot", "..")).resolve("conf/feature-sets"));
     assertThat(SAMPLES.keySet()).containsExactlyInAnyOrderElementsOf(all.keySet());
-    SparkSession spark = TestSpark.session();
+    SparkSession spark = SparkSessions.local("slicestore-test", 2);
     spark.conf().set("spark.sql.ansi.enabled", "false");
     StructType kafka = new StructType().add("key", DataTypes.BinaryType).add("value", DataTypes.BinaryType)
         .add("topic", DataTypes.StringType).add("partition", DataTypes.IntegerType).add("offset", DataTypes.LongType)

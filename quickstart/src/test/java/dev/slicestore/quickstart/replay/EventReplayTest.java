@@ -30,7 +30,8 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.slicestore.quickstart.stack.LocalKafka;
+import dev.slicestore.localstack.LocalKafka;
+import dev.slicestore.testkit.TopicReader;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
