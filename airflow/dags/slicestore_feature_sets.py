@@ -16,7 +16,7 @@ up at most two days. Older ranges: ``airflow backfill create`` (backfill runs ar
 the DAG's start date), or set ``compaction.start``. A manual run or ``airflow dags test`` with a
 logical date before the start date runs no task at all (Airflow's rule), so pick a later one.
 
-Times are UTC and slice-aligned to the Unix epoch, like the Java side (README, "Window semantics").
+Times are UTC and slice-aligned to the Unix epoch, like the Java side (docs/design.md, "Window rule").
 """
 
 from __future__ import annotations

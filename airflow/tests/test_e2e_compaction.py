@@ -280,7 +280,7 @@ def test_airflow_dags_test_builds_a_training_set_from_the_compacted_tables(tmp_p
     for key, t, label in spine:
         row = by_label[label]
         assert (row["CustomerID"], str(row["ts"])) == (key, fs.iso(t)), row
-        # the oracle: the 1 h window at t is the events of t's slice before t (README, "Window semantics")
+        # the oracle: the 1 h window at t is the events of t's slice before t (docs/design.md, "Window rule")
         window = [e for e in events if e["entity_key"] == key and e["event_time"] < t]
         amounts = [e["amount"] if "amount" in e else e["Quantity"] * e["UnitPrice"] for e in window]
         assert row["lines_1h"] == len(window), (row, len(window))

@@ -38,7 +38,7 @@ public final class CompactionBenchmark implements Benchmark {
         String.format("%,.0f", c.acceptedInRange() / seconds))));
     report.paragraph("Compaction reads every Kafka record from the range start minus the clock skew (1 h) to the end of the"
         + " topic, so records read include the customer-less rows and the newest hour; the Iceberg commits (one partition per"
-        + " hourly slice) dominate on this machine (see README, \"Measured so far\").");
+        + " hourly slice) dominate on this machine (see docs/testing.md, \"Measured by the tests\").");
     return report;
   }
 }

@@ -41,7 +41,7 @@ import redis.clients.jedis.UnifiedJedis;
 public final class IngestBenchmark implements Benchmark {
   /** Window lengths in the order they are added: k windows are the first k. */
   static final List<String> WINDOW_LADDER = List.of("1h", "1d", "7d", "30d", "3h", "12h", "3d", "14d");
-  /** Target of issue 6: slicestore at least this many times Spark's events/s with 4 windows. */
+  /** The target: slicestore at least this many times Spark's events/s with 4 windows. */
   static final double TARGET_RATIO_AT_4 = 10;
   /** {@code calls=N} in an {@code INFO commandstats} line (not {@code rejected_calls} / {@code failed_calls}). */
   private static final java.util.regex.Pattern CALLS = java.util.regex.Pattern.compile("[:,]calls=(\\d+)");
@@ -283,7 +283,7 @@ public final class IngestBenchmark implements Benchmark {
         ratios.add(four.ours().get(i).eventsPerSecond() / four.theirs().get(i).eventsPerSecond());
       }
       double ratio = Stats.median(ratios, x -> x);
-      report.paragraph(String.format("Target (issue 6): at least %.0f× Spark's sliding windows with 4 windows (%s data). Measured: %.1f× — %s.",
+      report.paragraph(String.format("Target: at least %.0f× Spark's sliding windows with 4 windows (%s data). Measured: %.1f× — %s.",
           TARGET_RATIO_AT_4, four.data(), ratio, ratio >= TARGET_RATIO_AT_4 ? "met" : String.format("missed (%.1f× short)", TARGET_RATIO_AT_4 / ratio)));
     }
     if (!xs.isEmpty() && xs.size() == throughput.values().iterator().next().size()) {

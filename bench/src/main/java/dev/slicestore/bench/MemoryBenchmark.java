@@ -13,7 +13,7 @@ import java.util.Map;
  * Deterministic for given data, so one run.
  */
 public final class MemoryBenchmark implements Benchmark {
-  /** Target of issue 6: a compacted slice takes at most this much Redis memory, bytes. */
+  /** The target: a compacted slice takes at most this much Redis memory, bytes. */
   public static final long TARGET_COMPACTED_SLICE_BYTES = 100;
 
   @Override
@@ -59,7 +59,7 @@ public final class MemoryBenchmark implements Benchmark {
         + " (%.0f%%).", compaction.describe().replace("\n", " "), totalBefore, totalAfter,
         100.0 * (totalAfter - totalBefore) / Math.max(1, totalBefore)));
     if (a.compactedOnlyHashes() > 0) {
-      report.paragraph(String.format("Target (issue 6): a compacted slice ≤ %d bytes of Redis memory. Measured: %.1f bytes per"
+      report.paragraph(String.format("Target: a compacted slice ≤ %d bytes of Redis memory. Measured: %.1f bytes per"
           + " (entity, slice), its hash plus its share of the entity's slice index (%.1f + %.1f) — %s. A hash's MEMORY USAGE"
           + " includes its key (`ss:retail:1:{<customer>}:<slice index>`, ~30 bytes), Redis's per-key overhead (dict entry, robj,"
           + " expiry entry) and the listpack holding the field `c` and the compacted entry (aggregate + covered offsets); the slice"

@@ -163,7 +163,7 @@ public final class ServingBenchmark implements Benchmark {
       LoadPoint target = points.stream().filter(p -> p.group().equals(phase) && p.entities() == 1 && p.load().equals("1,000/s"))
           .findFirst().orElse(null);
       if (target != null) {
-        report.paragraph(String.format("Target (issue 6): p99 ≤ 2 ms for one entity and all retail features at 1,000 requests/s."
+        report.paragraph(String.format("Target: p99 ≤ 2 ms for one entity and all retail features at 1,000 requests/s."
             + " Measured %s: p99 %.2f ms%s — %s.", phase, target.p99(), target.behind() ? " (the rate was not sustained: queueing)" : "",
             target.p99() <= 2 && !target.behind() ? "met"
                 : String.format("missed by %.2f ms (%.1f×)", target.p99() - 2, target.p99() / 2)));

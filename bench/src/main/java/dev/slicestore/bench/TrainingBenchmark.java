@@ -41,7 +41,7 @@ import org.apache.spark.sql.SparkSession;
  * depends on the order it adds in; slicestore's is exact and correctly rounded).
  */
 public final class TrainingBenchmark implements Benchmark {
-  /** Target of issue 6: training sets at least this many times faster than the naive range join. */
+  /** The target: training sets at least this many times faster than the naive range join. */
   static final double TARGET_RATIO = 5;
 
   @Override
@@ -123,7 +123,7 @@ public final class TrainingBenchmark implements Benchmark {
           String.format("%,.0f (%.1f s)", ours, Stats.median(m.runs(), Run::oursSeconds)),
           String.format("%,.0f (%.1f s)", naive, Stats.median(m.runs(), Run::naiveSeconds)), String.format("%.2f×", ratio),
           String.format("%,d", mismatches)));
-      verdicts.add(String.format("%s: target (issue 6) ≥ %.0f× the naive range join with identical values. Measured: %.2f× — %s; %s.",
+      verdicts.add(String.format("%s: target ≥ %.0f× the naive range join with identical values. Measured: %.2f× — %s; %s.",
           m.c().data(), TARGET_RATIO, ratio, ratio >= TARGET_RATIO ? "met" : String.format("missed (%.1f× short)", TARGET_RATIO / ratio),
           mismatches == 0 ? "every row equal (sums and means within 1e-9 relative)" : mismatches + " rows differ"));
     }

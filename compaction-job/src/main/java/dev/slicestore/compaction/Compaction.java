@@ -31,7 +31,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Compaction of a closed slice range {@code [from, to)} of one feature set (DESIGN.md,
+ * Compaction of a closed slice range {@code [from, to)} of one feature set (docs/design.md,
  * "Compaction"): read the range's Kafka records in one Structured Streaming micro-batch, aggregate
  * the accepted events of the range per (entity, slice) with core's aggregate functions, then
  * <ol>

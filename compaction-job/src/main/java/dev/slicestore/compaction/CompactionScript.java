@@ -6,7 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * The Lua script that compacts one slice hash in one atomic step (DESIGN.md, "Exactly-once without
+ * The Lua script that compacts one slice hash in one atomic step (docs/design.md, "Exactly-once without
  * state"), and how to call it.
  *
  * <pre>

@@ -48,7 +48,7 @@ final class IcebergTables {
   /**
    * Creates the namespace and both tables unless they exist, and checks that existing tables were
    * created for this feature set and version with the same columns. A slices table that lacks only
-   * {@code min_event_time} (written by an earlier release) gets it added by Iceberg schema
+   * {@code min_event_time} (a table created without it) gets it added by Iceberg schema
    * evolution.
    *
    * @throws IllegalStateException if an existing table belongs to another feature set version or

@@ -7,7 +7,7 @@ import java.io.Serializable;
  * The start is the first offset whose record timestamp is at or after
  * {@code from - max clock skew} ({@code offsetsForTimes}); the end is the partition's end offset
  * when the run started. Every compacted entry that holds an event of this partition records
- * exactly this range as covered (DESIGN.md, "Exactly-once without state").
+ * exactly this range as covered (docs/design.md, "Exactly-once without state").
  *
  * @param topic the Kafka topic
  * @param topicIndex the topic's index in the feature set's topic list

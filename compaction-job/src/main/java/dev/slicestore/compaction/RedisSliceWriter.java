@@ -35,7 +35,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * {@link CompactionRefusedException} after its batch was flushed.
  *
  * <p>Serializable: carries configuration and accumulators only; the Redis client comes from
- * {@link CompactionResources}. Spark calls one instance from one thread per task.
+ * {@link RedisClients#shared} (one per executor JVM). Spark calls one instance from one thread per task.
  */
 final class RedisSliceWriter implements ForeachPartitionFunction<Row> {
   private static final long serialVersionUID = 1L;

@@ -144,7 +144,7 @@ class IcebergTablesTest {
     IcebergCatalog.configure(spark, app, "evolve_test");
     FeatureSet fs = fs(1, "page = string, ms = long, at = string");
     spark.sql("CREATE NAMESPACE IF NOT EXISTS evolve_test.ns");
-    // the slices table as the release before session windows created it, with one row
+    // the slices table as it was before it had min_event_time, with one row
     org.apache.spark.sql.types.StructType old = OfflineLayout.slicesSchema(fs);
     old = new org.apache.spark.sql.types.StructType(java.util.Arrays.stream(old.fields())
         .filter(f -> !f.name().equals(OfflineLayout.MIN_EVENT_TIME)).toArray(org.apache.spark.sql.types.StructField[]::new));

@@ -120,7 +120,7 @@ public final class LocalRedis implements AutoCloseable {
         "--appendonly", "no",
         "--protected-mode", "no",
         // a compacted entry (64-70 bytes for the retail feature set) must not push its hash out of
-        // the compact listpack encoding, whose default value limit is 64 bytes (README, "Redis")
+        // the compact listpack encoding, whose default value limit is 64 bytes (docs/online-store.md)
         "--hash-max-listpack-value", "128",
         "--daemonize", "no")
         .directory(dataDir.toFile())

@@ -62,7 +62,7 @@ import redis.clients.jedis.exceptions.JedisException;
  * <p>{@link #getFeatures} validates the request, takes the evaluation time {@code t} from the
  * clock once, reads the non-empty slices of the longest window of every requested entity with two
  * pipelined round trips (each entity's {@link SliceIndex}, then the slice hashes it lists: about
- * 2 hashes instead of 720 for a retail customer's 30-day window of hourly slices), and merges each entity's windows with core's {@link WindowEvaluator} (DESIGN.md,
+ * 2 hashes instead of 720 for a retail customer's 30-day window of hourly slices), and merges each entity's windows with core's {@link WindowEvaluator} (docs/design.md,
  * "Window semantics"). Features with request context ({@code bloom_contains}) get their values
  * from the request's {@code context} / {@code entity_contexts}, resolved and converted per entity
  * before Redis is read (a missing or ill-typed value is {@code INVALID_ARGUMENT}); an entity

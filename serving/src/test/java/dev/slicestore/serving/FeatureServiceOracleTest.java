@@ -41,7 +41,7 @@ import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Every feature served equals a naive oracle computed here from the raw event list with
- * DESIGN.md's window rule, at the {@code t} the server reported: events exactly at {@code t}
+ * the window rule (docs/design.md, "Window rule"), at the {@code t} the server reported: events exactly at {@code t}
  * (excluded), at slice starts, an entity without data, and a compacted slice with replayed,
  * bogus and late event fields around its covered range.
  */
@@ -299,7 +299,7 @@ class FeatureServiceOracleTest {
 
   record Expected(Value value, FeatureStatus status) {}
 
-  /** DESIGN.md: e counts iff floorDiv(e, s) > floorDiv(t, s) - W / s and e < t. */
+  /** docs/design.md, "Window rule": e counts iff floorDiv(e, s) > floorDiv(t, s) - W / s and e < t. */
   private Expected oracle(List<Event> all, Feature feature, long t) {
     long s = fs.sliceMillis();
     long w = feature.windowMillis() / s;

@@ -11,7 +11,7 @@ import dev.slicestore.serving.v1.Value;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** {@link FeatureServiceImpl#toValue}: every result shape of the catalogue to the proto Value. */
+/** {@link FeatureProtos#toValue}: every result shape of the catalogue to the proto Value. */
 class ResultValueConversionTest {
 
   private static Feature feature(ResultType type) {

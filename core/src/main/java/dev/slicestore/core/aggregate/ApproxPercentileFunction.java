@@ -42,7 +42,7 @@ import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
  *
  * <p>Space: DataSketches' compact KLL serialization: 8 bytes empty, 16 bytes for one value, then
  * about {@code 20 + 8·(retained + 2)} bytes; at most {@code KllSketch.getMaxSerializedSizeBytes}
- * (about 5 KB at k = 200 for a billion values, see the README table), plus the version byte and a
+ * (about 5 KB at k = 200 for a billion values, see docs/functions.md), plus the version byte and a
  * 1–3 byte length.
  *
  * <p>Binary form (version 1): version byte, varint length, {@code KllDoublesSketch.toByteArray()}

@@ -56,7 +56,7 @@ public record ResultType(Kind kind, ValueType element) implements Serializable {
   }
 
   /**
-   * @return the name used in {@code ListFeatureSets} and the README: {@code long}, {@code double},
+   * @return the name used in {@code ListFeatureSets} and docs/functions.md: {@code long}, {@code double},
    *     {@code string}, {@code boolean}, {@code list<long>}, {@code item_counts<string>}, ...
    */
   public String configName() {

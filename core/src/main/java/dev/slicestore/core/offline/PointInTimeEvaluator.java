@@ -21,7 +21,7 @@ import java.util.Map;
 /**
  * Computes one entity's features at a non-decreasing sequence of evaluation times from its slice
  * aggregates and its raw events, in one time-ordered sweep: the offline (training) side of
- * DESIGN.md's window rule, giving exactly what {@link dev.slicestore.core.online.WindowEvaluator}
+ * the window rule (docs/design.md, "Window rule"), giving exactly what {@link dev.slicestore.core.online.WindowEvaluator}
  * gives online for the same events.
  *
  * <h2>The sweep</h2>

@@ -5,7 +5,7 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The Redis layout of one feature set's online store (DESIGN.md, "Exactly-once without state").
+ * The Redis layout of one feature set's online store (docs/design.md, "Online store (Redis layout)" and "Exactly-once without state").
  *
  * <ul>
  *   <li>One <b>hash per (feature set + version, entity key, slice)</b>, key

@@ -20,7 +20,7 @@ import java.util.Map;
  * Computes an entity's features at an evaluation time {@code t} from its slice hashes, in one
  * newest-to-oldest pass: every window of every aggregation shares the same slices, so the pass
  * merges each slice once into one running accumulator per aggregation and reads a window's result
- * as soon as the pass has covered that window's {@code W / s} slices (DESIGN.md window rule).
+ * as soon as the pass has covered that window's {@code W / s} slices (docs/design.md, "Window rule").
  *
  * <h2>The read-merge rule, per slice hash</h2>
  * The slice's value is the merge of its compacted entry (if any) and every event field whose

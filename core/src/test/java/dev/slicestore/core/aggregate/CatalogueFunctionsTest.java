@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The catalogue's functions one by one: parameters, null handling and empty windows, numerical
  * stability of the variances, the sketches' error bounds at larger sizes than the merge-order
- * property test ({@link CatalogueMergeOrderTest}) uses, and the accumulator sizes the README
+ * property test ({@link CatalogueMergeOrderTest}) uses, and the accumulator sizes docs/functions.md
  * table quotes.
  */
 class CatalogueFunctionsTest {
@@ -490,7 +490,7 @@ class CatalogueFunctionsTest {
 
   // --------------------------------------------------------------------- sizes
 
-  /** Prints the encoded accumulator sizes the README quotes (see the test output file). */
+  /** Prints the encoded accumulator sizes docs/functions.md quotes (see the test output file). */
   @Test
   @SuppressWarnings({"unchecked", "rawtypes"})
   void accumulatorSizes() {

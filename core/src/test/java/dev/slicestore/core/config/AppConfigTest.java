@@ -42,7 +42,7 @@ class AppConfigTest {
     assertThat(c.redisPoolSize()).isEqualTo(16);
     assertThat(c.servingPort()).isEqualTo(Integer.parseInt(env("SLICESTORE_SERVING_PORT", "50051")));
     if (System.getenv("SLICESTORE_INGEST_TRIGGER") == null) {
-      assertThat(c.ingestTrigger()).as("measured default, see README").isEqualTo(AppConfig.IngestTrigger.REAL_TIME);
+      assertThat(c.ingestTrigger()).as("measured default, see docs/configuration.md").isEqualTo(AppConfig.IngestTrigger.REAL_TIME);
     }
     assertThat(c.ingestIntervalMillis()).isZero();
     assertThat(c.ingestRealTimeBatchMillis()).isEqualTo(300_000L);
