@@ -11,9 +11,9 @@ import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.online.FeatureStatus;
 import dev.slicestore.core.online.FeatureVector;
 import dev.slicestore.core.online.RequestContext;
+import dev.slicestore.core.plan.FeaturePlan;
 import dev.slicestore.core.time.Sessions;
 import dev.slicestore.core.time.Slicing;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -61,20 +61,15 @@ import java.util.Map;
  */
 public final class PointInTimeEvaluator {
   private final Slicing slicing;
+  private final FeaturePlan plan;
   private final List<Feature> features;
-  private final int[] neededAggregations;
   private final AggregateFunction<Object>[] functions;
   private final Aggregation[] aggregations;
-  /** Per needed aggregation: feature positions, their window lengths in slices, and their queues. */
+  /** Per needed aggregation (copied from the plan): feature positions, their window lengths in slices, and their queues. */
   private final int[][] featurePositions;
   private final int[][] windowSlices;
   private final TwoStacks<Object>[][] queues;
-  private final int longestWindowSlices;
-  /** Per needed aggregation its request-context key, or null. */
-  private final String[] contextKeys;
-  private final int[] aggregationOfFeature;
-  private final Map<String, ValueType> contextDescription;
-  /** Per session feature: position, needed aggregation (index into neededAggregations), slices, gap, name. */
+  /** Per session feature: position, needed aggregation (index into neededAggregations), slices, gap. */
   private final int[] sessionPositions;
   private final int[] sessionAggregation;
   private final int[] sessionSlices;
@@ -108,74 +103,33 @@ public final class PointInTimeEvaluator {
       throw new IllegalArgumentException("no features to compute");
     }
     this.slicing = featureSet.slicing();
-    this.features = List.copyOf(features);
-    List<Integer> aggs = new ArrayList<>();
-    for (Feature f : features) {
-      if (!aggs.contains(f.aggregationIndex())) {
-        aggs.add(f.aggregationIndex());
-      }
-    }
-    int n = aggs.size();
-    this.neededAggregations = aggs.stream().mapToInt(Integer::intValue).toArray();
+    this.plan = new FeaturePlan(featureSet, features);
+    this.features = plan.features();
+    int n = plan.neededAggregationCount();
     this.functions = new AggregateFunction[n];
     this.aggregations = new Aggregation[n];
     this.featurePositions = new int[n][];
     this.windowSlices = new int[n][];
     this.queues = new TwoStacks[n][];
     this.partial = new Object[n];
-    int longest = 0;
     for (int a = 0; a < n; a++) {
-      Aggregation agg = featureSet.aggregations().get(neededAggregations[a]);
-      aggregations[a] = agg;
-      functions[a] = (AggregateFunction<Object>) agg.function();
-      List<Integer> positions = new ArrayList<>();
-      for (int i = 0; i < features.size(); i++) {
-        if (features.get(i).aggregationIndex() == neededAggregations[a]) {
-          if (features.get(i).isSession()) {
-            longest = Math.max(longest, slicing.slicesPerWindow(features.get(i).windowMillis()));
-          } else {
-            positions.add(i);
-          }
-        }
-      }
-      featurePositions[a] = positions.stream().mapToInt(Integer::intValue).toArray();
-      windowSlices[a] = positions.stream().mapToInt(i -> slicing.slicesPerWindow(features.get(i).windowMillis())).toArray();
-      queues[a] = new TwoStacks[positions.size()];
-      for (int w = 0; w < positions.size(); w++) {
+      aggregations[a] = plan.aggregation(a);
+      functions[a] = (AggregateFunction<Object>) aggregations[a].function();
+      featurePositions[a] = plan.windowFeaturePositions(a);
+      windowSlices[a] = plan.windowSlices(a);
+      queues[a] = new TwoStacks[featurePositions[a].length];
+      for (int w = 0; w < featurePositions[a].length; w++) {
         queues[a][w] = new TwoStacks<>(functions[a]);
-        longest = Math.max(longest, windowSlices[a][w]);
       }
     }
-    List<Integer> sessions = new ArrayList<>();
-    for (int i = 0; i < features.size(); i++) {
-      if (features.get(i).isSession()) {
-        sessions.add(i);
-      }
-    }
-    int k = sessions.size();
-    this.sessionPositions = sessions.stream().mapToInt(Integer::intValue).toArray();
-    this.sessionAggregation = new int[k];
-    this.sessionSlices = new int[k];
-    this.sessionGaps = new long[k];
+    this.sessionPositions = plan.sessionFeaturePositions();
+    this.sessionAggregation = plan.sessionAggregations();
+    this.sessionSlices = plan.sessionSlices();
+    this.sessionGaps = plan.sessionGapsMillis();
+    int k = sessionPositions.length;
     this.sessionRuns = new TwoStacks[k];
     this.uncertainOlder = new long[k];
     this.uncertainNewer = new long[k];
-    for (int j = 0; j < k; j++) {
-      Feature f = features.get(sessionPositions[j]);
-      sessionAggregation[j] = aggs.indexOf(f.aggregationIndex());
-      sessionSlices[j] = slicing.slicesPerWindow(f.windowMillis());
-      sessionGaps[j] = f.sessionGapMillis();
-    }
-    this.longestWindowSlices = longest;
-    this.contextKeys = new String[n];
-    for (int a = 0; a < n; a++) {
-      contextKeys[a] = featureSet.aggregations().get(neededAggregations[a]).contextKey();
-    }
-    this.aggregationOfFeature = new int[features.size()];
-    for (int i = 0; i < features.size(); i++) {
-      aggregationOfFeature[i] = aggs.indexOf(features.get(i).aggregationIndex());
-    }
-    this.contextDescription = RequestContext.keys(featureSet, this.features);
     reset();
   }
 
@@ -185,17 +139,22 @@ public final class PointInTimeEvaluator {
    *     name.
    */
   public Map<String, ValueType> contextKeys() {
-    return contextDescription;
+    return plan.requestContextKeys();
   }
 
   /** @return the indices (into {@link FeatureSet#aggregations()}) of the aggregations the features need */
   public int[] neededAggregations() {
-    return neededAggregations.clone();
+    return plan.neededAggregations();
   }
 
   /** @return the longest requested window (session max-lengths included), in slices */
   public int longestWindowSlices() {
-    return longestWindowSlices;
+    return plan.longestWindowSlices();
+  }
+
+  /** @return the plan of the features: needed aggregations, windows and sessions in slices, request context */
+  public FeaturePlan plan() {
+    return plan;
   }
 
   /** Forgets everything: call before the records of the next entity. */
@@ -344,7 +303,7 @@ public final class PointInTimeEvaluator {
    * @throws IllegalArgumentException if a needed context key is missing
    */
   public FeatureVector evaluate(long evaluationTimeMillis, Map<String, ?> context) {
-    Object[] contextValues = RequestContext.pick(contextKeys, features, aggregationOfFeature, context);
+    Object[] contextValues = plan.requestContextValues(context);
     long current = slicing.sliceIndex(evaluationTimeMillis);
     if (current < lastEvaluationSlice) {
       throw new IllegalStateException("evaluation at slice " + current + " after one at slice " + lastEvaluationSlice

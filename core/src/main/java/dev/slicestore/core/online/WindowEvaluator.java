@@ -8,6 +8,7 @@ import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.Feature;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.config.InputColumn;
+import dev.slicestore.core.plan.FeaturePlan;
 import dev.slicestore.core.time.Sessions;
 import dev.slicestore.core.time.Slicing;
 import java.util.ArrayList;
@@ -57,7 +58,9 @@ public final class WindowEvaluator {
   private final FeatureSet featureSet;
   private final OnlineLayout layout;
   private final Slicing slicing;
+  private final FeaturePlan plan;
   private final List<Feature> features;
+  // copied once from the plan for the evaluation loop
   private final int[] neededAggregations;
   /** Per needed aggregation: its sliding-window feature positions in {@link #features} and their slice counts. */
   private final int[][] featuresByAggregation;
@@ -68,11 +71,6 @@ public final class WindowEvaluator {
   private final int[] sessionSlices;
   private final long[] sessionGaps;
   private final int sliceCount;
-  /** Per needed aggregation its request-context key, or null. */
-  private final String[] contextKeys;
-  /** Per feature, the position of its aggregation in {@link #neededAggregations}. */
-  private final int[] aggregationOfFeature;
-  private final Map<String, ValueType> contextDescription;
 
   /**
    * @param featureSet the feature set
@@ -84,54 +82,29 @@ public final class WindowEvaluator {
     this.layout = new OnlineLayout(featureSet);
     this.slicing = featureSet.slicing();
     this.features = List.copyOf(features);
-    List<Integer> aggs = new ArrayList<>();
-    int maxSlices = 0;
-    for (Feature f : features) {
-      if (!aggs.contains(f.aggregationIndex())) {
-        aggs.add(f.aggregationIndex());
-      }
-      maxSlices = Math.max(maxSlices, slicing.slicesPerWindow(f.windowMillis()));
+    // windows checked in request order first, so an invalid one is reported for the first such
+    // feature requested (the plan checks aggregation by aggregation)
+    for (Feature f : this.features) {
+      slicing.slicesPerWindow(f.windowMillis());
     }
-    this.neededAggregations = aggs.stream().mapToInt(Integer::intValue).toArray();
+    this.plan = new FeaturePlan(featureSet, this.features);
+    this.neededAggregations = plan.neededAggregations();
     this.featuresByAggregation = new int[neededAggregations.length][];
     this.windowSlicesByAggregation = new int[neededAggregations.length][];
     for (int a = 0; a < neededAggregations.length; a++) {
-      List<Integer> positions = new ArrayList<>();
-      for (int i = 0; i < features.size(); i++) {
-        if (features.get(i).aggregationIndex() == neededAggregations[a] && !features.get(i).isSession()) {
-          positions.add(i);
-        }
-      }
-      featuresByAggregation[a] = positions.stream().mapToInt(Integer::intValue).toArray();
-      windowSlicesByAggregation[a] = positions.stream()
-          .mapToInt(i -> slicing.slicesPerWindow(features.get(i).windowMillis())).toArray();
+      featuresByAggregation[a] = plan.windowFeaturePositions(a);
+      windowSlicesByAggregation[a] = plan.windowSlices(a);
     }
-    List<Integer> sessions = new ArrayList<>();
-    for (int i = 0; i < features.size(); i++) {
-      if (features.get(i).isSession()) {
-        sessions.add(i);
-      }
-    }
-    this.sessionPositions = sessions.stream().mapToInt(Integer::intValue).toArray();
-    this.sessionAggregation = new int[sessionPositions.length];
-    this.sessionSlices = new int[sessionPositions.length];
-    this.sessionGaps = new long[sessionPositions.length];
-    for (int k = 0; k < sessionPositions.length; k++) {
-      Feature f = features.get(sessionPositions[k]);
-      sessionAggregation[k] = aggs.indexOf(f.aggregationIndex());
-      sessionSlices[k] = slicing.slicesPerWindow(f.windowMillis());
-      sessionGaps[k] = f.sessionGapMillis();
-    }
-    this.sliceCount = maxSlices;
-    this.contextKeys = new String[neededAggregations.length];
-    for (int a = 0; a < neededAggregations.length; a++) {
-      contextKeys[a] = featureSet.aggregations().get(neededAggregations[a]).contextKey();
-    }
-    this.aggregationOfFeature = new int[features.size()];
-    for (int i = 0; i < features.size(); i++) {
-      aggregationOfFeature[i] = aggs.indexOf(features.get(i).aggregationIndex());
-    }
-    this.contextDescription = RequestContext.keys(featureSet, this.features);
+    this.sessionPositions = plan.sessionFeaturePositions();
+    this.sessionAggregation = plan.sessionAggregations();
+    this.sessionSlices = plan.sessionSlices();
+    this.sessionGaps = plan.sessionGapsMillis();
+    this.sliceCount = plan.longestWindowSlices();
+  }
+
+  /** @return the plan of the features: needed aggregations, windows and sessions in slices, request context */
+  public FeaturePlan plan() {
+    return plan;
   }
 
   /**
@@ -139,7 +112,7 @@ public final class WindowEvaluator {
    *     type of their values; empty when none
    */
   public Map<String, ValueType> contextKeys() {
-    return contextDescription;
+    return plan.requestContextKeys();
   }
 
   /** @return the features computed, in result order */
@@ -238,7 +211,7 @@ public final class WindowEvaluator {
   @SuppressWarnings({"unchecked", "rawtypes"})
   public FeatureVector evaluate(long evaluationTimeMillis, List<Map<byte[], byte[]>> slicesNewestFirst,
       Map<String, ?> context) {
-    Object[] contextValues = RequestContext.pick(contextKeys, features, aggregationOfFeature, context);
+    Object[] contextValues = plan.requestContextValues(context);
     List<Aggregation> aggregations = featureSet.aggregations();
     List<InputColumn> inputColumns = featureSet.inputColumns();
     int needed = neededAggregations.length;
