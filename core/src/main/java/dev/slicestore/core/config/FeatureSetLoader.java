@@ -214,14 +214,45 @@ public final class FeatureSetLoader {
     }
   }
 
+  /**
+   * Validates every section of the file, in file order, collecting the problems of all of them.
+   *
+   * @throws ConfigProblemException listing every problem
+   * @throws ConfigException if a section has the wrong shape (reported by {@link #fromConfig})
+   */
   private static FeatureSet validate(Config c, String file) {
     Checker k = new Checker(file, c);
     k.rejectUnknownKeys(c, TOP_KEYS, "");
+    String name = name(k, c);
+    int version = version(k, c);
+    Source source = source(k, c);
+    Transforms transforms = transforms(k, c, source.schema());
+    String entityKey = entityKey(k, c, transforms.columns());
+    EventTimeSpec eventTime = eventTime(k, c, transforms.columns());
+    TimeSettings time = timeSettings(k, c);
+    Aggregations aggregations = aggregations(k, c, transforms.columns(), time);
+    Compaction compaction = compaction(k, c, time.sliceMillis());
 
+    if (!k.problems.isEmpty()) {
+      throw new ConfigProblemException(k.problems);
+    }
+    return new FeatureSet(name, version, file, source.topics(), source.deadLetterTopic(), source.schema(), entityKey,
+        eventTime, transforms.transforms(), transforms.filter(), time.sliceMillis(), time.latenessMillis(),
+        time.futureSkewMillis(), time.graceMillis(), aggregations.inputs, aggregations.aggregations,
+        aggregations.features, transforms.columns(), compaction.intervalMillis(), compaction.startMillis());
+  }
+
+  /** @return {@code name}, or null after reporting a problem */
+  private static String name(Checker k, Config c) {
     String name = k.requiredString(c, "name", "name");
     if (name != null && !NAME.matcher(name).matches()) {
       k.problem("name", "Invalid name '" + name + "' (letters, digits and _, starting with a letter)");
     }
+    return name;
+  }
+
+  /** @return {@code version} (1 when it is missing or not an integer, after reporting it) */
+  private static int version(Checker k, Config c) {
     int version = 1;
     if (c.hasPath("version")) {
       try {
@@ -235,8 +266,19 @@ public final class FeatureSetLoader {
     } else {
       k.problem(null, "version: missing (required)");
     }
+    return version;
+  }
 
-    // source
+  /**
+   * The {@code source} section.
+   *
+   * @param topics the topics, in order (empty when missing or invalid)
+   * @param schema the payload fields sorted by name, with their types (fields of unknown types left out)
+   * @param deadLetterTopic the dead-letter topic (by default the first topic's name + {@code -dlq}), or null
+   */
+  private record Source(List<String> topics, LinkedHashMap<String, ValueType> schema, String deadLetterTopic) {}
+
+  private static Source source(Checker k, Config c) {
     List<String> topics = new ArrayList<>();
     LinkedHashMap<String, ValueType> schema = new LinkedHashMap<>();
     String deadLetterTopic = null;
@@ -297,8 +339,19 @@ public final class FeatureSetLoader {
         k.problem("source.dead-letter-topic", "must differ from the source topics");
       }
     }
+    return new Source(topics, schema, deadLetterTopic);
+  }
 
-    // transforms
+  /**
+   * The {@code transforms} section.
+   *
+   * @param columns every column after transforms: the payload fields, then the valid transform columns
+   * @param transforms the valid transform columns, in declaration order
+   * @param filter the row filter, or null for none (or a blank one)
+   */
+  private record Transforms(LinkedHashMap<String, ValueType> columns, List<TransformColumn> transforms, String filter) {}
+
+  private static Transforms transforms(Checker k, Config c, LinkedHashMap<String, ValueType> schema) {
     LinkedHashMap<String, ValueType> columns = new LinkedHashMap<>(schema);
     List<TransformColumn> transforms = new ArrayList<>();
     String filter = null;
@@ -337,13 +390,21 @@ public final class FeatureSetLoader {
         filter = null;
       }
     }
+    return new Transforms(columns, transforms, filter);
+  }
 
-    // entity key and event time
+  /** @return {@code entity-key}, or null after reporting it missing; an unknown column is reported, not dropped */
+  private static String entityKey(Checker k, Config c, Map<String, ValueType> columns) {
     String entityKey = k.requiredString(c, "entity-key", "entity-key");
     if (entityKey != null && !columns.isEmpty() && !columns.containsKey(entityKey)) {
       k.problem("entity-key", "column '" + entityKey + "' is neither in source.schema nor a transform column (columns: "
           + String.join(", ", columns.keySet()) + ")");
     }
+    return entityKey;
+  }
+
+  /** @return the {@code event-time} section, or null when it is missing or names an unknown source */
+  private static EventTimeSpec eventTime(Checker k, Config c, Map<String, ValueType> columns) {
     EventTimeSpec eventTime = null;
     if (!c.hasPath("event-time")) {
       k.problem(null, "event-time: missing (required): { column, format, zone } or { source = record-timestamp }");
@@ -379,18 +440,37 @@ public final class FeatureSetLoader {
         eventTime = new EventTimeSpec(col, format, zone);
       }
     }
+    return eventTime;
+  }
 
-    // time settings
+  /**
+   * The time settings: slice, lateness, future skew, expiry grace (ms; -1 after a reported
+   * problem) and the feature set's default windows (ms, ascending; empty when unset).
+   */
+  private record TimeSettings(long sliceMillis, long latenessMillis, long futureSkewMillis, long graceMillis,
+      List<Long> defaultWindowsMillis) {}
+
+  private static TimeSettings timeSettings(Checker k, Config c) {
     long slice = k.duration(c, "slice", "slice", null, false);
     long lateness = k.duration(c, "allowed-lateness", "allowed-lateness", 0L, true);
     long futureSkew = k.duration(c, "max-future-skew", "max-future-skew", Duration.ofMinutes(5).toMillis(), true);
     long grace = k.duration(c, "expiry-grace", "expiry-grace", Duration.ofHours(1).toMillis(), true);
     List<Long> defaultWindows = windows(k, c, "windows", "windows", slice);
+    return new TimeSettings(slice, lateness, futureSkew, grace, defaultWindows);
+  }
 
-    // aggregations
-    List<InputColumn> inputs = new ArrayList<>();
-    List<Aggregation> aggregations = new ArrayList<>();
-    List<Feature> features = new ArrayList<>();
+  /** The aggregations validated so far, with their input columns and features, and the names and context keys taken. */
+  private static final class Aggregations {
+    final List<InputColumn> inputs = new ArrayList<>();
+    final List<Aggregation> aggregations = new ArrayList<>();
+    final List<Feature> features = new ArrayList<>();
+    final Set<String> names = new LinkedHashSet<>();
+    final Set<String> featureNames = new LinkedHashSet<>();
+    final Map<String, ValueType> contextTypes = new HashMap<>();
+  }
+
+  private static Aggregations aggregations(Checker k, Config c, Map<String, ValueType> columns, TimeSettings time) {
+    Aggregations out = new Aggregations();
     if (!c.hasPath("aggregations")) {
       k.problem(null, "aggregations: missing (required)");
     } else {
@@ -399,98 +479,113 @@ public final class FeatureSetLoader {
         if (list.isEmpty()) {
           k.problem("aggregations", "must declare at least one aggregation");
         }
-        Set<String> names = new LinkedHashSet<>();
-        Set<String> featureNames = new LinkedHashSet<>();
-        Map<String, ValueType> contextTypes = new HashMap<>();
         for (int i = 0; i < list.size(); i++) {
-          String p = "aggregations[" + i + "]";
-          Config a = list.get(i).toConfig();
-          k.rejectUnknownKeys(a, Set.of("name", "function", "input", "windows", "params", "context", "session"), p + ".");
-          String fn = k.requiredString(a, "function", p + ".function");
-          String input = k.optionalString(a, "input", p + ".input", null);
-          String an = k.optionalString(a, "name", p + ".name",
-              fn == null ? null : (input == null ? fn : input + "_" + fn));
-          if (an != null && !NAME.matcher(an).matches()) {
-            k.problem(p + ".name", list.get(i).get("name"), "Invalid name '" + an + "' (letters, digits and _, starting with a letter)");
-          }
-          if (an != null && !names.add(an)) {
-            k.problem(p + ".name", list.get(i).get("name"), "aggregation '" + an + "' is defined twice");
-          }
-          ValueType inputType = null;
-          if (input != null) {
-            inputType = columns.get(input);
-            if (inputType == null && !columns.isEmpty()) {
-              k.problem(p + ".input", list.get(i).get("input"), "column '" + input + "' is neither in source.schema nor a transform column (columns: "
-                  + String.join(", ", columns.keySet()) + ")");
-            }
-          }
-          Map<String, Object> params = a.hasPath("params") ? a.getObject("params").unwrapped() : Map.of();
-          AggregateFunction<?> function = null;
-          if (fn != null && (input == null || inputType != null)) {
-            if (input == null && AggregateFunctions.requiresInput(fn) && AggregateFunctions.NAMES.contains(fn)) {
-              k.problem(p, list.get(i), "function " + fn + " needs an input column (input = ...)");
-            } else {
-              try {
-                function = AggregateFunctions.create(fn, inputType, params, columns::get);
-              } catch (IllegalArgumentException e) {
-                k.problem(p + ".function", list.get(i).get("function"), e.getMessage());
-              }
-            }
-          }
-          String contextKey = null;
-          if (function != null && function.usesRequestContext()) {
-            contextKey = k.optionalString(a, "context", p + ".context", input);
-            if (contextKey != null && !NAME.matcher(contextKey).matches()) {
-              k.problem(p + ".context", list.get(i).get("context"), "Invalid context key '" + contextKey
-                  + "' (letters, digits and _, starting with a letter)");
-            } else if (contextKey != null) {
-              ValueType previous = contextTypes.putIfAbsent(contextKey, inputType);
-              if (previous != null && previous != inputType) {
-                k.problem(p + ".context", list.get(i).get(a.hasPath("context") ? "context" : "input"), "context key '"
-                    + contextKey + "' is used by aggregations with inputs of types " + previous.configName() + " and "
-                    + inputType.configName() + ": one request value cannot be both; name another context key");
-              }
-            }
-          } else if (a.hasPath("context") && function != null) {
-            k.problem(p + ".context", list.get(i).get("context"), "function " + fn
-                + " takes no request context (only bloom_contains does)");
-          }
-          SessionSpec session = a.hasPath("session") ? session(k, a, p, slice) : null;
-          // an aggregation with a session has sliding windows only when it lists its own
-          List<Long> windows = a.hasPath("windows") ? windows(k, a, "windows", p + ".windows", slice)
-              : a.hasPath("session") ? List.of() : defaultWindows;
-          if (windows.isEmpty() && !a.hasPath("windows") && !c.hasPath("windows") && !a.hasPath("session")) {
-            k.problem(p, list.get(i), "no windows: set windows for the feature set or the aggregation");
-          }
-          if (function != null && an != null) {
-            int slot = input == null ? -1 : inputSlot(inputs, new InputColumn(input, inputType));
-            String valueColumn = AggregateFunctions.valueColumn(fn, params);
-            int valueSlot = valueColumn == null ? -1 : inputSlot(inputs, new InputColumn(valueColumn, columns.get(valueColumn)));
-            int index = aggregations.size();
-            aggregations.add(new Aggregation(an, function, input, inputType, slot, windows, valueColumn, valueSlot, contextKey,
-                session));
-            for (long w : windows) {
-              String feature = an + "_" + Durations.format(w);
-              if (!featureNames.add(feature)) {
-                k.problem(p + ".name", list.get(i).get("name"), "feature name '" + feature + "' is produced twice");
-              }
-              features.add(new Feature(feature, index, w, function.featureResult()));
-            }
-            if (session != null) {
-              String feature = an + "_" + SESSION_SUFFIX;
-              if (!featureNames.add(feature)) {
-                k.problem(p + ".name", list.get(i).get("name"), "feature name '" + feature + "' is produced twice");
-              }
-              features.add(new Feature(feature, index, session.maxLengthMillis(), function.featureResult(), session.gapMillis()));
-            }
-          }
+          aggregation(k, c, list.get(i), "aggregations[" + i + "]", columns, time, out);
         }
       } catch (ConfigException.WrongType e) {
         k.problem("aggregations", "must be a list of { name, function, input }");
       }
     }
+    return out;
+  }
 
-    // compaction schedule (used by the Airflow DAGs): default interval = the slice rounded up to an hour
+  /**
+   * Validates aggregation {@code p} and, if it is valid enough, adds it, its input columns and its
+   * features to {@code out}.
+   *
+   * @param entry the aggregation's object in the {@code aggregations} list
+   * @throws ConfigException.WrongType if {@code params} is not an object (reported for the whole list)
+   */
+  private static void aggregation(Checker k, Config c, ConfigObject entry, String p, Map<String, ValueType> columns,
+      TimeSettings time, Aggregations out) {
+    long slice = time.sliceMillis();
+    Config a = entry.toConfig();
+    k.rejectUnknownKeys(a, Set.of("name", "function", "input", "windows", "params", "context", "session"), p + ".");
+    String fn = k.requiredString(a, "function", p + ".function");
+    String input = k.optionalString(a, "input", p + ".input", null);
+    String an = k.optionalString(a, "name", p + ".name",
+        fn == null ? null : (input == null ? fn : input + "_" + fn));
+    if (an != null && !NAME.matcher(an).matches()) {
+      k.problem(p + ".name", entry.get("name"), "Invalid name '" + an + "' (letters, digits and _, starting with a letter)");
+    }
+    if (an != null && !out.names.add(an)) {
+      k.problem(p + ".name", entry.get("name"), "aggregation '" + an + "' is defined twice");
+    }
+    ValueType inputType = null;
+    if (input != null) {
+      inputType = columns.get(input);
+      if (inputType == null && !columns.isEmpty()) {
+        k.problem(p + ".input", entry.get("input"), "column '" + input + "' is neither in source.schema nor a transform column (columns: "
+            + String.join(", ", columns.keySet()) + ")");
+      }
+    }
+    Map<String, Object> params = a.hasPath("params") ? a.getObject("params").unwrapped() : Map.of();
+    AggregateFunction<?> function = null;
+    if (fn != null && (input == null || inputType != null)) {
+      if (input == null && AggregateFunctions.requiresInput(fn) && AggregateFunctions.NAMES.contains(fn)) {
+        k.problem(p, entry, "function " + fn + " needs an input column (input = ...)");
+      } else {
+        try {
+          function = AggregateFunctions.create(fn, inputType, params, columns::get);
+        } catch (IllegalArgumentException e) {
+          k.problem(p + ".function", entry.get("function"), e.getMessage());
+        }
+      }
+    }
+    String contextKey = null;
+    if (function != null && function.usesRequestContext()) {
+      contextKey = k.optionalString(a, "context", p + ".context", input);
+      if (contextKey != null && !NAME.matcher(contextKey).matches()) {
+        k.problem(p + ".context", entry.get("context"), "Invalid context key '" + contextKey
+            + "' (letters, digits and _, starting with a letter)");
+      } else if (contextKey != null) {
+        ValueType previous = out.contextTypes.putIfAbsent(contextKey, inputType);
+        if (previous != null && previous != inputType) {
+          k.problem(p + ".context", entry.get(a.hasPath("context") ? "context" : "input"), "context key '"
+              + contextKey + "' is used by aggregations with inputs of types " + previous.configName() + " and "
+              + inputType.configName() + ": one request value cannot be both; name another context key");
+        }
+      }
+    } else if (a.hasPath("context") && function != null) {
+      k.problem(p + ".context", entry.get("context"), "function " + fn
+          + " takes no request context (only bloom_contains does)");
+    }
+    SessionSpec session = a.hasPath("session") ? session(k, a, p, slice) : null;
+    // an aggregation with a session has sliding windows only when it lists its own
+    List<Long> windows = a.hasPath("windows") ? windows(k, a, "windows", p + ".windows", slice)
+        : a.hasPath("session") ? List.of() : time.defaultWindowsMillis();
+    if (windows.isEmpty() && !a.hasPath("windows") && !c.hasPath("windows") && !a.hasPath("session")) {
+      k.problem(p, entry, "no windows: set windows for the feature set or the aggregation");
+    }
+    if (function != null && an != null) {
+      int slot = input == null ? -1 : inputSlot(out.inputs, new InputColumn(input, inputType));
+      String valueColumn = AggregateFunctions.valueColumn(fn, params);
+      int valueSlot = valueColumn == null ? -1 : inputSlot(out.inputs, new InputColumn(valueColumn, columns.get(valueColumn)));
+      int index = out.aggregations.size();
+      out.aggregations.add(new Aggregation(an, function, input, inputType, slot, windows, valueColumn, valueSlot, contextKey,
+          session));
+      for (long w : windows) {
+        String feature = an + "_" + Durations.format(w);
+        if (!out.featureNames.add(feature)) {
+          k.problem(p + ".name", entry.get("name"), "feature name '" + feature + "' is produced twice");
+        }
+        out.features.add(new Feature(feature, index, w, function.featureResult()));
+      }
+      if (session != null) {
+        String feature = an + "_" + SESSION_SUFFIX;
+        if (!out.featureNames.add(feature)) {
+          k.problem(p + ".name", entry.get("name"), "feature name '" + feature + "' is produced twice");
+        }
+        out.features.add(new Feature(feature, index, session.maxLengthMillis(), function.featureResult(), session.gapMillis()));
+      }
+    }
+  }
+
+  /** The compaction schedule (used by the Airflow DAGs): interval, ms, and first instant, epoch ms, or null. */
+  private record Compaction(long intervalMillis, Long startMillis) {}
+
+  /** @return {@code compaction}; the default interval is the slice rounded up to a whole hour */
+  private static Compaction compaction(Checker k, Config c, long slice) {
     long hour = Duration.ofHours(1).toMillis();
     long compactionInterval = slice > 0 ? Math.max(hour, ((slice + hour - 1) / hour) * hour) : hour;
     Long compactionStart = null;
@@ -511,13 +606,7 @@ public final class FeatureSetLoader {
         }
       }
     }
-
-    if (!k.problems.isEmpty()) {
-      throw new ConfigProblemException(k.problems);
-    }
-    return new FeatureSet(name, version, file, topics, deadLetterTopic, schema, entityKey, eventTime,
-        transforms, filter, slice, lateness, futureSkew, grace, inputs, aggregations, features, columns,
-        compactionInterval, compactionStart);
+    return new Compaction(compactionInterval, compactionStart);
   }
 
   /**

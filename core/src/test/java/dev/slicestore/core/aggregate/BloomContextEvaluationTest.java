@@ -17,6 +17,7 @@ import dev.slicestore.core.online.RequestContext;
 import dev.slicestore.core.online.RowPreAggregate;
 import dev.slicestore.core.online.WindowEvaluator;
 import dev.slicestore.core.testing.Seeds;
+import dev.slicestore.core.testing.WindowOracle;
 import dev.slicestore.core.time.Slicing;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -191,8 +192,7 @@ class BloomContextEvaluationTest {
           int slot = agg.inputSlot();
           Set<Object> window = new HashSet<>();
           for (Event e : events) {
-            if (SLICING.sliceIndex(e.time()) > SLICING.sliceIndex(t) - feature.windowMillis() / MINUTE && e.time() < t
-                && e.inputs()[slot] != null) {
+            if (WindowOracle.inWindow(e.time(), t, feature.windowMillis(), MINUTE) && e.inputs()[slot] != null) {
               window.add(e.inputs()[slot]);
             }
           }

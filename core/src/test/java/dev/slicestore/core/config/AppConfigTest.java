@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.slicestore.core.testing.FeatureSetFixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,8 +54,7 @@ class AppConfigTest {
 
   @Test
   void repositoryApplicationConfLoads() {
-    Path repo = Path.of(System.getProperty("slicestore.repoRoot", ".."));
-    AppConfig c = AppConfig.load(repo.resolve("conf/application.conf"));
+    AppConfig c = AppConfig.load(FeatureSetFixtures.repoRoot().resolve("conf/application.conf"));
     assertThat(c.file()).endsWith("application.conf");
     assertThat(c.redisNodes()).isNotEmpty();
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.slicestore.core.aggregate.ResultType;
 import dev.slicestore.core.aggregate.ValueType;
 import dev.slicestore.core.online.RequestContext;
+import dev.slicestore.core.testing.FeatureSetFixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /** Every file of conf/feature-sets/ loads, and the catalogue examples declare what their comments say. */
 class FeatureSetFilesTest {
-  private static final Path DIR = Path.of(System.getProperty("slicestore.repoRoot", "..")).resolve("conf/feature-sets");
+  private static final Path DIR = FeatureSetFixtures.featureSetsDir();
 
   @Test
   void everyFileLoadsAndNamesItsFeatureSetAfterTheFile() throws Exception {
@@ -35,7 +36,7 @@ class FeatureSetFilesTest {
 
   @Test
   void retailCatalogue() {
-    FeatureSet fs = FeatureSetLoader.load(DIR.resolve("retail_catalogue.conf"));
+    FeatureSet fs = FeatureSetFixtures.shipped("retail_catalogue");
     assertThat(fs.topics()).containsExactly("retail-events");
     assertThat(fs.aggregations()).extracting(a -> a.function().name()).containsExactly("count", "approx_count_distinct",
         "count_distinct", "most_frequent", "last_k", "max", "argmax", "variance_samp", "stddev_samp", "top_k", "approx_percentile",
@@ -54,7 +55,7 @@ class FeatureSetFilesTest {
 
   @Test
   void cards() {
-    FeatureSet fs = FeatureSetLoader.load(DIR.resolve("cards.conf"));
+    FeatureSet fs = FeatureSetFixtures.shipped("cards");
     assertThat(fs.entityKeyColumn()).isEqualTo("card_id");
     assertThat(fs.sliceMillis()).isEqualTo(60_000L);
     assertThat(fs.features()).extracting(Feature::name).contains("tx_1m", "tx_1h", "tx_1d", "amount_sum_1h",

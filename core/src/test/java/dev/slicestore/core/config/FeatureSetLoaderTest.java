@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.slicestore.core.aggregate.ValueType;
+import dev.slicestore.core.testing.FeatureSetFixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -106,8 +107,7 @@ class FeatureSetLoaderTest {
 
   @Test
   void retailConfLoadsFromTheRepository() {
-    Path repo = Path.of(System.getProperty("slicestore.repoRoot", ".."));
-    FeatureSet fs = FeatureSetLoader.load(repo.resolve("conf/feature-sets/retail.conf"));
+    FeatureSet fs = FeatureSetFixtures.shipped("retail");
     assertThat(fs.name()).isEqualTo("retail");
     assertThat(fs.entityKeyColumn()).isEqualTo("CustomerID");
     assertThat(fs.sliceMillis()).isEqualTo(3_600_000L);

@@ -2,14 +2,13 @@ package dev.slicestore.core.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
+import dev.slicestore.core.testing.FeatureSetFixtures;
 import org.junit.jupiter.api.Test;
 
 class RetailConfTest {
   @Test
   void retailFeatureSetLoads() {
-    Path repo = Path.of(System.getProperty("slicestore.repoRoot", ".."));
-    FeatureSet fs = FeatureSetLoader.load(repo.resolve("conf/feature-sets/retail.conf"));
+    FeatureSet fs = FeatureSetFixtures.shipped("retail");
     assertThat(fs.features()).extracting(Feature::name).contains("lines_1h", "amount_sum_7d", "amount_min_30d");
     assertThat(fs.features()).hasSize(20);
     assertThat(fs.transformColumns().get(1).expression()).isEqualTo("regexp_replace(CustomerID, '\\\\.0$', '')");

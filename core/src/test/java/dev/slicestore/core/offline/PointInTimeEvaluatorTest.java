@@ -16,6 +16,7 @@ import dev.slicestore.core.online.FeatureVector;
 import dev.slicestore.core.testing.NaiveAggregator;
 import dev.slicestore.core.testing.Seeds;
 import dev.slicestore.core.testing.Values;
+import dev.slicestore.core.testing.WindowOracle;
 import dev.slicestore.core.time.Slicing;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * evaluation times (on slice boundaries, exactly at event times, one ms after, before any data,
  * repeated), slices are aggregated and encoded as compaction writes them, records are fed in the
  * sweep order, and every feature must equal the oracle over the events the window rule selects:
- * {@code sliceIndex(e) > sliceIndex(t) - W/s && e < t}.
+ * {@code sliceIndex(e) > sliceIndex(t) - W/s && e < t} ({@link WindowOracle}).
  */
 class PointInTimeEvaluatorTest {
   private static final long SLICE = 10_000L;
@@ -168,12 +169,9 @@ class PointInTimeEvaluatorTest {
     for (int i = 0; i < features.size(); i++) {
       Feature f = features.get(i);
       Aggregation agg = FS.aggregations().get(f.aggregationIndex());
-      long n = f.windowMillis() / SLICE;
       List<Object> values = new ArrayList<>();
-      for (Event e : events) {
-        if (SLICING.sliceIndex(e.time()) > SLICING.sliceIndex(t) - n && e.time() < t) {
-          values.add(agg.inputSlot() < 0 ? null : e.inputs()[agg.inputSlot()]);
-        }
+      for (Event e : WindowOracle.select(events, Event::time, t, f.windowMillis(), SLICE)) {
+        values.add(agg.inputSlot() < 0 ? null : e.inputs()[agg.inputSlot()]);
       }
       String name = agg.function().name();
       assertThat(fv.values()[i]).as("%s: %s at t=%d", ctx, f.name(), t)

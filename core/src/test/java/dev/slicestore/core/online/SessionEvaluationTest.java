@@ -15,6 +15,7 @@ import dev.slicestore.core.testing.NaiveAggregator;
 import dev.slicestore.core.testing.Seeds;
 import dev.slicestore.core.testing.SessionOracle;
 import dev.slicestore.core.testing.Values;
+import dev.slicestore.core.testing.WindowOracle;
 import dev.slicestore.core.time.Sessions;
 import dev.slicestore.core.time.Slicing;
 import java.nio.charset.StandardCharsets;
@@ -288,8 +289,7 @@ class SessionEvaluationTest {
       if (f.isSession()) {
         selected = SessionOracle.session(events, Event::time, t, SLICE, f.sessionGapMillis(), f.windowMillis());
       } else {
-        long n = f.windowMillis() / SLICE;
-        selected = events.stream().filter(e -> e.time() < t && SLICING.sliceIndex(e.time()) > SLICING.sliceIndex(t) - n).toList();
+        selected = WindowOracle.select(events, Event::time, t, f.windowMillis(), SLICE);
       }
       List<Object> values = new ArrayList<>();
       selected.forEach(e -> values.add(agg.inputSlot() < 0 ? null : e.inputs()[agg.inputSlot()]));

@@ -12,6 +12,7 @@ import dev.slicestore.core.config.InputColumn;
 import dev.slicestore.core.testing.NaiveAggregator;
 import dev.slicestore.core.testing.Seeds;
 import dev.slicestore.core.testing.Values;
+import dev.slicestore.core.testing.WindowOracle;
 import dev.slicestore.core.time.Slicing;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * memory exactly as online-ingest and compaction write them to Redis (one field per event named
  * by its Kafka coordinates, one compacted entry per compacted slice); the evaluator's result for
  * every feature must equal the oracle applied to the events the window rule selects:
- * {@code sliceIndex(e) > sliceIndex(t) - W/s && e < t}.
+ * {@code sliceIndex(e) > sliceIndex(t) - W/s && e < t} ({@link WindowOracle}).
  */
 class WindowEvaluatorTest {
   private static final long SLICE = 10_000L;
@@ -214,11 +215,9 @@ class WindowEvaluatorTest {
     for (int i = 0; i < features.size(); i++) {
       Feature f = features.get(i);
       Aggregation agg = FS.aggregations().get(f.aggregationIndex());
-      long n = f.windowMillis() / SLICE;
       List<Object> values = new ArrayList<>();
       for (Event e : events) {
-        boolean inWindow = SLICING.sliceIndex(e.time()) > SLICING.sliceIndex(t) - n && e.time() < t;
-        if (e.entity().equals(entity) && inWindow) {
+        if (e.entity().equals(entity) && WindowOracle.inWindow(e.time(), t, f.windowMillis(), SLICE)) {
           values.add(agg.inputSlot() < 0 ? null : e.inputs()[agg.inputSlot()]);
         }
       }

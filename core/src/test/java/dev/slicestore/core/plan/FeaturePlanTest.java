@@ -1,5 +1,6 @@
 package dev.slicestore.core.plan;
 
+import static dev.slicestore.core.testing.FeatureSetFixtures.shipped;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,11 +8,10 @@ import dev.slicestore.core.aggregate.ValueType;
 import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.Feature;
 import dev.slicestore.core.config.FeatureSet;
-import dev.slicestore.core.config.FeatureSetLoader;
 import dev.slicestore.core.offline.PointInTimeEvaluator;
 import dev.slicestore.core.online.WindowEvaluator;
+import dev.slicestore.core.testing.FeatureSetFixtures;
 import dev.slicestore.core.testing.Seeds;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * sets and on random subsets of them in random order.
  */
 class FeaturePlanTest {
-  private static final FeatureSet SMALL = FeatureSetLoader.parse("""
+  private static final FeatureSet SMALL = FeatureSetFixtures.parse("""
       name = small
       version = 1
       source { topics = [t], schema { k = string, ts = long, l = long, m = string } }
@@ -43,11 +43,6 @@ class FeaturePlanTest {
           params { expected-items = 10, false-positive-rate = 0.01 } }
       ]
       """, "small.conf");
-
-  private static FeatureSet shipped(String name) {
-    Path repo = Path.of(System.getProperty("slicestore.repoRoot", ".."));
-    return FeatureSetLoader.load(repo.resolve("conf/feature-sets/" + name + ".conf"));
-  }
 
   @Test
   void aSmallPlanWorkedOutByHand() {

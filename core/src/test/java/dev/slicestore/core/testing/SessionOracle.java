@@ -1,13 +1,12 @@
 package dev.slicestore.core.testing;
 
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.ToLongFunction;
 
 /**
  * The session rule computed naively from raw events, independent of slices' first/last times:
- * the events of the window of length {@code maxLength} at {@code t} (window rule), sorted by time;
+ * the events of the window of length {@code maxLength} at {@code t} ({@link WindowOracle}), sorted by time;
  * empty if none or if {@code t - last >= gap}; else the longest suffix without two consecutive
  * events {@code gap} or more apart.
  */
@@ -20,15 +19,7 @@ public final class SessionOracle {
    */
   public static <E> List<E> session(List<E> events, ToLongFunction<E> time, long t, long sliceMillis, long gapMillis,
       long maxLengthMillis) {
-    long n = maxLengthMillis / sliceMillis;
-    long current = Math.floorDiv(t, sliceMillis);
-    List<E> in = new ArrayList<>();
-    for (E e : events) {
-      long et = time.applyAsLong(e);
-      if (et < t && Math.floorDiv(et, sliceMillis) > current - n) {
-        in.add(e);
-      }
-    }
+    List<E> in = WindowOracle.select(events, time, t, maxLengthMillis, sliceMillis);
     in.sort(Comparator.comparingLong(time));
     if (in.isEmpty() || t - time.applyAsLong(in.get(in.size() - 1)) >= gapMillis) {
       return List.of();
