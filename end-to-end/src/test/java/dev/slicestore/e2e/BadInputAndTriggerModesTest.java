@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.slicestore.serving.InProcessFeatureServer;
+import dev.slicestore.core.testing.FeatureSetFixtures;
+import dev.slicestore.core.time.Durations;
+import dev.slicestore.core.aggregate.ValueType;
+import dev.slicestore.core.testing.WindowOracle;
+import dev.slicestore.core.testing.NaiveAggregator;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.config.FeatureSetLoader;
@@ -11,7 +17,6 @@ import dev.slicestore.core.event.RejectReason;
 import dev.slicestore.core.online.RedisClients;
 import dev.slicestore.ingest.OnlineIngest;
 import dev.slicestore.ingest.RunningIngest;
-import dev.slicestore.serving.FeatureServer;
 import dev.slicestore.serving.v1.EntityFeatures;
 import dev.slicestore.serving.v1.FeatureServiceGrpc;
 import dev.slicestore.serving.v1.GetFeaturesRequest;
@@ -20,8 +25,6 @@ import dev.slicestore.serving.v1.Value;
 import dev.slicestore.testkit.TestSpark;
 import dev.slicestore.testkit.TestStack;
 import io.grpc.ManagedChannel;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -66,33 +69,12 @@ import redis.clients.jedis.UnifiedJedis;
 class BadInputAndTriggerModesTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MINUTE = 60_000;
-  private static final String CONF = """
-      name = cards
-      version = 1
-      source {
-        topics = [card-events]
-        dead-letter-topic = card-events-dlq
-        schema { card = string, amount = double, ts = string, merchant = string }
-      }
-      entity-key = card
-      event-time { column = ts, format = iso-8601 }
-      slice = 1m
-      windows = [1m, 10m, 1h]
-      allowed-lateness = 1m
-      max-future-skew = 1m
-      aggregations = [
-        { name = tx, function = count }
-        { name = amount_sum, function = sum, input = amount }
-        { name = amount_max, function = max, input = amount }
-        { name = amount_mean, function = mean, input = amount }
-      ]
-      """;
 
   @TempDir static Path dir;
   TestStack stack;
   FeatureSet fs;
   UnifiedJedis redis;
-  FeatureServer server;
+  InProcessFeatureServer server;
   ManagedChannel channel;
   KafkaProducer<byte[], byte[]> producer;
   final long seed = Long.getLong("slicestore.seed", System.nanoTime());
@@ -105,14 +87,12 @@ class BadInputAndTriggerModesTest {
   void setUp() throws Exception {
     System.out.println("BadInputAndTriggerModesTest seed = " + seed + " (rerun with -Dslicestore.seed=" + seed + ")");
     stack = new TestStack(dir);
-    fs = FeatureSetLoader.parse(CONF, "cards.conf");
+    fs = FeatureSetFixtures.resource("bad-input-cards");
     stack.kafka.createTopic("card-events", 2);
     stack.kafka.createTopic("card-events-dlq", 1);
     redis = RedisClients.create(stack.config);
-    String name = InProcessServerBuilder.generateName();
-    server = new FeatureServer(InProcessServerBuilder.forName(name).directExecutor(), Map.of(fs.name(), fs), redis,
-        stack.config.redisNodes(), Clock.systemUTC()).start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    server = InProcessFeatureServer.direct(Map.of(fs.name(), fs), redis, stack.config.redisNodes(), Clock.systemUTC());
+    channel = server.channel();
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers());
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -123,8 +103,7 @@ class BadInputAndTriggerModesTest {
   @AfterAll
   void tearDown() throws Exception {
     producer.close();
-    channel.shutdownNow();
-    server.stop();
+    server.close();
     redis.close();
     stack.close();
   }
@@ -293,29 +272,18 @@ class BadInputAndTriggerModesTest {
     }
   }
 
-  /** Naive oracle: scan every good event; window rule floor(e/s) > floor(t/s) - W/s and e < t. */
+  /** Naive oracle: every good event of the card in the window ({@link WindowOracle}), aggregated naively. */
   private Map<String, Object> oracle(String card, long t) {
     Map<String, Object> out = new HashMap<>();
-    long[] windows = {MINUTE, 10 * MINUTE, 60 * MINUTE};
-    String[] names = {"1m", "10m", "1h"};
-    for (int w = 0; w < windows.length; w++) {
-      long n = 0;
-      BigDecimal sum = BigDecimal.ZERO;
-      Double max = null;
-      for (Object[] e : good) {
-        long time = (Long) e[1];
-        if (!e[0].equals(card) || time >= t || Math.floorDiv(time, MINUTE) <= Math.floorDiv(t, MINUTE) - windows[w] / MINUTE) {
-          continue;
-        }
-        double a = (Double) e[2];
-        n++;
-        sum = sum.add(new BigDecimal(a));
-        max = max == null || a > max ? a : max;
+    List<Object[]> ofCard = good.stream().filter(e -> e[0].equals(card)).toList();
+    for (String window : List.of("1m", "10m", "1h")) {
+      long w = Durations.parseMillis(window);
+      List<Object> amounts = new ArrayList<>(
+          WindowOracle.select(ofCard, e -> (Long) e[1], t, w, MINUTE).stream().map(e -> e[2]).toList());
+      out.put("tx_" + window, NaiveAggregator.result("count", null, amounts));
+      for (String function : List.of("sum", "max", "mean")) {
+        out.put("amount_" + function + "_" + window, NaiveAggregator.result(function, ValueType.DOUBLE, amounts));
       }
-      out.put("tx_" + names[w], n);
-      out.put("amount_sum_" + names[w], sum.doubleValue());
-      out.put("amount_max_" + names[w], max);
-      out.put("amount_mean_" + names[w], n == 0 ? null : sum.doubleValue() / n);
     }
     return out;
   }

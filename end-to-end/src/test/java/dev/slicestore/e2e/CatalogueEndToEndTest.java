@@ -2,6 +2,9 @@ package dev.slicestore.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slicestore.serving.InProcessFeatureServer;
+import dev.slicestore.core.testing.FeatureSetFixtures;
+import dev.slicestore.core.testing.WindowOracle;
 import dev.slicestore.compaction.Compaction;
 import dev.slicestore.compaction.CompactionOptions;
 import dev.slicestore.core.config.Aggregation;
@@ -13,7 +16,6 @@ import dev.slicestore.ingest.OnlineIngest;
 import dev.slicestore.ingest.RunningIngest;
 import dev.slicestore.quickstart.replay.EventReplay;
 import dev.slicestore.quickstart.replay.ReplayResult;
-import dev.slicestore.serving.FeatureServer;
 import dev.slicestore.serving.v1.EntityFeatures;
 import dev.slicestore.serving.v1.FeatureServiceGrpc;
 import dev.slicestore.serving.v1.FeatureStatus;
@@ -28,8 +30,6 @@ import dev.slicestore.training.UncoveredPolicy;
 import dev.slicestore.testkit.TestSpark;
 import dev.slicestore.testkit.TestStack;
 import io.grpc.ManagedChannel;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.math.BigDecimal;
@@ -84,7 +84,6 @@ import redis.clients.jedis.UnifiedJedis;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CatalogueEndToEndTest {
   private static final Path DATA = Path.of(System.getProperty("slicestore.sharedData", "../../shared/data"), "online-retail.csv.gz");
-  private static final Path REPO = Path.of(System.getProperty("slicestore.repoRoot", ".."));
   private static final long HOUR = 3_600_000L;
   private static final long DAY = 24 * HOUR;
 
@@ -109,7 +108,7 @@ class CatalogueEndToEndTest {
     assertThat(DATA).as("the retail data set at %s (../shared/data)", DATA).exists();
     System.out.println("CatalogueEndToEndTest seed = " + seed + " (rerun with -Dslicestore.seed=" + seed + ")");
     stack = new TestStack(dir);
-    fs = FeatureSetLoader.load(REPO.resolve("conf/feature-sets/retail_catalogue.conf"));
+    fs = FeatureSetFixtures.shipped("retail_catalogue");
     stack.kafka.createTopic(fs.topics().get(0), 2);
     redis = RedisClients.create(stack.config);
   }
@@ -157,7 +156,7 @@ class CatalogueEndToEndTest {
   }
 
   private static boolean inWindow(long e, long t, long w) {
-    return e < t && Math.floorDiv(e, HOUR) > Math.floorDiv(t, HOUR) - w / HOUR;
+    return WindowOracle.inWindow(e, t, w, HOUR);
   }
 
   private List<Line> window(String customer, long t, long w) {
@@ -413,17 +412,9 @@ class CatalogueEndToEndTest {
         : List.of(Clock.systemUTC(), Clock.fixed(Instant.ofEpochMilli(currentStart), ZoneOffset.UTC),
             Clock.fixed(Instant.ofEpochMilli(currentStart - HOUR + 17 * 60_000 + 3_500), ZoneOffset.UTC));
     for (Clock clock : clocks) {
-      String name = InProcessServerBuilder.generateName();
-      try {
-        FeatureServer server = new FeatureServer(InProcessServerBuilder.forName(name).directExecutor(), Map.of(fs.name(), fs),
-            redis, stack.config.redisNodes(), clock).start();
-        ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-        try {
-          out.addAll(serveAndCheck(channel, customers, products, when));
-        } finally {
-          channel.shutdownNow();
-          server.stop();
-        }
+      try (InProcessFeatureServer server = InProcessFeatureServer.direct(Map.of(fs.name(), fs), redis, stack.config.redisNodes(),
+          clock)) {
+        out.addAll(serveAndCheck(server.channel(), customers, products, when));
       } catch (java.io.IOException | InterruptedException e) {
         throw new IllegalStateException(e);
       }

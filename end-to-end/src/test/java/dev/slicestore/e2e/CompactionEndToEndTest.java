@@ -3,6 +3,12 @@ package dev.slicestore.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.slicestore.serving.InProcessFeatureServer;
+import dev.slicestore.core.testing.FeatureSetFixtures;
+import dev.slicestore.core.time.Durations;
+import dev.slicestore.core.aggregate.ValueType;
+import dev.slicestore.core.testing.NaiveAggregator;
+import dev.slicestore.core.testing.WindowOracle;
 import dev.slicestore.compaction.Compaction;
 import dev.slicestore.compaction.CompactionOptions;
 import dev.slicestore.compaction.CompactionResult;
@@ -14,7 +20,6 @@ import dev.slicestore.core.online.OnlineLayout;
 import dev.slicestore.core.online.RedisClients;
 import dev.slicestore.ingest.OnlineIngest;
 import dev.slicestore.ingest.RunningIngest;
-import dev.slicestore.serving.FeatureServer;
 import dev.slicestore.serving.v1.EntityFeatures;
 import dev.slicestore.serving.v1.FeatureServiceGrpc;
 import dev.slicestore.serving.v1.GetFeaturesRequest;
@@ -23,8 +28,6 @@ import dev.slicestore.serving.v1.Value;
 import dev.slicestore.testkit.TestSpark;
 import dev.slicestore.testkit.TestStack;
 import io.grpc.ManagedChannel;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -82,31 +85,6 @@ class CompactionEndToEndTest {
   private static final int CARDS = 40;
   private static final String TOPIC = "card-tx";
   private static final String CATALOG = "compaction_e2e";
-  private static final String CONF = """
-      name = cardtx
-      version = 1
-      source {
-        topics = [card-tx]
-        dead-letter-topic = card-tx-dlq
-        schema { card = string, amount = double, ts = string, merchant = string }
-      }
-      entity-key = card
-      event-time { column = ts, format = iso-8601 }
-      transforms {
-        columns = [ { name = cents, expression = "CAST(ROUND(amount * 100) AS BIGINT)", type = long } ]
-      }
-      slice = 1m
-      windows = [1m, 10m, 1h]
-      allowed-lateness = 1m
-      max-future-skew = 1m
-      aggregations = [
-        { name = tx, function = count }
-        { name = amount_sum, function = sum, input = amount }
-        { name = amount_min, function = min, input = amount }
-        { name = amount_max, function = max, input = amount }
-        { name = amount_mean, function = mean, input = amount }
-      ]
-      """;
 
   /** One accepted event as sent, with its Kafka coordinates. */
   record Event(String card, long timeMillis, double amount, int partition, long offset) {}
@@ -116,7 +94,7 @@ class CompactionEndToEndTest {
   FeatureSet fs;
   OnlineLayout layout;
   UnifiedJedis redis;
-  FeatureServer server;
+  InProcessFeatureServer server;
   ManagedChannel channel;
   KafkaProducer<byte[], byte[]> producer;
   SparkSession spark;
@@ -134,15 +112,13 @@ class CompactionEndToEndTest {
   void setUp() throws Exception {
     System.out.println("CompactionEndToEndTest seed = " + seed + " (rerun with -Dslicestore.seed=" + seed + ")");
     stack = new TestStack(dir);
-    fs = FeatureSetLoader.parse(CONF, "cardtx.conf");
+    fs = FeatureSetFixtures.resource("cardtx");
     layout = new OnlineLayout(fs);
     stack.kafka.createTopic(TOPIC, 2);
     stack.kafka.createTopic(fs.deadLetterTopic(), 1);
     redis = RedisClients.create(stack.config);
-    String name = InProcessServerBuilder.generateName();
-    server = new FeatureServer(InProcessServerBuilder.forName(name).directExecutor(), Map.of(fs.name(), fs), redis,
-        stack.config.redisNodes(), Clock.systemUTC()).start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    server = InProcessFeatureServer.direct(Map.of(fs.name(), fs), redis, stack.config.redisNodes(), Clock.systemUTC());
+    channel = server.channel();
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers());
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -158,11 +134,8 @@ class CompactionEndToEndTest {
     if (producer != null) {
       producer.close();
     }
-    if (channel != null) {
-      channel.shutdownNow();
-    }
     if (server != null) {
-      server.stop();
+      server.close();
     }
     if (redis != null) {
       redis.close();
@@ -502,32 +475,18 @@ class CompactionEndToEndTest {
     System.out.println(when + ": " + CARDS + " cards x " + resp.getFeatureNamesCount() + " features equal the oracle at t=" + t);
   }
 
-  /** Naive oracle: scan every accepted event; window rule floor(e/s) > floor(t/s) - W/s and e < t. */
+  /** Naive oracle: every accepted event of the card in the window ({@link WindowOracle}), aggregated naively. */
   private static Map<String, Object> oracle(List<Event> all, String card, long t) {
     Map<String, Object> out = new HashMap<>();
-    long[] windows = {MINUTE, 10 * MINUTE, 60 * MINUTE};
-    String[] names = {"1m", "10m", "1h"};
-    for (int w = 0; w < windows.length; w++) {
-      long n = 0;
-      BigDecimal sum = BigDecimal.ZERO;
-      Double min = null;
-      Double max = null;
-      for (Event e : all) {
-        long time = e.timeMillis();
-        if (!e.card().equals(card) || time >= t || Math.floorDiv(time, MINUTE) <= Math.floorDiv(t, MINUTE) - windows[w] / MINUTE) {
-          continue;
-        }
-        double a = e.amount();
-        n++;
-        sum = sum.add(new BigDecimal(a));
-        min = min == null || Double.compare(a, min) < 0 ? a : min;
-        max = max == null || Double.compare(a, max) > 0 ? a : max;
+    List<Event> ofCard = all.stream().filter(e -> e.card().equals(card)).toList();
+    for (String window : List.of("1m", "10m", "1h")) {
+      long w = Durations.parseMillis(window);
+      List<Object> amounts = new ArrayList<>(
+          WindowOracle.select(ofCard, Event::timeMillis, t, w, MINUTE).stream().map(e -> (Object) e.amount()).toList());
+      out.put("tx_" + window, NaiveAggregator.result("count", null, amounts));
+      for (String function : List.of("sum", "min", "max", "mean")) {
+        out.put("amount_" + function + "_" + window, NaiveAggregator.result(function, ValueType.DOUBLE, amounts));
       }
-      out.put("tx_" + names[w], n);
-      out.put("amount_sum_" + names[w], sum.doubleValue());
-      out.put("amount_min_" + names[w], min);
-      out.put("amount_max_" + names[w], max);
-      out.put("amount_mean_" + names[w], n == 0 ? null : sum.doubleValue() / n);
     }
     return out;
   }

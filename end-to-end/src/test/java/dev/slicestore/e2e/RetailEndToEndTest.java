@@ -2,6 +2,8 @@ package dev.slicestore.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slicestore.serving.InProcessFeatureServer;
+import dev.slicestore.core.testing.FeatureSetFixtures;
 import dev.slicestore.compaction.Compaction;
 import dev.slicestore.compaction.CompactionOptions;
 import dev.slicestore.compaction.CompactionResult;
@@ -15,7 +17,6 @@ import dev.slicestore.ingest.OnlineIngestJob;
 import dev.slicestore.ingest.RunningIngest;
 import dev.slicestore.quickstart.replay.EventReplay;
 import dev.slicestore.quickstart.replay.ReplayResult;
-import dev.slicestore.serving.FeatureServer;
 import dev.slicestore.training.TrainingSetRequest;
 import dev.slicestore.training.TrainingSetResult;
 import dev.slicestore.training.TrainingSets;
@@ -36,8 +37,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.quota.ClientQuotaAlteration;
 import org.apache.kafka.common.quota.ClientQuotaEntity;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -75,14 +74,13 @@ import redis.clients.jedis.UnifiedJedis;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RetailEndToEndTest {
   private static final Path DATA = Path.of(System.getProperty("slicestore.sharedData", "../../shared/data"), "online-retail.csv.gz");
-  private static final Path REPO = Path.of(System.getProperty("slicestore.repoRoot", ".."));
 
   @TempDir static Path dir;
   TestStack stack;
   FeatureSet fs;
   RetailOracle oracle;
   ReplayResult replay;
-  FeatureServer server;
+  InProcessFeatureServer server;
   ManagedChannel channel;
   UnifiedJedis redis;
   long seed = Long.getLong("slicestore.seed", System.nanoTime());
@@ -92,23 +90,18 @@ class RetailEndToEndTest {
     assertThat(DATA).as("the retail data set at %s (../shared/data)", DATA).exists();
     System.out.println("RetailEndToEndTest seed = " + seed + " (rerun with -Dslicestore.seed=" + seed + ")");
     stack = new TestStack(dir);
-    fs = FeatureSetLoader.load(REPO.resolve("conf/feature-sets/retail.conf"));
+    fs = FeatureSetFixtures.shipped("retail");
     stack.kafka.createTopic(fs.topics().get(0), 2);
     stack.kafka.createTopic(fs.deadLetterTopic(), 1);
     redis = RedisClients.create(stack.config);
-    String name = InProcessServerBuilder.generateName();
-    server = new FeatureServer(InProcessServerBuilder.forName(name).directExecutor(), Map.of(fs.name(), fs), redis,
-        stack.config.redisNodes(), Clock.systemUTC()).start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    server = InProcessFeatureServer.direct(Map.of(fs.name(), fs), redis, stack.config.redisNodes(), Clock.systemUTC());
+    channel = server.channel();
   }
 
   @AfterAll
   void tearDown() throws Exception {
-    if (channel != null) {
-      channel.shutdownNow();
-    }
     if (server != null) {
-      server.stop();
+      server.close();
     }
     if (redis != null) {
       redis.close();
@@ -122,7 +115,7 @@ class RetailEndToEndTest {
   @Order(1)
   void ingestKilledMidReplayAndRestartedFromCheckpointMatchesOracle() throws Exception {
     Path checkpoint = dir.resolve("checkpoint-a");
-    List<String> args = List.of("--feature-set", REPO.resolve("conf/feature-sets/retail.conf").toString(),
+    List<String> args = List.of("--feature-set", FeatureSetFixtures.shippedFile("retail").toString(),
         "--bootstrap-servers", stack.kafka.bootstrapServers(), "--redis", stack.config.redisNodes().get(0),
         "--checkpoint", checkpoint.toString(), "--master", "local[2]");
     Process first = ChildJvm.start(OnlineIngestJob.class, args, dir.resolve("ingest-1.log"));
@@ -276,15 +269,9 @@ class RetailEndToEndTest {
     assertThat(customers.size()).isGreaterThanOrEqualTo(200);
     record(FeatureServiceGrpc.newBlockingStub(channel), customers);   // the real clock
     for (long m : moments) {
-      String name = InProcessServerBuilder.generateName();
-      FeatureServer pinned = new FeatureServer(InProcessServerBuilder.forName(name).directExecutor(), Map.of(fs.name(), fs), redis,
-          stack.config.redisNodes(), Clock.fixed(java.time.Instant.ofEpochMilli(m), java.time.ZoneOffset.UTC)).start();
-      ManagedChannel ch = InProcessChannelBuilder.forName(name).directExecutor().build();
-      try {
-        record(FeatureServiceGrpc.newBlockingStub(ch), customers);
-      } finally {
-        ch.shutdownNow();
-        pinned.stop();
+      try (InProcessFeatureServer pinned = InProcessFeatureServer.direct(Map.of(fs.name(), fs), redis, stack.config.redisNodes(),
+          Clock.fixed(java.time.Instant.ofEpochMilli(m), java.time.ZoneOffset.UTC))) {
+        record(FeatureServiceGrpc.newBlockingStub(pinned.channel()), customers);
       }
     }
     long nonEmpty = served.stream().filter(x -> !Long.valueOf(0).equals(x.values().get("lines_30d"))).count();
@@ -390,7 +377,7 @@ class RetailEndToEndTest {
   /**
    * A spine of 100,000 (customer, t) rows over the whole replay: the output has every row with its
    * label, and a seeded sample of 2,000 rows equals the naive oracle over the raw CSV. The run time
-   * is printed (a measurement for the README, not an assertion).
+   * is printed (a measurement for docs/testing.md, not an assertion).
    */
   @Test
   @Order(6)

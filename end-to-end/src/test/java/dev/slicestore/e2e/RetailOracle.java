@@ -1,5 +1,6 @@
 package dev.slicestore.e2e;
 
+import dev.slicestore.core.testing.WindowOracle;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Reader;
@@ -21,7 +22,7 @@ import org.apache.commons.csv.CSVRecord;
 /**
  * An independent, naive oracle for the retail feature set, computed straight from the CSV: no
  * slicestore code, no slices stored, just "for every event of this customer, is it in the window
- * at t?" with exact BigDecimal sums. Mirrors DESIGN.md's window rule:
+ * at t?" with exact BigDecimal sums. Mirrors the window rule (docs/design.md, "Window rule"):
  * {@code floor(e/s) > floor(t/s) - W/s && e < t}.
  */
 final class RetailOracle {
@@ -96,7 +97,7 @@ final class RetailOracle {
   }
 
   static boolean inWindow(long e, long t, long w) {
-    return e < t && Math.floorDiv(e, SLICE) > Math.floorDiv(t, SLICE) - w / SLICE;
+    return WindowOracle.inWindow(e, t, w, SLICE);
   }
 
   /** @return feature name to expected value (Long, Double or null) for one customer at t */

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.slicestore.serving.InProcessFeatureServer;
+import dev.slicestore.core.testing.FeatureSetFixtures;
+import dev.slicestore.core.testing.WindowOracle;
 import dev.slicestore.compaction.Compaction;
 import dev.slicestore.compaction.CompactionOptions;
 import dev.slicestore.core.config.Aggregation;
@@ -74,59 +77,7 @@ class TrainingSetEndToEndTest {
   private static final long MINUTE = 60_000;
   private static final String TOPIC = "card-tx-training";
   private static final String CATALOG = "training_e2e";
-  private static final String CONF_A = """
-      name = cardtx
-      version = 1
-      source { topics = [card-tx-training], schema { card = string, amount = double, ts = string, merchant = string } }
-      entity-key = card
-      event-time { column = ts, format = iso-8601 }
-      transforms { columns = [ { name = cents, expression = "CAST(ROUND(amount * 100) AS BIGINT)", type = long } ] }
-      slice = 1m
-      windows = [1m, 10m, 1h]
-      allowed-lateness = 1m
-      aggregations = [
-        { name = tx, function = count }
-        { name = amount_sum, function = sum, input = amount }
-        { name = amount_min, function = min, input = amount }
-        { name = amount_max, function = max, input = amount }
-        { name = amount_mean, function = mean, input = amount }
-        { name = cents_sum, function = sum, input = cents }
-        { name = visit_spend, function = sum, input = amount, session { gap = 3m, max-length = 30m } }
-        { name = visit_tx, function = count, windows = [10m], session { gap = 2m, max-length = 20m } }
-        { name = visit_max, function = max, input = amount, session { gap = 1m, max-length = 15m } }
-      ]
-      """;
-  private static final String CONF_B = """
-      name = cardtx_b
-      version = 1
-      source { topics = [card-tx-training], schema { card = string, amount = double, ts = string, merchant = string } }
-      entity-key = card
-      event-time { column = ts, format = iso-8601 }
-      slice = 5m
-      windows = [5m, 1h]
-      allowed-lateness = 1m
-      aggregations = [
-        { name = merchant_max, function = max, input = merchant }
-        { name = amount_sum, function = sum, input = amount }
-      ]
-      """;
 
-  /** Request context: "has this card paid this row's merchant in the last 10 minutes / hour?" (exact sets at this size). */
-  private static final String CONF_C = """
-      name = cardtx_seen
-      version = 1
-      source { topics = [card-tx-training], schema { card = string, amount = double, ts = string, merchant = string } }
-      entity-key = card
-      event-time { column = ts, format = iso-8601 }
-      slice = 1m
-      windows = [10m, 1h]
-      allowed-lateness = 1m
-      aggregations = [
-        { name = merchant_seen, function = bloom_contains, input = merchant,
-          params { expected-items = 10000, false-positive-rate = 0.01 } }
-        { name = tx, function = count }
-      ]
-      """;
 
   record Event(String card, long time, double amount, String merchant) {}
 
@@ -148,8 +99,8 @@ class TrainingSetEndToEndTest {
   void setUp() throws Exception {
     System.out.println("TrainingSetEndToEndTest seed = " + seed + " (rerun with -Dslicestore.seed=" + seed + ")");
     stack = new TestStack(dir);
-    fsA = FeatureSetLoader.parse(CONF_A, "cardtx.conf");
-    fsB = FeatureSetLoader.parse(CONF_B, "cardtx_b.conf");
+    fsA = FeatureSetFixtures.resource("cardtx-training");
+    fsB = FeatureSetFixtures.resource("cardtx_b");
     stack.kafka.createTopic(TOPIC, 2);
     spark = TestSpark.session();
     spark.conf().set("spark.sql.session.timeZone", "UTC");
@@ -284,7 +235,7 @@ class TrainingSetEndToEndTest {
           in = sessionOracle(card, t, s, f.sessionGapMillis(), f.windowMillis());
         } else {
           for (Event e : events) {
-            if (e.card().equals(card) && e.time() < t && Math.floorDiv(e.time(), s) > Math.floorDiv(t, s) - n) {
+            if (e.card().equals(card) && WindowOracle.inWindow(e.time(), t, n * s, s)) {
               in.add(e);
             }
           }
@@ -302,7 +253,7 @@ class TrainingSetEndToEndTest {
   private List<Event> sessionOracle(String card, long t, long s, long gap, long maxLength) {
     List<Event> in = new ArrayList<>();
     for (Event e : events) {
-      if (e.card().equals(card) && e.time() < t && Math.floorDiv(e.time(), s) > Math.floorDiv(t, s) - maxLength / s) {
+      if (e.card().equals(card) && WindowOracle.inWindow(e.time(), t, maxLength, s)) {
         in.add(e);
       }
     }
@@ -456,7 +407,7 @@ class TrainingSetEndToEndTest {
   @Test
   @Order(5)
   void requestContextComesFromTheSpineColumnNamedByTheContextKey() {
-    FeatureSet fsC = FeatureSetLoader.parse(CONF_C, "cardtx_seen.conf");
+    FeatureSet fsC = FeatureSetFixtures.resource("cardtx_seen");
     System.out.println(Compaction.run(spark, stack.config, fsC, from, to, CompactionOptions.defaults().withCatalog(CATALOG))
         .describe());
     // the covered spine rows, each asking about a merchant: seen ones, never-seen ones (m50..m59), nulls
@@ -490,8 +441,8 @@ class TrainingSetEndToEndTest {
       String merchant = asked.get(id);
       for (String feature : List.of("merchant_seen_10m", "merchant_seen_1h")) {
         long n = fsC.feature(feature).windowMillis() / MINUTE;
-        List<Event> window = events.stream().filter(e -> e.card().equals(card) && e.time() < t
-            && Math.floorDiv(e.time(), MINUTE) > Math.floorDiv(t, MINUTE) - n).toList();
+        List<Event> window = events.stream()
+            .filter(e -> e.card().equals(card) && WindowOracle.inWindow(e.time(), t, n * MINUTE, MINUTE)).toList();
         Object expected = window.isEmpty() || merchant == null ? null
             : window.stream().anyMatch(e -> e.merchant().equals(merchant));
         Object actual = row.get(row.fieldIndex(feature));
@@ -531,7 +482,7 @@ class TrainingSetEndToEndTest {
     TrainingSetResult r = TrainingSets.build(spark, stack.config, req);
     System.out.println(r.describe());
     Dataset<Row> out = spark.read().parquet(dir.resolve("snapshot").toString());
-    List<String> expectedCards = events.stream().filter(e -> e.time() < t && Math.floorDiv(e.time(), MINUTE) > Math.floorDiv(t, MINUTE) - 60)
+    List<String> expectedCards = events.stream().filter(e -> WindowOracle.inWindow(e.time(), t, 60 * MINUTE, MINUTE))
         .map(Event::card).distinct().sorted().toList();
     List<Row> rows = out.collectAsList();
     assertThat(rows.stream().map(x -> x.getString(x.fieldIndex("card"))).sorted().toList()).isEqualTo(expectedCards);
@@ -621,14 +572,10 @@ class TrainingSetEndToEndTest {
     assertThat(trained).hasSize(rows.size());
 
     SettableClock clock = new SettableClock();
-    String name = io.grpc.inprocess.InProcessServerBuilder.generateName();
     try (redis.clients.jedis.UnifiedJedis redis = dev.slicestore.core.online.RedisClients.create(stack.config)) {
-      dev.slicestore.serving.FeatureServer server = new dev.slicestore.serving.FeatureServer(
-          io.grpc.inprocess.InProcessServerBuilder.forName(name).directExecutor(), Map.of(fsA.name(), fsA), redis,
-          stack.config.redisNodes(), clock).start();
-      io.grpc.ManagedChannel channel = io.grpc.inprocess.InProcessChannelBuilder.forName(name).directExecutor().build();
-      try {
-        var stub = dev.slicestore.serving.v1.FeatureServiceGrpc.newBlockingStub(channel);
+      try (InProcessFeatureServer server = InProcessFeatureServer.direct(Map.of(fsA.name(), fsA), redis,
+          stack.config.redisNodes(), clock)) {
+        var stub = dev.slicestore.serving.v1.FeatureServiceGrpc.newBlockingStub(server.channel());
         int sessionsPresent = 0;
         int sessionsEnded = 0;
         for (Object[] s : rows) {
@@ -666,9 +613,6 @@ class TrainingSetEndToEndTest {
             + sessionsPresent + " in a session, " + sessionsEnded + " with the session ended but events in the last 10m)");
         assertThat(sessionsPresent).isGreaterThan(rows.size() / 3);
         assertThat(sessionsEnded).isGreaterThan(5);
-      } finally {
-        channel.shutdownNow();
-        server.stop();
       }
     }
   }

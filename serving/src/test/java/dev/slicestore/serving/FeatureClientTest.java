@@ -1,5 +1,6 @@
 package dev.slicestore.serving;
 
+import dev.slicestore.testkit.CliRun;
 import dev.slicestore.testkit.RedisFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -67,21 +68,13 @@ class FeatureClientTest {
     redisServer.close();
   }
 
-  record Run(int exitCode, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new FeatureClient());
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
-    return new Run(code, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.run(new FeatureClient(), args);
   }
 
   @Test
   void printsATableWithOneColumnPerEntity() {
-    Run r = run("get", "--target", target, "--feature-set", "shop", "--entity", "alice", "--entity", "nobody",
+    CliRun r = run("get", "--target", target, "--feature-set", "shop", "--entity", "alice", "--entity", "nobody",
         "--features", "amount_sum_1h,amount_mean_1h,events_1h,country_max_1h,quantity_sum_1d");
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out()).isEqualTo("""
@@ -100,7 +93,7 @@ class FeatureClientTest {
 
   @Test
   void jsonCarriesTheExactValues() throws Exception {
-    Run r = run("get", "--json", "--target", target, "--feature-set", "shop", "--entity", "alice",
+    CliRun r = run("get", "--json", "--target", target, "--feature-set", "shop", "--entity", "alice",
         "--entity", "nobody", "--deadline", "3s");
     assertThat(r.exitCode()).as(r.err()).isZero();
     JsonNode json = new ObjectMapper().readTree(r.out());
@@ -145,33 +138,33 @@ class FeatureClientTest {
 
   @Test
   void listsFeatureSets() {
-    Run r = run("list-feature-sets", "--target", target);
+    CliRun r = run("list-feature-sets", "--target", target);
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out())
         .contains("other (version 1, entity key id, slices of 10m, 2 features)")
         .contains("shop (version 3, entity key customer, slices of 1h, 24 features)")
         .contains("  amount_mean_3h   double   mean(amount) over 3h")
         .contains("  events_1d        long     count over 1d");
-    Run json = run("feature-sets", "--json", "--target", target);
+    CliRun json = run("feature-sets", "--json", "--target", target);
     assertThat(json.exitCode()).isZero();
     assertThat(json.out()).contains("\"slice_millis\": \"3600000\"", "\"value_type\": \"double\"");
   }
 
   @Test
   void grpcErrorsArePrintedWithTheirCode() {
-    Run r = run("get", "--target", target, "--feature-set", "retail", "--entity", "alice");
+    CliRun r = run("get", "--target", target, "--feature-set", "retail", "--entity", "alice");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.out()).isEmpty();
     assertThat(r.err()).isEqualTo("error: NOT_FOUND: Unknown feature set 'retail' (known: other, shop)\n");
 
-    Run bad = run("get", "--target", target, "--feature-set", "shop", "--entity", "");
+    CliRun bad = run("get", "--target", target, "--feature-set", "shop", "--entity", "");
     assertThat(bad.exitCode()).isEqualTo(1);
     assertThat(bad.err()).isEqualTo("error: INVALID_ARGUMENT: entity_keys[0] is empty\n");
   }
 
   @Test
   void aServerNobodyRunsIsUnavailable() throws Exception {
-    Run r = run("get", "--target", "127.0.0.1:" + RedisFixture.freePort(), "--deadline", "2s",
+    CliRun r = run("get", "--target", "127.0.0.1:" + RedisFixture.freePort(), "--deadline", "2s",
         "--feature-set", "shop", "--entity", "alice");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err()).startsWith("error: UNAVAILABLE");

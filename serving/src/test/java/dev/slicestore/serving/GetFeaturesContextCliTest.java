@@ -1,5 +1,6 @@
 package dev.slicestore.serving;
 
+import dev.slicestore.testkit.CliRun;
 import dev.slicestore.testkit.RedisFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -70,21 +71,13 @@ class GetFeaturesContextCliTest {
     redisServer.close();
   }
 
-  record Run(int exitCode, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new FeatureClient());
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
-    return new Run(code, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.run(new FeatureClient(), args);
   }
 
   @Test
   void sharedAndPerEntityContextAndReadableCollections() {
-    Run r = run("get", "--target", target, "--feature-set", "cards", "--entity", "card-1", "--entity", "card-1",
+    CliRun r = run("get", "--target", target, "--feature-set", "cards", "--entity", "card-1", "--entity", "card-1",
         "--entity", "card-2", "--context", "merchant=m9", "--context", "card-1:merchant=m3",
         "--context", "category=5411", "--features",
         "merchant_seen_1h,mcc_seen_1d,tx_1h,last_merchants_1d,top_merchants_1d,amount_top_1d");
@@ -104,25 +97,25 @@ class GetFeaturesContextCliTest {
         a×3 = item a counted 3 times; ±e = the count may be overestimated by up to e
         …+n = n more elements not shown (--wide or --json show all)
         """);
-    Run wide = run("get", "--target", target, "--feature-set", "cards", "--entity", "card-1", "--wide",
+    CliRun wide = run("get", "--target", target, "--feature-set", "cards", "--entity", "card-1", "--wide",
         "--features", "amount_top_1d");
     assertThat(wide.out()).contains("[14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3]\n").doesNotContain("…");
   }
 
   @Test
   void perEntityValuesOverrideTheSharedOne() {
-    Run r = run("get", "--target", target, "--feature-set", "cards", "--entity", "card-1", "--entity", "card-9",
+    CliRun r = run("get", "--target", target, "--feature-set", "cards", "--entity", "card-1", "--entity", "card-9",
         "--context", "merchant=m9", "--context", "card-9:merchant=m1", "--features", "merchant_seen_1h", "--json");
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out()).contains("\"merchant_seen_1h\" : false");
-    Run own = run("get", "--target", target, "--feature-set", "cards", "--entity", "card-1",
+    CliRun own = run("get", "--target", target, "--feature-set", "cards", "--entity", "card-1",
         "--context", "merchant=m9", "--context", "card-1:merchant=m2", "--features", "merchant_seen_1h");
     assertThat(own.out()).containsPattern("merchant_seen_1h +true");
   }
 
   @Test
   void jsonHasNaturalValues() throws Exception {
-    Run r = run("get", "--json", "--target", target, "--feature-set", "cards", "--entity", "card-1",
+    CliRun r = run("get", "--json", "--target", target, "--feature-set", "cards", "--entity", "card-1",
         "--context", "merchant=m4", "--context", "category=1234");
     assertThat(r.exitCode()).as(r.err()).isZero();
     JsonNode values = new ObjectMapper().readTree(r.out()).get("entities").get(0).get("values");
@@ -138,7 +131,7 @@ class GetFeaturesContextCliTest {
 
   @Test
   void missingContextIsTheServersInvalidArgument() {
-    Run r = run("get", "--target", target, "--feature-set", "cards", "--entity", "card-1", "--features", "merchant_seen_1h");
+    CliRun r = run("get", "--target", target, "--feature-set", "cards", "--entity", "card-1", "--features", "merchant_seen_1h");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err()).startsWith("error: INVALID_ARGUMENT: Feature 'merchant_seen_1h' of feature set 'cards' needs the"
         + " request context value 'merchant' (a string) for entity_keys[0] ('card-1'), which is missing");
@@ -146,10 +139,10 @@ class GetFeaturesContextCliTest {
 
   @Test
   void malformedContextArgumentsAreUsageErrors() {
-    Run noEq = run("get", "--target", target, "--feature-set", "cards", "--entity", "card-1", "--context", "merchant");
+    CliRun noEq = run("get", "--target", target, "--feature-set", "cards", "--entity", "card-1", "--context", "merchant");
     assertThat(noEq.exitCode()).isEqualTo(2);
     assertThat(noEq.err()).contains("Invalid --context 'merchant': use KEY=VALUE or ENTITY:KEY=VALUE");
-    Run unknown = run("get", "--target", target, "--feature-set", "cards", "--entity", "card-1",
+    CliRun unknown = run("get", "--target", target, "--feature-set", "cards", "--entity", "card-1",
         "--context", "card-2:merchant=m1");
     assertThat(unknown.exitCode()).isEqualTo(2);
     assertThat(unknown.err()).contains("entity 'card-2' is not one of the --entity keys (card-1)");

@@ -36,7 +36,7 @@ class ServeCommandTest {
 
   @Test
   void anInvalidFeatureSetIsReportedWithItsFile(@TempDir Path dir) throws Exception {
-    Files.writeString(dir.resolve("bad.conf"), TestFeatureSets.SHOP.replace("slice = 1h", "slice = 7m"));
+    Files.writeString(dir.resolve("bad.conf"), TestFeatureSets.shopText().replace("slice = 1h", "slice = 7m"));
     String[] r = run("--feature-sets", dir.toString(), "--port", "0");
     assertThat(r[0]).isEqualTo("1");
     assertThat(r[1]).startsWith("error: Invalid configuration").contains("bad.conf");

@@ -92,4 +92,25 @@ public final class FeatureSetFixtures {
   public static FeatureSet parse(String hocon, String origin) {
     return FeatureSetLoader.parse(hocon, origin);
   }
+
+  /**
+   * Loads a test-specific feature set from the test classpath: the resource
+   * {@code feature-sets/<name>.conf} of the calling module's {@code src/test/resources}.
+   *
+   * @param name the file's name without {@code .conf}, e.g. {@code "cardtx"}
+   * @return the validated feature set, with {@code <name>.conf} as its source in messages
+   * @throws IllegalArgumentException if there is no such resource
+   * @throws ConfigProblemException listing every problem
+   */
+  public static FeatureSet resource(String name) {
+    String path = "feature-sets/" + name + ".conf";
+    try (java.io.InputStream in = Thread.currentThread().getContextClassLoader().getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalArgumentException("No test resource " + path + " on the classpath");
+      }
+      return FeatureSetLoader.parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), name + ".conf");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("Cannot read the test resource " + path, e);
+    }
+  }
 }
