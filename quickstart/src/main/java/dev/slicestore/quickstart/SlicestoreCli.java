@@ -2,7 +2,6 @@ package dev.slicestore.quickstart;
 
 import dev.slicestore.compaction.CompactionJob;
 import dev.slicestore.ingest.OnlineIngestJob;
-import dev.slicestore.quickstart.bench.TriggerModesBenchmark;
 import dev.slicestore.quickstart.replay.ReplayCommand;
 import dev.slicestore.quickstart.stack.StackCommand;
 import dev.slicestore.serving.GetFeaturesCommand;
@@ -29,7 +28,6 @@ import picocli.CommandLine.Command;
         ServeCommand.class,
         GetFeaturesCommand.class,
         ListFeatureSetsCommand.class,
-        TriggerModesBenchmark.class,
         CommandLine.HelpCommand.class
     })
 public final class SlicestoreCli implements Runnable {
