@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.commons.text.StringSubstitutor;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
@@ -36,6 +37,16 @@ import redis.clients.jedis.resps.ScanResult;
  * {@code feast apply}, {@code feast materialize}, and Feast's own HTTP feature server
  * ({@code feast serve}) as a child process, driven with {@link HttpClient} ({@code POST
  * /get-online-features}, JSON).
+ *
+ * <p>The repository's files come from templates in {@code bench/feast} of the repository root
+ * ({@code repo/feature_store.yaml.tmpl}, {@code repo/features.py.tmpl}, with {@code ${name}}
+ * placeholders filled by {@link StringSubstitutor}; an unknown placeholder is an error) and the
+ * Parquet source is written by the script {@code bench/feast/write_source.py}, run in place. They
+ * are read from the repository root rather than the classpath because the peer needs that root
+ * anyway ({@code .venv-feast}, installed by {@code bin/setup-feast} from
+ * {@code bench/feast/requirements.txt}, lives there), because a Python script on the classpath
+ * would have to be extracted or passed to {@code python -c}, and because the templates then sit
+ * beside the Feast pins they are written for and can be edited without a rebuild.
  *
  * <p>Feature values are {@code Long} (Feast {@code Int64}) or {@code Double} (Feast
  * {@code Float64}), null for a missing value. Every Feast command logs into
@@ -74,6 +85,7 @@ final class FeastPeer implements AutoCloseable {
 
   private final Path feast;
   private final Path python;
+  private final Path templates;
   private final Path dir;
   private final String view;
   private final List<String> features;
@@ -88,7 +100,8 @@ final class FeastPeer implements AutoCloseable {
   private HttpClient http;
 
   /**
-   * @param repoRoot the repository root holding {@code .venv-feast}
+   * @param repoRoot the repository root holding {@code .venv-feast} and the templates in
+   *     {@code bench/feast} (read by {@link #writeRepository})
    * @param dir the directory of the generated feature repository and the logs (emptied first)
    * @param view the feature view's name (the feature set's name, e.g. {@code retail})
    * @param features the feature names, in the order values are given and returned
@@ -101,6 +114,7 @@ final class FeastPeer implements AutoCloseable {
   FeastPeer(Path repoRoot, Path dir, String view, List<String> features, Map<String, String> types) throws IOException {
     this.feast = requireInstalled(repoRoot);
     this.python = feast.resolveSibling("python");
+    this.templates = repoRoot.resolve("bench/feast");
     for (String f : features) {
       if (!FEAST_TYPES.containsKey(types.get(f))) {
         throw new IllegalArgumentException("Feature " + f + " has value type " + types.get(f) + "; the Feast benchmark handles "
@@ -162,7 +176,7 @@ final class FeastPeer implements AutoCloseable {
    * @param eventTime the event timestamp of every row (the evaluation time the values are of)
    * @param redisHost the Redis host of the online store
    * @param redisPort its port
-   * @throws IOException if a file cannot be written or pyarrow fails
+   * @throws IOException if a template cannot be read, a file cannot be written or pyarrow fails
    */
   void writeRepository(Map<String, List<Object>> values, Instant eventTime, String redisHost, int redisPort)
       throws IOException, InterruptedException {
@@ -197,62 +211,48 @@ final class FeastPeer implements AutoCloseable {
     }
     Path sourceJson = dir.resolve("source.json");
     json.writeValue(sourceJson.toFile(), source);
-    run(List.of(python.toString(), "-c", """
-        import json, struct, sys
-        import pyarrow as pa, pyarrow.parquet as pq
-        src = json.load(open(sys.argv[1]))
-        n = len(src["keys"])
-        cols = {"%s": pa.array(src["keys"], pa.string()),
-                "event_timestamp": pa.array([src["event_time_ms"]] * n, pa.timestamp("ms", tz="UTC"))}
-        bits = lambda v: None if v is None else struct.unpack("<d", struct.pack("<q", v))[0]
-        for name, c in src["columns"].items():
-            if c["type"] == "long":
-                cols[name] = pa.array(c["values"], pa.int64())
-            else:
-                cols[name] = pa.array([bits(v) for v in c["values"]], pa.float64())
-        pq.write_table(pa.table(cols), sys.argv[2])
-        """.formatted(ENTITY), sourceJson.toString(), parquet().toString()), dir.resolve("feast.log"), Duration.ofMinutes(2));
+    run(List.of(python.toString(), templates.resolve("write_source.py").toString(), sourceJson.toString(), parquet().toString(), ENTITY),
+        dir.resolve("feast.log"), Duration.ofMinutes(2));
 
-    Files.writeString(dir.resolve("feature_store.yaml"), """
-        project: %s
-        registry: %s
-        provider: local
-        online_store:
-          type: redis
-          connection_string: "%s:%d,db=%d"
-        offline_store:
-          type: file
-        entity_key_serialization_version: 3
-        """.formatted(PROJECT, quoted(dir.resolve("registry.db").toString()), redisHost, redisPort, REDIS_DB), StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve("feature_store.yaml"), fill("repo/feature_store.yaml.tmpl", Map.of(
+        "project", PROJECT,
+        "registry", quoted(dir.resolve("registry.db").toString()),
+        "redis_host", redisHost,
+        "redis_port", String.valueOf(redisPort),
+        "redis_db", String.valueOf(REDIS_DB))), StandardCharsets.UTF_8);
 
     StringBuilder fields = new StringBuilder();
     for (String f : features) {
       fields.append("        Field(name=").append(quoted(f)).append(", dtype=").append(FEAST_TYPES.get(types.get(f))).append("),\n");
     }
-    Files.writeString(dir.resolve("features.py"), """
-        # Generated by the slicestore feast benchmark: the features slicestore computes, precomputed at one time.
-        from datetime import timedelta
+    Files.writeString(dir.resolve("features.py"), fill("repo/features.py.tmpl", Map.of(
+        "entity", quoted(ENTITY),
+        "source_name", quoted(view + "_source"),
+        "source_path", quoted(parquet().toString()),
+        "view", quoted(view),
+        "fields", fields.toString())), StandardCharsets.UTF_8);
+  }
 
-        from feast import Entity, FeatureView, Field, FileSource
-        from feast.types import Float64, Int64
-        from feast.value_type import ValueType
-
-        customer = Entity(name=%1$s, join_keys=[%1$s], value_type=ValueType.STRING)
-
-        source = FileSource(name=%2$s, path=%3$s, timestamp_field="event_timestamp")
-
-        # ttl: the rows are all at one time; nothing must be dropped for age
-        view = FeatureView(
-            name=%4$s,
-            entities=[customer],
-            ttl=timedelta(days=3650),
-            online=True,
-            source=source,
-            schema=[
-        %5$s    ],
-        )
-        """.formatted(quoted(ENTITY), quoted(view + "_source"), quoted(parquet().toString()), quoted(view), fields),
-        StandardCharsets.UTF_8);
+  /**
+   * Reads a template of {@code bench/feast} and fills in its {@code ${name}} placeholders.
+   *
+   * @param template the template's path under {@code bench/feast}
+   * @param values per placeholder name, the text put in verbatim (already quoted where the file's
+   *     syntax needs it)
+   * @return the filled-in text
+   * @throws IOException if the template cannot be read
+   * @throws IllegalArgumentException if the template names a placeholder {@code values} lacks
+   */
+  private String fill(String template, Map<String, String> values) throws IOException {
+    Path file = templates.resolve(template);
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IOException("Cannot read the Feast repository template " + file + " (bench/feast of the repository root,"
+          + " given by the system property slicestore.repoRoot)", e);
+    }
+    return new StringSubstitutor(values).setEnableUndefinedVariableException(true).setDisableSubstitutionInValues(true).replace(text);
   }
 
   /**
