@@ -57,7 +57,7 @@ public final class BenchCommand implements Callable<Integer> {
   Path retail = Path.of("../shared/data/online-retail.csv.gz");
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = {"Size overrides, e.g. serving.seconds=5, serving.rates=100,1000,5000,"
-      + " retail.rows=20000, ingest.generated=10000000, ingest.windows=1,2,4,8, ingest.datasets=retail,generated, ingest.spark-timeout-s=900, freshness.seconds=30,"
+      + " retail.rows=20000, ingest.generated=10000000, ingest.windows=1,2,4,8, ingest.datasets=retail,generated, ingest.spark-timeout-s=900, freshness.seconds=30, freshness.catch-up-events=300000,"
       + " freshness.load=1000, micro.iterations=5, ingest.runs=1, training.rows=1000000, training.runs=1, feast.workers=2, feast.check=200."})
   Map<String, String> overrides = new LinkedHashMap<>();
 

@@ -62,6 +62,8 @@ public final class FreshnessBenchmark implements Benchmark {
   private static final List<String> MODES = List.of("micro-batch", "real-time");
   /** The pre-filled topic every catch-up run reads from its start. */
   private static final String CATCH_UP_TOPIC = "bench-fresh-catch-up";
+  /** The run number of the warm-up catch-up, which is not counted. */
+  private static final int WARM_UP = -1;
   /** {@code calls=N} in the {@code cmdstat_hset} line of {@code INFO commandstats}. */
   private static final Pattern CALLS = Pattern.compile("[:,]calls=(\\d+)");
   private static final String CONF = """
@@ -113,6 +115,11 @@ public final class FreshnessBenchmark implements Benchmark {
     ctx.kafka().createTopic(CATCH_UP_TOPIC, 2);
     produceBacklog(ctx, catchUpEvents);
     FeatureSet catchUpFs = FeatureSetLoader.parse(String.format(CONF, CATCH_UP_TOPIC), "fresh.conf");
+    // the first queries of this JVM also pay for loading and compiling Spark's code: one catch-up per
+    // trigger first, not counted
+    for (String mode : MODES) {
+      ctx.say("warm-up catch-up (%s, not counted): %,.0f events/s", mode, catchUp(ctx, catchUpFs, mode, WARM_UP, catchUpEvents));
+    }
     Map<String, List<Run>> runs = new LinkedHashMap<>();
     for (int r = 0; r < o.runs(); r++) {
       for (String mode : MODES) {
@@ -212,13 +219,13 @@ public final class FreshnessBenchmark implements Benchmark {
    *     per 1,000 events
    */
   private static double catchUp(BenchContext ctx, FeatureSet fs, String mode, int run, long events) throws Exception {
-    ctx.log().printf("== freshness: %s, run %d: catch-up%n", mode, run + 1);
+    ctx.log().printf("== freshness: %s, %s: catch-up%n", mode, run == WARM_UP ? "warm-up" : "run " + (run + 1));
     UnifiedJedis redis = ctx.redis();
     OnlineLayout layout = new OnlineLayout(fs);
     BenchContext.deleteKeys(redis, layout.keyPrefix() + "*");
     BenchContext.deleteKeys(redis, layout.indexKeyPrefix() + "*");
     AppConfig app = ctx.app().with("slicestore.ingest.trigger", mode).with("slicestore.ingest.max-offsets-per-trigger", 0);
-    Path checkpoint = ctx.freshDir("checkpoints/fresh-catch-up-" + mode + "-" + run);
+    Path checkpoint = ctx.freshDir("checkpoints/fresh-catch-up-" + mode + "-" + (run == WARM_UP ? "warm-up" : run));
     redis.executeCommand(new CommandArguments(Protocol.Command.CONFIG).add("RESETSTAT"));
     long deadline = System.nanoTime() + (120 + events / 1000) * 1_000_000_000L;
     long start = System.nanoTime();
