@@ -28,22 +28,29 @@ public final class CatalogueOracle {
    * Two-pass variance in exact arithmetic: with S = Σx, Σ(n·x − S)² / n³ (population) or
    * / (n²·(n − 1)) (sample), then one rounding (BigDecimal to 80 digits, then to double).
    *
-   * @return null for no input (or one, for the sample variance), NaN if any input is not finite
+   * @return null for no input (or one, for the sample variance, even a non-finite one), else NaN
+   *     if any input is not finite
    */
   public static Double variance(List<Object> values, boolean sample) {
     List<BigDecimal> xs = new ArrayList<>();
+    boolean nonFinite = false;
     for (Object v : values) {
       if (v == null) {
         continue;
       }
       if (v instanceof Double d && !Double.isFinite(d)) {
-        return Double.NaN;
+        nonFinite = true;
+        xs.add(BigDecimal.ZERO);
+        continue;
       }
       xs.add(v instanceof Long l ? new BigDecimal(l) : new BigDecimal((Double) v));
     }
     int n = xs.size();
     if (n == 0 || (sample && n == 1)) {
-      return null;
+      return null;   // undefined whatever the value, as Spark's var_samp of one row
+    }
+    if (nonFinite) {
+      return Double.NaN;
     }
     BigDecimal s = BigDecimal.ZERO;
     for (BigDecimal x : xs) {
