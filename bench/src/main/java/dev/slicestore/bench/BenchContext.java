@@ -1,13 +1,13 @@
 package dev.slicestore.bench;
 
-import dev.slicestore.spark.SparkSessions;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.online.RedisClients;
+import dev.slicestore.localstack.LocalKafka;
+import dev.slicestore.localstack.LocalRedis;
 import dev.slicestore.quickstart.replay.EventGenerator;
 import dev.slicestore.quickstart.replay.EventReplay;
 import dev.slicestore.quickstart.replay.ReplayResult;
-import dev.slicestore.localstack.LocalKafka;
-import dev.slicestore.localstack.LocalRedis;
+import dev.slicestore.spark.SparkSessions;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -23,9 +23,9 @@ import redis.clients.jedis.resps.ScanResult;
  * What the benchmarks of one {@code bench} invocation share: the options, the machine, one local
  * stack (in-process KRaft Kafka and a {@code redis-server} child, both on free ports chosen by the
  * OS, data under {@code <state-dir>/stack}), one local Spark session ({@code local[2]}), and the
- * retail online store ({@link RetailStore}), each started on first use and stopped by
- * {@link #close()}. Benchmarks use their own topics and Redis key prefixes so they do not disturb
- * each other. Not thread-safe: benchmarks run one after the other.
+ * retail online store ({@link RetailStore}), each started on first use and stopped by {@link
+ * #close()}. Benchmarks use their own topics and Redis key prefixes so they do not disturb each
+ * other. Not thread-safe: benchmarks run one after the other.
  */
 public final class BenchContext implements AutoCloseable {
   /**
@@ -38,9 +38,18 @@ public final class BenchContext implements AutoCloseable {
    * @param command the command line that started the run, for the reports
    * @param overrides per-benchmark sizes given on the command line ({@code --set name.key=value})
    */
-  public record Options(boolean smoke, int runs, Path outDir, Path stateDir, Path repoRoot, Path retailCsv, String command,
+  public record Options(
+      boolean smoke,
+      int runs,
+      Path outDir,
+      Path stateDir,
+      Path repoRoot,
+      Path retailCsv,
+      String command,
       Map<String, String> overrides) {
-    /** @return the override {@code key} as a long, or {@code full}/{@code smoke} by mode */
+    /**
+     * @return the override {@code key} as a long, or {@code full}/{@code smoke} by mode
+     */
     public long size(String key, long full, long smokeValue) {
       String v = overrides.get(key);
       return v != null ? Long.parseLong(v.replace("_", "")) : smoke ? smokeValue : full;
@@ -65,17 +74,23 @@ public final class BenchContext implements AutoCloseable {
     this.log = log;
   }
 
-  /** @return the options */
+  /**
+   * @return the options
+   */
   public Options options() {
     return options;
   }
 
-  /** @return the machine, detected when this context was created */
+  /**
+   * @return the machine, detected when this context was created
+   */
   public Machine machine() {
     return machine;
   }
 
-  /** @return where progress lines go */
+  /**
+   * @return where progress lines go
+   */
   public PrintStream log() {
     return log;
   }
@@ -86,7 +101,9 @@ public final class BenchContext implements AutoCloseable {
     log.flush();
   }
 
-  /** @return the running local Kafka, started on first use */
+  /**
+   * @return the running local Kafka, started on first use
+   */
   public synchronized LocalKafka kafka() throws IOException {
     if (kafka == null) {
       Path dir = options.stateDir().resolve("stack/kafka");
@@ -98,7 +115,9 @@ public final class BenchContext implements AutoCloseable {
     return kafka;
   }
 
-  /** @return the running local redis-server, started on first use */
+  /**
+   * @return the running local redis-server, started on first use
+   */
   public synchronized LocalRedis redisServer() throws IOException {
     if (redisServer == null) {
       Path dir = options.stateDir().resolve("stack/redis");
@@ -106,20 +125,27 @@ public final class BenchContext implements AutoCloseable {
       LocalRedis.stopLeftOver(dir);
       redisServer = new LocalRedis(dir, 0);
       redisServer.start();
-      say("local redis-server on %s:%d (pid %d)", redisServer.host(), redisServer.port(), redisServer.pid());
+      say(
+          "local redis-server on %s:%d (pid %d)",
+          redisServer.host(), redisServer.port(), redisServer.pid());
     }
     return redisServer;
   }
 
-  /** @return the deployment configuration of the local stack (micro-batch trigger) */
+  /**
+   * @return the deployment configuration of the local stack (micro-batch trigger)
+   */
   public AppConfig app() throws IOException {
     return AppConfig.load(null)
-        .withEndpoints(kafka().bootstrapServers(), List.of(redisServer().host() + ":" + redisServer().port()))
+        .withEndpoints(
+            kafka().bootstrapServers(), List.of(redisServer().host() + ":" + redisServer().port()))
         .with("slicestore.state-dir", options.stateDir().toAbsolutePath().toString())
         .with("slicestore.ingest.trigger", "micro-batch");
   }
 
-  /** @return a Redis client of the local stack, shared (thread-safe, pooled) */
+  /**
+   * @return a Redis client of the local stack, shared (thread-safe, pooled)
+   */
   public synchronized UnifiedJedis redis() throws IOException {
     if (redis == null) {
       redis = RedisClients.create(app());
@@ -127,20 +153,25 @@ public final class BenchContext implements AutoCloseable {
     return redis;
   }
 
-  /** @return the local Spark session ({@code local[2]}, 2 shuffle partitions, no UI) */
+  /**
+   * @return the local Spark session ({@code local[2]}, 2 shuffle partitions, no UI)
+   */
   public synchronized SparkSession spark() {
     if (spark == null) {
-      spark = SparkSessions.localBuilder("slicestore bench", "local[2]", 2)
-          .config("spark.sql.session.timeZone", "UTC")
-          // every progress of a long baseline query is summed (state rows written)
-          .config("spark.sql.streaming.numRecentProgressUpdates", "100000")
-          .getOrCreate();
+      spark =
+          SparkSessions.localBuilder("slicestore bench", "local[2]", 2)
+              .config("spark.sql.session.timeZone", "UTC")
+              // every progress of a long baseline query is summed (state rows written)
+              .config("spark.sql.streaming.numRecentProgressUpdates", "100000")
+              .getOrCreate();
       spark.sparkContext().setLogLevel("WARN");
     }
     return spark;
   }
 
-  /** @return the retail online store, replayed and ingested on first use */
+  /**
+   * @return the retail online store, replayed and ingested on first use
+   */
   public synchronized RetailStore retail() throws Exception {
     if (retail == null) {
       retail = RetailStore.create(this);
@@ -162,14 +193,26 @@ public final class BenchContext implements AutoCloseable {
     return csv;
   }
 
-  /** Sends a retail-format CSV to {@code topic} with rebased times (the newest event now), logging to the run's log. */
+  /**
+   * Sends a retail-format CSV to {@code topic} with rebased times (the newest event now), logging
+   * to the run's log.
+   */
   public ReplayResult replay(Path csv, String topic) throws Exception {
     say("replaying %s into %s", csv.getFileName(), topic);
-    return EventReplay.builder().input(csv).topic(topic).bootstrapServers(kafka().bootstrapServers()).rebaseTime(true)
-        .showProgress(false).out(new java.io.PrintWriter(log, true)).build().run();
+    return EventReplay.builder()
+        .input(csv)
+        .topic(topic)
+        .bootstrapServers(kafka().bootstrapServers())
+        .rebaseTime(true)
+        .showProgress(false)
+        .out(new java.io.PrintWriter(log, true))
+        .build()
+        .run();
   }
 
-  /** @return a fresh (emptied) directory under the state directory */
+  /**
+   * @return a fresh (emptied) directory under the state directory
+   */
   public Path freshDir(String name) throws IOException {
     Path dir = options.stateDir().resolve(name);
     deleteRecursively(dir);
@@ -177,7 +220,9 @@ public final class BenchContext implements AutoCloseable {
     return dir;
   }
 
-  /** @return the keys matching {@code pattern}, by SCAN */
+  /**
+   * @return the keys matching {@code pattern}, by SCAN
+   */
   public static List<String> keys(UnifiedJedis redis, String pattern) {
     List<String> keys = new java.util.ArrayList<>();
     String cursor = ScanParams.SCAN_POINTER_START;
@@ -210,7 +255,9 @@ public final class BenchContext implements AutoCloseable {
     }
   }
 
-  /** @return the total size of the regular files under {@code dir}, bytes (0 if absent) */
+  /**
+   * @return the total size of the regular files under {@code dir}, bytes (0 if absent)
+   */
   public static long directoryBytes(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return 0;

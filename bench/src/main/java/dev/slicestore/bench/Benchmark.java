@@ -6,10 +6,14 @@ package dev.slicestore.bench;
  * machine, the command and the data. Implementations are stateless.
  */
 public interface Benchmark {
-  /** @return the name used on the command line and for output files */
+  /**
+   * @return the name used on the command line and for output files
+   */
   String name();
 
-  /** @return one line saying what it measures */
+  /**
+   * @return one line saying what it measures
+   */
   String description();
 
   /**
@@ -29,9 +33,21 @@ public interface Benchmark {
   /** Adds the common header: machine, command, repetitions. */
   static void header(Report report, BenchContext ctx, String data, int runs) {
     BenchContext.Options o = ctx.options();
-    report.paragraph("- Machine: " + ctx.machine().describe() + "\n"
-        + "- Command: `" + o.command() + "`" + (o.smoke() ? " (**smoke mode**: tiny sizes, numbers mean nothing)" : "") + "\n"
-        + "- Data: " + data + "\n"
-        + "- Repetitions: " + runs + " per configuration" + (runs > 1 ? "; tables show medians" : " (single run: no median)"));
+    report.paragraph(
+        "- Machine: "
+            + ctx.machine().describe()
+            + "\n"
+            + "- Command: `"
+            + o.command()
+            + "`"
+            + (o.smoke() ? " (**smoke mode**: tiny sizes, numbers mean nothing)" : "")
+            + "\n"
+            + "- Data: "
+            + data
+            + "\n"
+            + "- Repetitions: "
+            + runs
+            + " per configuration"
+            + (runs > 1 ? "; tables show medians" : " (single run: no median)"));
   }
 }

@@ -13,9 +13,9 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 
 /**
- * PNG charts with XChart: grouped bars on a linear axis (XChart's bar charts refuse a
- * logarithmic one: latency percentiles per configuration) and lines
- * (throughput against the number of windows). Runs headless. Stateless and thread-safe.
+ * PNG charts with XChart: grouped bars on a linear axis (XChart's bar charts refuse a logarithmic
+ * one: latency percentiles per configuration) and lines (throughput against the number of windows).
+ * Runs headless. Stateless and thread-safe.
  */
 public final class Charts {
   private static final int WIDTH = 900;
@@ -38,10 +38,21 @@ public final class Charts {
    * @return the file written
    * @throws IOException if it cannot be written
    */
-  public static Path bars(Path file, String title, String yTitle, List<String> categories,
-      Map<String, List<Double>> series) throws IOException {
-    CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title)
-        .xAxisTitle("").yAxisTitle(yTitle).build();
+  public static Path bars(
+      Path file,
+      String title,
+      String yTitle,
+      List<String> categories,
+      Map<String, List<Double>> series)
+      throws IOException {
+    CategoryChart chart =
+        new CategoryChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(title)
+            .xAxisTitle("")
+            .yAxisTitle(yTitle)
+            .build();
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
     chart.getStyler().setXAxisLabelRotation(20); // long category names would overlap
@@ -64,14 +75,31 @@ public final class Charts {
    * @return the file written
    * @throws IOException if it cannot be written
    */
-  public static Path lines(Path file, String title, String xTitle, String yTitle, List<Double> x,
-      Map<String, List<Double>> series, boolean logY) throws IOException {
-    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+  public static Path lines(
+      Path file,
+      String title,
+      String xTitle,
+      String yTitle,
+      List<Double> x,
+      Map<String, List<Double>> series,
+      boolean logY)
+      throws IOException {
+    XYChart chart =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(title)
+            .xAxisTitle(xTitle)
+            .yAxisTitle(yTitle)
+            .build();
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     chart.getStyler().setYAxisLogarithmic(logY);
     chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
     for (Map.Entry<String, List<Double>> s : new LinkedHashMap<>(series).entrySet()) {
-      List<Double> y = logY ? s.getValue().stream().map(v -> Double.isNaN(v) ? v : Math.max(v, 1e-3)).toList() : s.getValue();
+      List<Double> y =
+          logY
+              ? s.getValue().stream().map(v -> Double.isNaN(v) ? v : Math.max(v, 1e-3)).toList()
+              : s.getValue();
       chart.addSeries(s.getKey(), x, y);
     }
     return save(chart, file);
@@ -89,11 +117,23 @@ public final class Charts {
    * @return the file written
    * @throws IOException if it cannot be written
    */
-  public static Path percentiles(Path file, String title, String yTitle, List<String> percentiles, Map<String, List<Double>> series)
+  public static Path percentiles(
+      Path file,
+      String title,
+      String yTitle,
+      List<String> percentiles,
+      Map<String, List<Double>> series)
       throws IOException {
-    // XChart gives no categorical x axis for lines: the percentiles are x = 1, 2, 3 ... and named in the axis title
-    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
-        .xAxisTitle("percentile: " + String.join("   →   ", percentiles)).yAxisTitle(yTitle).build();
+    // XChart gives no categorical x axis for lines: the percentiles are x = 1, 2, 3 ... and named
+    // in the axis title
+    XYChart chart =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(title)
+            .xAxisTitle("percentile: " + String.join("   →   ", percentiles))
+            .yAxisTitle(yTitle)
+            .build();
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     chart.getStyler().setYAxisLogarithmic(true);
     chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
@@ -120,50 +160,83 @@ public final class Charts {
    * @param xTitle x axis title
    * @param yTitle y axis title (with its unit)
    * @param categories the x labels, in order (drawn at x = 1, 2, 3 ...)
-   * @param series per series name, one value per category (NaN for a missing point; values
-   *     &lt;= 0 are drawn at 0.001)
+   * @param series per series name, one value per category (NaN for a missing point; values &lt;= 0
+   *     are drawn at 0.001)
    * @return the file written
    * @throws IOException if it cannot be written
    */
-  public static Path pairedCategoryLines(Path file, String title, String xTitle, String yTitle, List<String> categories,
-      Map<String, List<Double>> series) throws IOException {
-    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+  public static Path pairedCategoryLines(
+      Path file,
+      String title,
+      String xTitle,
+      String yTitle,
+      List<String> categories,
+      Map<String, List<Double>> series)
+      throws IOException {
+    XYChart chart =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(title)
+            .xAxisTitle(xTitle)
+            .yAxisTitle(yTitle)
+            .build();
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     chart.getStyler().setYAxisLogarithmic(true);
     chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-    // ticks fall on x = 1 .. n only when the axis spans exactly that range (XChart's own tick spacing)
+    // ticks fall on x = 1 .. n only when the axis spans exactly that range (XChart's own tick
+    // spacing)
     chart.getStyler().setXAxisMin(categories.size() > 1 ? 1.0 : 0.5);
     chart.getStyler().setXAxisMax(categories.size() > 1 ? categories.size() : 1.5);
     // vertical labels: XChart drops every other label it finds overlapping at smaller angles
     chart.getStyler().setXAxisTickMarkSpacingHint(10);
     chart.getStyler().setXAxisLabelRotation(90);
-    chart.getStyler().setxAxisTickLabelsFormattingFunction(x -> {
-      long i = Math.round(x);
-      return Math.abs(x - i) < 1e-6 && i >= 1 && i <= categories.size() ? categories.get((int) i - 1) : "";
-    });
-    java.awt.Color[] palette = {new java.awt.Color(0x1f77b4), new java.awt.Color(0xd62728), new java.awt.Color(0x2ca02c),
-        new java.awt.Color(0x9467bd), new java.awt.Color(0xff7f0e), new java.awt.Color(0x8c564b)};
+    chart
+        .getStyler()
+        .setxAxisTickLabelsFormattingFunction(
+            x -> {
+              long i = Math.round(x);
+              return Math.abs(x - i) < 1e-6 && i >= 1 && i <= categories.size()
+                  ? categories.get((int) i - 1)
+                  : "";
+            });
+    java.awt.Color[] palette = {
+      new java.awt.Color(0x1f77b4),
+      new java.awt.Color(0xd62728),
+      new java.awt.Color(0x2ca02c),
+      new java.awt.Color(0x9467bd),
+      new java.awt.Color(0xff7f0e),
+      new java.awt.Color(0x8c564b)
+    };
     List<Double> xs = new java.util.ArrayList<>();
     for (int i = 1; i <= categories.size(); i++) {
       xs.add((double) i);
     }
     int n = 0;
     for (Map.Entry<String, List<Double>> s : series.entrySet()) {
-      List<Double> y = s.getValue().stream().map(v -> Double.isNaN(v) ? v : Math.max(v, 1e-3)).toList();
+      List<Double> y =
+          s.getValue().stream().map(v -> Double.isNaN(v) ? v : Math.max(v, 1e-3)).toList();
       org.knowm.xchart.XYSeries xy = chart.addSeries(s.getKey(), xs, y);
       java.awt.Color c = palette[(n / 2) % palette.length];
       xy.setLineColor(c);
       xy.setMarkerColor(c);
       if (n % 2 == 1) {
-        xy.setLineStyle(new java.awt.BasicStroke(2f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER, 10f,
-            new float[] {6f, 4f}, 0f));
+        xy.setLineStyle(
+            new java.awt.BasicStroke(
+                2f,
+                java.awt.BasicStroke.CAP_BUTT,
+                java.awt.BasicStroke.JOIN_MITER,
+                10f,
+                new float[] {6f, 4f},
+                0f));
       }
       n++;
     }
     return save(chart, file);
   }
 
-  private static Path save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path file) throws IOException {
+  private static Path save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path file)
+      throws IOException {
     String path = file.toString();
     String base = path.endsWith(".png") ? path.substring(0, path.length() - 4) : path;
     BitmapEncoder.saveBitmap(chart, base, BitmapEncoder.BitmapFormat.PNG);

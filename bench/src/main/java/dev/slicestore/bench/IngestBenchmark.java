@@ -21,30 +21,39 @@ import redis.clients.jedis.UnifiedJedis;
 /**
  * Ingest throughput and write amplification, slicestore against Spark's own sliding windows, with
  * 1, 2, 4 and 8 windows, on the same Kafka topics in the same run:
+ *
  * <ul>
- *   <li><b>slicestore</b>: online-ingest (micro-batch, fresh checkpoint, same
- *       {@code maxOffsetsPerTrigger}) until it has caught up; records read per second of
- *       wall-clock time (query start included); Redis commands per event applied ({@code INFO
- *       commandstats} after {@code CONFIG RESETSTAT}), bytes sent to Redis per event
- *       ({@code total_net_input_bytes}) and Redis memory per event ({@code MEMORY USAGE});
+ *   <li><b>slicestore</b>: online-ingest (micro-batch, fresh checkpoint, same {@code
+ *       maxOffsetsPerTrigger}) until it has caught up; records read per second of wall-clock time
+ *       (query start included); Redis commands per event applied ({@code INFO commandstats} after
+ *       {@code CONFIG RESETSTAT}), bytes sent to Redis per event ({@code total_net_input_bytes})
+ *       and Redis memory per event ({@code MEMORY USAGE});
  *   <li><b>Spark</b>: {@link SparkSlidingWindows}, one query per window length, run one after the
- *       other; records read per second of their summed time, state rows written per event
- *       ({@code numRowsUpdated}), state bytes on disk per event.
+ *       other; records read per second of their summed time, state rows written per event ({@code
+ *       numRowsUpdated}), state bytes on disk per event.
  * </ul>
+ *
  * Data: the retail topic of {@link RetailStore} (the UCI CSV, rebased) and {@code ingest.generated}
- * generated retail-like events (seed 42; 10 million in full mode). The feature sets are
- * {@code retail.conf} with the first k of the windows 1h, 1d, 7d, 30d, 3h, 12h, 3d, 14d and an
- * allowed lateness of 400 days, so that slicestore writes every customer event of the year, as
- * Spark aggregates every one (with the default 1 h lateness, online-ingest would drop the events
- * older than 30 days as too late and do less work than Spark).
+ * generated retail-like events (seed 42; 10 million in full mode). The feature sets are {@code
+ * retail.conf} with the first k of the windows 1h, 1d, 7d, 30d, 3h, 12h, 3d, 14d and an allowed
+ * lateness of 400 days, so that slicestore writes every customer event of the year, as Spark
+ * aggregates every one (with the default 1 h lateness, online-ingest would drop the events older
+ * than 30 days as too late and do less work than Spark).
  */
 public final class IngestBenchmark implements Benchmark {
   /** Window lengths in the order they are added: k windows are the first k. */
-  static final List<String> WINDOW_LADDER = List.of("1h", "1d", "7d", "30d", "3h", "12h", "3d", "14d");
+  static final List<String> WINDOW_LADDER =
+      List.of("1h", "1d", "7d", "30d", "3h", "12h", "3d", "14d");
+
   /** The target: slicestore at least this many times Spark's events/s with 4 windows. */
   static final double TARGET_RATIO_AT_4 = 10;
-  /** {@code calls=N} in an {@code INFO commandstats} line (not {@code rejected_calls} / {@code failed_calls}). */
-  private static final java.util.regex.Pattern CALLS = java.util.regex.Pattern.compile("[:,]calls=(\\d+)");
+
+  /**
+   * {@code calls=N} in an {@code INFO commandstats} line (not {@code rejected_calls} / {@code
+   * failed_calls}).
+   */
+  private static final java.util.regex.Pattern CALLS =
+      java.util.regex.Pattern.compile("[:,]calls=(\\d+)");
 
   @Override
   public String name() {
@@ -57,7 +66,14 @@ public final class IngestBenchmark implements Benchmark {
   }
 
   /** One slicestore run. */
-  record Ours(long read, long applied, double seconds, long commands, long hsets, long netInputBytes, long memoryBytes) {
+  record Ours(
+      long read,
+      long applied,
+      double seconds,
+      long commands,
+      long hsets,
+      long netInputBytes,
+      long memoryBytes) {
     double eventsPerSecond() {
       return read / seconds;
     }
@@ -71,18 +87,29 @@ public final class IngestBenchmark implements Benchmark {
 
     /** records per second: each query reads every record; a timed-out query counts what it read */
     double eventsPerSecond() {
-      double perQuery = queries.stream().mapToDouble(q -> q.seconds() / Math.max(1, q.inputRows())).sum();
+      double perQuery =
+          queries.stream().mapToDouble(q -> q.seconds() / Math.max(1, q.inputRows())).sum();
       return 1 / perQuery;
     }
 
-    /** state rows written per event for the whole feature set: Σ over queries of each query's rows / its records read */
+    /**
+     * state rows written per event for the whole feature set: Σ over queries of each query's rows /
+     * its records read
+     */
     double stateRowsPerEvent() {
-      return queries.stream().mapToDouble(q -> q.stateRowsUpdated() / (double) Math.max(1, q.inputRows())).sum();
+      return queries.stream()
+          .mapToDouble(q -> q.stateRowsUpdated() / (double) Math.max(1, q.inputRows()))
+          .sum();
     }
 
-    /** state bytes on disk per event for the whole feature set, summed over queries as {@link #stateRowsPerEvent} */
+    /**
+     * state bytes on disk per event for the whole feature set, summed over queries as {@link
+     * #stateRowsPerEvent}
+     */
     double stateDiskBytesPerEvent() {
-      return queries.stream().mapToDouble(q -> q.stateDiskBytes() / (double) Math.max(1, q.inputRows())).sum();
+      return queries.stream()
+          .mapToDouble(q -> q.stateDiskBytes() / (double) Math.max(1, q.inputRows()))
+          .sum();
     }
 
     boolean timedOut() {
@@ -97,15 +124,19 @@ public final class IngestBenchmark implements Benchmark {
   public Report run(BenchContext ctx) throws Exception {
     BenchContext.Options o = ctx.options();
     List<Integer> ks = new ArrayList<>();
-    for (String k : o.overrides().getOrDefault("ingest.windows", o.smoke() ? "1,2" : "1,2,4,8").split(",")) {
+    for (String k :
+        o.overrides().getOrDefault("ingest.windows", o.smoke() ? "1,2" : "1,2,4,8").split(",")) {
       ks.add(Integer.parseInt(k.trim()));
     }
     int runs = (int) o.size("ingest.runs", o.runs(), o.runs());
     long generated = o.size("ingest.generated", 10_000_000, 2_000);
     double sparkTimeout = o.size("ingest.spark-timeout-s", 900, 120);
     long maxOffsets = o.size("ingest.max-offsets-per-trigger", 200_000, 200_000);
-    List<String> datasets = List.of(o.overrides().getOrDefault("ingest.datasets", "retail,generated").split(","));
-    String baseConf = Files.readString(o.repoRoot().resolve("conf/feature-sets/retail.conf"), StandardCharsets.UTF_8);
+    List<String> datasets =
+        List.of(o.overrides().getOrDefault("ingest.datasets", "retail,generated").split(","));
+    String baseConf =
+        Files.readString(
+            o.repoRoot().resolve("conf/feature-sets/retail.conf"), StandardCharsets.UTF_8);
 
     Map<String, String> topics = new LinkedHashMap<>();
     Map<String, Long> records = new LinkedHashMap<>();
@@ -131,17 +162,49 @@ public final class IngestBenchmark implements Benchmark {
         for (int run = 0; run < runs; run++) {
           ours.add(runOurs(ctx, fs, maxOffsets));
           Ours last = ours.get(ours.size() - 1);
-          ctx.say("slicestore, %s, %d windows, run %d: %,d records in %.1f s = %,.0f events/s; %.2f Redis commands/event applied",
-              data.getKey(), k, run + 1, last.read(), last.seconds(), last.eventsPerSecond(), last.commands() / (double) Math.max(1, last.applied()));
+          ctx.say(
+              "slicestore, %s, %d windows, run %d: %,d records in %.1f s = %,.0f events/s; %.2f Redis commands/event applied",
+              data.getKey(),
+              k,
+              run + 1,
+              last.read(),
+              last.seconds(),
+              last.eventsPerSecond(),
+              last.commands() / (double) Math.max(1, last.applied()));
           List<SparkSlidingWindows.QueryRun> queries = new ArrayList<>();
           for (int w = 0; w < k; w++) {
             long windowMillis = windowMillis(WINDOW_LADDER.get(w));
-            // a new directory per query: a stopped query's state maintenance may still be writing into its own
-            Path cp = ctx.freshDir("checkpoints/spark-sliding/" + data.getKey() + "-" + k + "w-run" + run + "-" + WINDOW_LADDER.get(w));
-            SparkSlidingWindows.QueryRun q = SparkSlidingWindows.run(ctx.spark(), ctx.kafka().bootstrapServers(), data.getValue(), fs,
-                windowMillis, maxOffsets, cp, sparkTimeout);
-            ctx.say("Spark sliding window %s, %s: %,d records in %.1f s (%,.0f events/s), %,d state rows written%s", WINDOW_LADDER.get(w),
-                data.getKey(), q.inputRows(), q.seconds(), q.inputRows() / q.seconds(), q.stateRowsUpdated(), q.timedOut() ? " (TIMED OUT)" : "");
+            // a new directory per query: a stopped query's state maintenance may still be writing
+            // into its own
+            Path cp =
+                ctx.freshDir(
+                    "checkpoints/spark-sliding/"
+                        + data.getKey()
+                        + "-"
+                        + k
+                        + "w-run"
+                        + run
+                        + "-"
+                        + WINDOW_LADDER.get(w));
+            SparkSlidingWindows.QueryRun q =
+                SparkSlidingWindows.run(
+                    ctx.spark(),
+                    ctx.kafka().bootstrapServers(),
+                    data.getValue(),
+                    fs,
+                    windowMillis,
+                    maxOffsets,
+                    cp,
+                    sparkTimeout);
+            ctx.say(
+                "Spark sliding window %s, %s: %,d records in %.1f s (%,.0f events/s), %,d state rows written%s",
+                WINDOW_LADDER.get(w),
+                data.getKey(),
+                q.inputRows(),
+                q.seconds(),
+                q.inputRows() / q.seconds(),
+                q.stateRowsUpdated(),
+                q.timedOut() ? " (TIMED OUT)" : "");
             queries.add(q);
           }
           theirs.add(new Theirs(queries));
@@ -152,21 +215,33 @@ public final class IngestBenchmark implements Benchmark {
     return report(ctx, rows, records, generated, sparkTimeout, maxOffsets, runs);
   }
 
-  /** @return the length of a ladder window such as {@code 3h} or {@code 7d}, ms */
+  /**
+   * @return the length of a ladder window such as {@code 3h} or {@code 7d}, ms
+   */
   static long windowMillis(String w) {
     long n = Long.parseLong(w.substring(0, w.length() - 1));
     return switch (w.charAt(w.length() - 1)) {
       case 'h' -> n * 3_600_000L;
       case 'd' -> n * 86_400_000L;
-      default -> throw new IllegalArgumentException("Invalid window " + w + " (must end in h or d)");
+      default ->
+          throw new IllegalArgumentException("Invalid window " + w + " (must end in h or d)");
     };
   }
 
   private static FeatureSet featureSet(String baseConf, String topic, int k) {
     String windows = String.join(", ", WINDOW_LADDER.subList(0, k));
-    String conf = baseConf + "\n# bench overrides\nname = ingest_" + k + "w\nwindows = [" + windows + "]\nallowed-lateness = 400d\n"
-        + "source.topics = [\"" + topic + "\"]\nsource.dead-letter-topic = \"bench-ingest-dlq\"\n";
-    return FeatureSetLoader.parse(conf, "retail.conf (bench: " + k + " windows, topic " + topic + ")");
+    String conf =
+        baseConf
+            + "\n# bench overrides\nname = ingest_"
+            + k
+            + "w\nwindows = ["
+            + windows
+            + "]\nallowed-lateness = 400d\n"
+            + "source.topics = [\""
+            + topic
+            + "\"]\nsource.dead-letter-topic = \"bench-ingest-dlq\"\n";
+    return FeatureSetLoader.parse(
+        conf, "retail.conf (bench: " + k + " windows, topic " + topic + ")");
   }
 
   private static Ours runOurs(BenchContext ctx, FeatureSet fs, long maxOffsets) throws Exception {
@@ -179,7 +254,8 @@ public final class IngestBenchmark implements Benchmark {
     redis.executeCommand(new CommandArguments(Protocol.Command.CONFIG).add("RESETSTAT"));
     long netBefore = infoLong(redis.info("stats"), "total_net_input_bytes");
     long start = System.nanoTime();
-    RunningIngest ingest = OnlineIngest.start(ctx.spark(), app, fs, checkpoint.toAbsolutePath().toString());
+    RunningIngest ingest =
+        OnlineIngest.start(ctx.spark(), app, fs, checkpoint.toAbsolutePath().toString());
     try {
       ingest.processAllAvailable();
     } finally {
@@ -209,7 +285,14 @@ public final class IngestBenchmark implements Benchmark {
     long memory = mem.bytes() + mem.indexBytes();
     BenchContext.deleteKeys(redis, prefix);
     BenchContext.deleteKeys(redis, new OnlineLayout(fs).indexKeyPrefix() + "*");
-    return new Ours(ingest.metrics().read(), ingest.metrics().applied(), seconds, commands, hsets, netAfter - netBefore, memory);
+    return new Ours(
+        ingest.metrics().read(),
+        ingest.metrics().applied(),
+        seconds,
+        commands,
+        hsets,
+        netAfter - netBefore,
+        memory);
   }
 
   private static long infoLong(String info, String key) {
@@ -221,17 +304,42 @@ public final class IngestBenchmark implements Benchmark {
     return 0;
   }
 
-  private Report report(BenchContext ctx, List<Row> rows, Map<String, Long> records, long generated, double sparkTimeout,
-      long maxOffsets, int runs) throws Exception {
+  private Report report(
+      BenchContext ctx,
+      List<Row> rows,
+      Map<String, Long> records,
+      long generated,
+      double sparkTimeout,
+      long maxOffsets,
+      int runs)
+      throws Exception {
     BenchContext.Options o = ctx.options();
-    Report report = new Report(name(), "Ingest throughput and write amplification: slicestore vs Spark sliding windows");
-    Benchmark.header(report, ctx, String.format("%s%s; feature set"
-        + " `retail.conf` (count, sum, mean, max, min of `amount` per customer) with the first k of the windows %s, slice and slide"
-        + " 1 h, allowed lateness 400 d (every customer event of the year is written); maxOffsetsPerTrigger %,d for both; Spark"
-        + " local[2], 2 shuffle partitions, HDFS-backed state store, each Spark query limited to %.0f s",
-        records.containsKey("retail") ? String.format("the UCI Online Retail CSV replayed with rebased times (%,d records)", records.get("retail")) : "",
-        records.containsKey("generated") ? String.format("%s%,d generated retail-like events (seed 42, 2,000 customers, 35 days)", records.containsKey("retail") ? " and " : "", records.get("generated")) : "",
-        String.join(", ", WINDOW_LADDER), maxOffsets, sparkTimeout), runs);
+    Report report =
+        new Report(
+            name(),
+            "Ingest throughput and write amplification: slicestore vs Spark sliding windows");
+    Benchmark.header(
+        report,
+        ctx,
+        String.format(
+            "%s%s; feature set"
+                + " `retail.conf` (count, sum, mean, max, min of `amount` per customer) with the first k of the windows %s, slice and slide"
+                + " 1 h, allowed lateness 400 d (every customer event of the year is written); maxOffsetsPerTrigger %,d for both; Spark"
+                + " local[2], 2 shuffle partitions, HDFS-backed state store, each Spark query limited to %.0f s",
+            records.containsKey("retail")
+                ? String.format(
+                    "the UCI Online Retail CSV replayed with rebased times (%,d records)",
+                    records.get("retail"))
+                : "",
+            records.containsKey("generated")
+                ? String.format(
+                    "%s%,d generated retail-like events (seed 42, 2,000 customers, 35 days)",
+                    records.containsKey("retail") ? " and " : "", records.get("generated"))
+                : "",
+            String.join(", ", WINDOW_LADDER),
+            maxOffsets,
+            sparkTimeout),
+        runs);
     List<List<String>> table = new ArrayList<>();
     Map<String, List<Double>> throughput = new LinkedHashMap<>();
     Map<String, List<Double>> amplification = new LinkedHashMap<>();
@@ -244,38 +352,70 @@ public final class IngestBenchmark implements Benchmark {
         ratios.add(r.ours().get(i).eventsPerSecond() / r.theirs().get(i).eventsPerSecond());
       }
       double ratio = Stats.median(ratios, x -> x);
-      double cmdPerEvent = Stats.median(r.ours(), x -> x.commands() / (double) Math.max(1, x.applied()));
-      double hsetPerEvent = Stats.median(r.ours(), x -> x.hsets() / (double) Math.max(1, x.applied()));
-      double netPerEvent = Stats.median(r.ours(), x -> x.netInputBytes() / (double) Math.max(1, x.applied()));
-      double memPerEvent = Stats.median(r.ours(), x -> x.memoryBytes() / (double) Math.max(1, x.applied()));
+      double cmdPerEvent =
+          Stats.median(r.ours(), x -> x.commands() / (double) Math.max(1, x.applied()));
+      double hsetPerEvent =
+          Stats.median(r.ours(), x -> x.hsets() / (double) Math.max(1, x.applied()));
+      double netPerEvent =
+          Stats.median(r.ours(), x -> x.netInputBytes() / (double) Math.max(1, x.applied()));
+      double memPerEvent =
+          Stats.median(r.ours(), x -> x.memoryBytes() / (double) Math.max(1, x.applied()));
       double stateRowsPerEvent = Stats.median(r.theirs(), Theirs::stateRowsPerEvent);
       double stateBytesPerEvent = Stats.median(r.theirs(), Theirs::stateDiskBytesPerEvent);
       boolean timedOut = r.theirs().stream().anyMatch(Theirs::timedOut);
-      table.add(List.of(r.data(), String.valueOf(r.windows()),
-          String.format("%,.0f", ours) + (runs > 1 ? " (" + Stats.range(r.ours(), Ours::eventsPerSecond, "%,.0f") + ")" : ""),
-          String.format("%,.0f", theirs) + (timedOut ? " (partial: timed out)" : ""), String.format("%.1f×", ratio),
-          String.format("%.2f (%.2f HSET)", cmdPerEvent, hsetPerEvent), String.format("%.0f", netPerEvent), String.format("%.0f", memPerEvent),
-          String.format("%.1f", stateRowsPerEvent), String.format("%,.0f", stateBytesPerEvent)));
+      table.add(
+          List.of(
+              r.data(),
+              String.valueOf(r.windows()),
+              String.format("%,.0f", ours)
+                  + (runs > 1
+                      ? " (" + Stats.range(r.ours(), Ours::eventsPerSecond, "%,.0f") + ")"
+                      : ""),
+              String.format("%,.0f", theirs) + (timedOut ? " (partial: timed out)" : ""),
+              String.format("%.1f×", ratio),
+              String.format("%.2f (%.2f HSET)", cmdPerEvent, hsetPerEvent),
+              String.format("%.0f", netPerEvent),
+              String.format("%.0f", memPerEvent),
+              String.format("%.1f", stateRowsPerEvent),
+              String.format("%,.0f", stateBytesPerEvent)));
       throughput.computeIfAbsent("slicestore, " + r.data(), x -> new ArrayList<>()).add(ours);
-      throughput.computeIfAbsent("Spark sliding windows, " + r.data(), x -> new ArrayList<>()).add(theirs);
-      amplification.computeIfAbsent("slicestore Redis commands/event, " + r.data(), x -> new ArrayList<>()).add(cmdPerEvent);
-      amplification.computeIfAbsent("Spark state rows written/event, " + r.data(), x -> new ArrayList<>()).add(stateRowsPerEvent);
+      throughput
+          .computeIfAbsent("Spark sliding windows, " + r.data(), x -> new ArrayList<>())
+          .add(theirs);
+      amplification
+          .computeIfAbsent("slicestore Redis commands/event, " + r.data(), x -> new ArrayList<>())
+          .add(cmdPerEvent);
+      amplification
+          .computeIfAbsent("Spark state rows written/event, " + r.data(), x -> new ArrayList<>())
+          .add(stateRowsPerEvent);
       if (!xs.contains((double) r.windows())) {
         xs.add((double) r.windows());
       }
     }
-    report.table(List.of("data", ">windows", ">slicestore events/s", ">Spark events/s", ">ratio", ">Redis commands/event",
-        ">bytes to Redis/event", ">Redis memory bytes/event", ">Spark state rows written/event", ">Spark state bytes on disk/event"), table);
-    report.paragraph("events/s: Kafka records read per second of wall-clock time, query start included, for the whole feature set"
-        + " (Spark: the k queries' times added, each reading every record). The ratio is the median of per-run ratios. Redis"
-        + " commands per event applied, from `INFO commandstats`: one HSET per event, plus, once per slice hash and task, the"
-        + " PEXPIREAT of its expiry and the four commands of the entity's slice index (ZADD, PEXPIREAT NX and GT, ZREMRANGEBYSCORE);"
-        + " bytes to Redis: `total_net_input_bytes`; Redis memory: `MEMORY USAGE` of the slice hashes and slice indices afterwards."
-        + " Spark: state rows"
-        + " written per event = Σ over the k queries of (Σ `numRowsUpdated` of the state operator over the query's progresses / its"
-        + " records read); bytes on disk likewise from each checkpoint's state directory. Spark aggregates each micro-batch before"
-        + " it writes the state store, so rows written per event fall as batches grow. \"partial: timed out\": a query reached its"
-        + " time limit; its rate is what it read until then.");
+    report.table(
+        List.of(
+            "data",
+            ">windows",
+            ">slicestore events/s",
+            ">Spark events/s",
+            ">ratio",
+            ">Redis commands/event",
+            ">bytes to Redis/event",
+            ">Redis memory bytes/event",
+            ">Spark state rows written/event",
+            ">Spark state bytes on disk/event"),
+        table);
+    report.paragraph(
+        "events/s: Kafka records read per second of wall-clock time, query start included, for the whole feature set"
+            + " (Spark: the k queries' times added, each reading every record). The ratio is the median of per-run ratios. Redis"
+            + " commands per event applied, from `INFO commandstats`: one HSET per event, plus, once per slice hash and task, the"
+            + " PEXPIREAT of its expiry and the four commands of the entity's slice index (ZADD, PEXPIREAT NX and GT, ZREMRANGEBYSCORE);"
+            + " bytes to Redis: `total_net_input_bytes`; Redis memory: `MEMORY USAGE` of the slice hashes and slice indices afterwards."
+            + " Spark: state rows"
+            + " written per event = Σ over the k queries of (Σ `numRowsUpdated` of the state operator over the query's progresses / its"
+            + " records read); bytes on disk likewise from each checkpoint's state directory. Spark aggregates each micro-batch before"
+            + " it writes the state store, so rows written per event fall as batches grow. \"partial: timed out\": a query reached its"
+            + " time limit; its rate is what it read until then.");
     Row four = rows.stream().filter(r -> r.windows() == 4).findFirst().orElse(null);
     if (four != null) {
       List<Double> ratios = new ArrayList<>();
@@ -283,15 +423,36 @@ public final class IngestBenchmark implements Benchmark {
         ratios.add(four.ours().get(i).eventsPerSecond() / four.theirs().get(i).eventsPerSecond());
       }
       double ratio = Stats.median(ratios, x -> x);
-      report.paragraph(String.format("Target: at least %.0f× Spark's sliding windows with 4 windows (%s data). Measured: %.1f× — %s.",
-          TARGET_RATIO_AT_4, four.data(), ratio, ratio >= TARGET_RATIO_AT_4 ? "met" : String.format("missed (%.1f× short)", TARGET_RATIO_AT_4 / ratio)));
+      report.paragraph(
+          String.format(
+              "Target: at least %.0f× Spark's sliding windows with 4 windows (%s data). Measured: %.1f× — %s.",
+              TARGET_RATIO_AT_4,
+              four.data(),
+              ratio,
+              ratio >= TARGET_RATIO_AT_4
+                  ? "met"
+                  : String.format("missed (%.1f× short)", TARGET_RATIO_AT_4 / ratio)));
     }
     if (!xs.isEmpty() && xs.size() == throughput.values().iterator().next().size()) {
-      Path png = Charts.lines(o.outDir().resolve("ingest-throughput.png"), "Ingest throughput vs number of windows (log scale)",
-          "windows", "events/s", xs, throughput, true);
+      Path png =
+          Charts.lines(
+              o.outDir().resolve("ingest-throughput.png"),
+              "Ingest throughput vs number of windows (log scale)",
+              "windows",
+              "events/s",
+              xs,
+              throughput,
+              true);
       report.chart(png, "ingest throughput");
-      Path amp = Charts.lines(o.outDir().resolve("ingest-write-amplification.png"), "Writes per event vs number of windows (log scale)",
-          "windows", "writes per event", xs, amplification, true);
+      Path amp =
+          Charts.lines(
+              o.outDir().resolve("ingest-write-amplification.png"),
+              "Writes per event vs number of windows (log scale)",
+              "windows",
+              "writes per event",
+              xs,
+              amplification,
+              true);
       report.chart(amp, "write amplification");
     }
     return report;

@@ -6,11 +6,11 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The machine a benchmark ran on, as the OS reports it: CPU model and logical cores
- * ({@code /proc/cpuinfo}, {@link Runtime#availableProcessors()}), physical memory
- * ({@code /proc/meminfo} {@code MemTotal}), the 1-minute load average when the run started
- * ({@code /proc/loadavg}: a load above the core count means other work shared the machine and the
- * numbers are noisy), the OS and the Java runtime.
+ * The machine a benchmark ran on, as the OS reports it: CPU model and logical cores ({@code
+ * /proc/cpuinfo}, {@link Runtime#availableProcessors()}), physical memory ({@code /proc/meminfo}
+ * {@code MemTotal}), the 1-minute load average when the run started ({@code /proc/loadavg}: a load
+ * above the core count means other work shared the machine and the numbers are noisy), the OS and
+ * the Java runtime.
  *
  * @param cpuModel the CPU model name, or "unknown"
  * @param cores logical cores this JVM may use
@@ -19,7 +19,8 @@ import java.util.List;
  * @param os OS name, version and architecture
  * @param java Java version and VM name
  */
-public record Machine(String cpuModel, int cores, long memoryBytes, double loadAverage1m, String os, String java) {
+public record Machine(
+    String cpuModel, int cores, long memoryBytes, double loadAverage1m, String os, String java) {
 
   /** Reads the current machine's description; never throws (unknown values are marked as such). */
   public static Machine detect() {
@@ -52,12 +53,22 @@ public record Machine(String cpuModel, int cores, long memoryBytes, double loadA
     } catch (IOException | RuntimeException e) {
       // leave -1
     }
-    return new Machine(cpu, Runtime.getRuntime().availableProcessors(), mem, load,
-        System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
+    return new Machine(
+        cpu,
+        Runtime.getRuntime().availableProcessors(),
+        mem,
+        load,
+        System.getProperty("os.name")
+            + " "
+            + System.getProperty("os.version")
+            + " "
+            + System.getProperty("os.arch"),
         System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
   }
 
-  /** @return the current 1-minute load average, or -1 if unknown */
+  /**
+   * @return the current 1-minute load average, or -1 if unknown
+   */
   public static double currentLoadAverage() {
     try {
       return Double.parseDouble(Files.readAllLines(Path.of("/proc/loadavg")).get(0).split(" ")[0]);
@@ -66,9 +77,12 @@ public record Machine(String cpuModel, int cores, long memoryBytes, double loadA
     }
   }
 
-  /** @return one markdown line describing the machine */
+  /**
+   * @return one markdown line describing the machine
+   */
   public String describe() {
-    return String.format("%d cores (%s), %.1f GiB memory, %s, Java %s; 1-min load average at start %.2f",
+    return String.format(
+        "%d cores (%s), %.1f GiB memory, %s, Java %s; 1-min load average at start %.2f",
         cores, cpuModel, memoryBytes / (double) (1L << 30), os, java, loadAverage1m);
   }
 }

@@ -30,7 +30,9 @@ public final class Report {
     this.title = title;
   }
 
-  /** @return the benchmark's name */
+  /**
+   * @return the benchmark's name
+   */
   public String name() {
     return name;
   }
@@ -50,8 +52,8 @@ public final class Report {
   /**
    * Adds a markdown table.
    *
-   * @param header column headers; a header starting with {@code >} is right-aligned (the
-   *     {@code >} is dropped)
+   * @param header column headers; a header starting with {@code >} is right-aligned (the {@code >}
+   *     is dropped)
    * @param rows the cells, as many per row as headers
    * @throws IllegalArgumentException if a row has the wrong number of cells
    */
@@ -66,7 +68,8 @@ public final class Report {
     t.append('\n').append(rule).append('\n');
     for (List<String> row : rows) {
       if (row.size() != header.size()) {
-        throw new IllegalArgumentException("Invalid table row: " + row + " (must have " + header.size() + " cells)");
+        throw new IllegalArgumentException(
+            "Invalid table row: " + row + " (must have " + header.size() + " cells)");
       }
       t.append("| ").append(String.join(" | ", row)).append(" |\n");
     }
@@ -82,17 +85,23 @@ public final class Report {
     return this;
   }
 
-  /** @return the charts added so far */
+  /**
+   * @return the charts added so far
+   */
   public List<Path> charts() {
     return List.copyOf(charts);
   }
 
-  /** @return the markdown tables added so far */
+  /**
+   * @return the markdown tables added so far
+   */
   public List<String> tables() {
     return List.copyOf(tables);
   }
 
-  /** @return the whole section as markdown, starting with a level-3 heading */
+  /**
+   * @return the whole section as markdown, starting with a level-3 heading
+   */
   public String markdown() {
     return "### " + title + "\n\n" + markdown;
   }

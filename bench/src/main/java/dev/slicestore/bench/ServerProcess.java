@@ -21,9 +21,9 @@ import java.util.concurrent.TimeUnit;
  * The real serving process, {@code slicestore serve}, in its own JVM: the same main class and
  * classpath as this benchmark JVM, its own heap and garbage collector, so its pauses are not those
  * of the benchmark's JVM (which also holds Kafka, Spark and the load generator). Redis endpoint and
- * port come from the environment overrides of {@code slicestore-reference.conf}
- * ({@code SLICESTORE_REDIS_NODES}, {@code SLICESTORE_SERVING_PORT}); feature sets from
- * {@code --feature-sets}. The log goes to {@code serve.log} in the given directory.
+ * port come from the environment overrides of {@code slicestore-reference.conf} ({@code
+ * SLICESTORE_REDIS_NODES}, {@code SLICESTORE_SERVING_PORT}); feature sets from {@code
+ * --feature-sets}. The log goes to {@code serve.log} in the given directory.
  *
  * <p>Not thread-safe; {@link #close} kills the process (also from a shutdown hook).
  */
@@ -52,7 +52,8 @@ final class ServerProcess implements AutoCloseable {
    * @return the running server
    * @throws IOException if it exits or is not ready in time (the log's tail is quoted)
    */
-  static ServerProcess start(String redisNode, Path featureSetsDir, String jvmOptions, Path dir, Duration timeout)
+  static ServerProcess start(
+      String redisNode, Path featureSetsDir, String jvmOptions, Path dir, Duration timeout)
       throws IOException, InterruptedException {
     Files.createDirectories(dir);
     int port;
@@ -67,9 +68,18 @@ final class ServerProcess implements AutoCloseable {
         command.add(o);
       }
     }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.slicestore.quickstart.SlicestoreCli", "serve",
-        "--feature-sets", featureSetsDir.toString()));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    command.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            "dev.slicestore.quickstart.SlicestoreCli",
+            "serve",
+            "--feature-sets",
+            featureSetsDir.toString()));
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().put("SLICESTORE_REDIS_NODES", redisNode);
     pb.environment().put("SLICESTORE_REDIS_MODE", "standalone");
     pb.environment().put("SLICESTORE_SERVING_PORT", String.valueOf(port));
@@ -84,16 +94,21 @@ final class ServerProcess implements AutoCloseable {
   }
 
   private void awaitServing(Duration timeout) throws IOException, InterruptedException {
-    ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
+    ManagedChannel channel =
+        Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create())
+            .build();
     try {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (true) {
         if (!process.isAlive()) {
-          throw new IOException("slicestore serve exited with code " + process.exitValue() + ": " + tail());
+          throw new IOException(
+              "slicestore serve exited with code " + process.exitValue() + ": " + tail());
         }
         try {
-          HealthCheckResponse r = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.SECONDS)
-              .check(HealthCheckRequest.getDefaultInstance());
+          HealthCheckResponse r =
+              HealthGrpc.newBlockingStub(channel)
+                  .withDeadlineAfter(1, TimeUnit.SECONDS)
+                  .check(HealthCheckRequest.getDefaultInstance());
           if (r.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
             return;
           }
@@ -101,7 +116,8 @@ final class ServerProcess implements AutoCloseable {
           // not listening yet
         }
         if (System.nanoTime() > deadline) {
-          throw new IOException("slicestore serve was not SERVING within " + timeout.toSeconds() + " s: " + tail());
+          throw new IOException(
+              "slicestore serve was not SERVING within " + timeout.toSeconds() + " s: " + tail());
         }
         Thread.sleep(200);
       }
@@ -110,12 +126,16 @@ final class ServerProcess implements AutoCloseable {
     }
   }
 
-  /** @return the gRPC port on 127.0.0.1 */
+  /**
+   * @return the gRPC port on 127.0.0.1
+   */
   int port() {
     return port;
   }
 
-  /** @return the process id */
+  /**
+   * @return the process id
+   */
   long pid() {
     return process.pid();
   }

@@ -22,12 +22,17 @@ public final class Stats {
     return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
   }
 
-  /** @return the median of {@code f} over {@code items} */
+  /**
+   * @return the median of {@code f} over {@code items}
+   */
   public static <T> double median(List<T> items, ToDoubleFunction<T> f) {
     return median(items.stream().mapToDouble(f).toArray());
   }
 
-  /** @return the smallest and largest of {@code f} over {@code items}, as "min–max" with {@code format} */
+  /**
+   * @return the smallest and largest of {@code f} over {@code items}, as "min–max" with {@code
+   *     format}
+   */
   public static <T> String range(List<T> items, ToDoubleFunction<T> f, String format) {
     double min = items.stream().mapToDouble(f).min().orElse(Double.NaN);
     double max = items.stream().mapToDouble(f).max().orElse(Double.NaN);

@@ -28,12 +28,11 @@ import scala.Tuple2;
 
 /**
  * Executor-side aggregation of one (entity key, slice index) group of in-range events into the
- * slice aggregate: every event is {@linkplain AggregateFunction#add added} with its
- * {@link EventPosition} to one accumulator per aggregation (the same functions as the online path;
- * their results do not depend on the order), giving the event count, the earliest and latest event
- * times (session windows find gaps from them), each
- * accumulator's exact bytes and typed result, the covered offsets, and the encoded
- * {@link CompactedEntry} for Redis.
+ * slice aggregate: every event is {@linkplain AggregateFunction#add added} with its {@link
+ * EventPosition} to one accumulator per aggregation (the same functions as the online path; their
+ * results do not depend on the order), giving the event count, the earliest and latest event times
+ * (session windows find gaps from them), each accumulator's exact bytes and typed result, the
+ * covered offsets, and the encoded {@link CompactedEntry} for Redis.
  *
  * <p>Covered ranges: for every partition in which the slice has at least one event, the run's whole
  * planned range {@code [start, end)} of that partition. A partition without events of this slice
@@ -44,7 +43,8 @@ import scala.Tuple2;
 final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, Row, Row> {
   private static final long serialVersionUID = 1L;
 
-  // the offline layout's names where a column goes to the slices table as it is; internal ones ("__ssc_") otherwise
+  // the offline layout's names where a column goes to the slices table as it is; internal ones
+  // ("__ssc_") otherwise
   static final String ENTITY_KEY = OfflineLayout.ENTITY_KEY;
   static final String SLICE_INDEX = OfflineLayout.SLICE_INDEX;
   static final String SLICE_START_MS = "__ssc_slice_start_ms";
@@ -85,9 +85,9 @@ final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, R
   }
 
   /**
-   * @return entity key, slice index, slice start (ms), event count, earliest and latest event time (ms), per
-   *     aggregation its typed result and its accumulator bytes ({@code <name>_acc}), the covered
-   *     offsets, and the encoded compacted entry
+   * @return entity key, slice index, slice start (ms), event count, earliest and latest event time
+   *     (ms), per aggregation its typed result and its accumulator bytes ({@code <name>_acc}), the
+   *     covered offsets, and the encoded compacted entry
    */
   static StructType outputSchema(FeatureSet fs) {
     List<StructField> f = new ArrayList<>();
@@ -99,9 +99,15 @@ final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, R
     f.add(DataTypes.createStructField(MAX_EVENT_TIME_MS, DataTypes.LongType, false));
     for (Aggregation a : fs.aggregations()) {
       f.add(DataTypes.createStructField(a.name(), SparkTypes.resultSparkType(a.function()), true));
-      f.add(DataTypes.createStructField(OfflineLayout.accumulatorColumn(a.name()), DataTypes.BinaryType, false));
+      f.add(
+          DataTypes.createStructField(
+              OfflineLayout.accumulatorColumn(a.name()), DataTypes.BinaryType, false));
     }
-    f.add(DataTypes.createStructField(COVERED_OFFSETS, DataTypes.createArrayType(OfflineLayout.COVERED_RANGE_TYPE, false), false));
+    f.add(
+        DataTypes.createStructField(
+            COVERED_OFFSETS,
+            DataTypes.createArrayType(OfflineLayout.COVERED_RANGE_TYPE, false),
+            false));
     f.add(DataTypes.createStructField(COMPACTED_ENTRY, DataTypes.BinaryType, false));
     return DataTypes.createStructType(f);
   }
@@ -149,7 +155,9 @@ final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, R
       covered.add(new CoveredRange(r.topicIndex(), r.partition(), r.startOffset(), r.endOffset()));
       coveredRows.add(RowFactory.create(r.topic(), r.partition(), r.startOffset(), r.endOffset()));
     }
-    byte[] entry = new CompactedEntry(count, minTime, maxTime, covered, Arrays.asList(accs)).encode(fs, sliceStart);
+    byte[] entry =
+        new CompactedEntry(count, minTime, maxTime, covered, Arrays.asList(accs))
+            .encode(fs, sliceStart);
     Object[] out = new Object[6 + 2 * aggs.size() + 2];
     out[0] = key._1();
     out[1] = sliceIndex;
@@ -162,14 +170,18 @@ final class AggregateSlices implements MapGroupsFunction<Tuple2<String, Long>, R
       try {
         result = SparkTypes.resultSparkValue(functions[a], functions[a].getResult(accs[a]));
       } catch (ArithmeticException overflow) {
-        result = null;   // e.g. a long sum beyond the long range: the exact accumulator bytes still hold it
+        result =
+            null; // e.g. a long sum beyond the long range: the exact accumulator bytes still hold
+        // it
       }
       ByteWriter w = new ByteWriter(16);
       functions[a].encode(accs[a], w);
       out[6 + 2 * a] = result;
       out[7 + 2 * a] = w.toByteArray();
     }
-    out[out.length - 2] = scala.jdk.javaapi.CollectionConverters.asScala(coveredRows).toSeq();   // RowEncoder wants a Seq
+    out[out.length - 2] =
+        scala.jdk.javaapi.CollectionConverters.asScala(coveredRows)
+            .toSeq(); // RowEncoder wants a Seq
     out[out.length - 1] = entry;
     return RowFactory.create(out);
   }

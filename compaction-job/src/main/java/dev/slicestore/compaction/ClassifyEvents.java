@@ -19,20 +19,20 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Executor-side, row-level classification of the rows of {@link EventPipeline#parseAndTransform}
- * for one compaction run: each row becomes exactly one output row whose {@code status} says what
- * it is, so the driver counts every outcome exactly (no accumulators in a transformation):
+ * for one compaction run: each row becomes exactly one output row whose {@code status} says what it
+ * is, so the driver counts every outcome exactly (no accumulators in a transformation):
  *
  * <ul>
  *   <li>{@value #BEYOND_END}: its offset is at or past the planned end of its partition (Spark's
  *       {@code AvailableNow} read may go further than the plan); ignored, not counted as read;
- *   <li>a reject-reason code ({@code filtered}, {@code malformed_json}, ...) from
- *       {@link RowValidator};
+ *   <li>a reject-reason code ({@code filtered}, {@code malformed_json}, ...) from {@link
+ *       RowValidator};
  *   <li>{@value #OUTSIDE_RANGE}: accepted, but its event time is outside {@code [from, to)};
  *   <li>{@value #IN_RANGE}: accepted and in the range, with every column filled.
  * </ul>
  *
- * <p>No time-dependent check (too late, too far in the future) is applied: compaction deletes
- * every per-event field inside the offset ranges it covers, so it must aggregate every event
+ * <p>No time-dependent check (too late, too far in the future) is applied: compaction deletes every
+ * per-event field inside the offset ranges it covers, so it must aggregate every event
  * online-ingest may have written there, whatever the clock said then.
  *
  * <p>Serializable (carries configuration and column indices resolved on the driver); Spark runs one
@@ -54,7 +54,10 @@ final class ClassifyEvents implements MapPartitionsFunction<Row, Row> {
   static final String TOPIC_INDEX = "__ssc_topic_index";
   static final String PARTITION = "__ssc_partition";
   static final String OFFSET = "__ssc_offset";
-  /** Number of leading metadata columns of {@link #outputSchema}; the feature set's columns follow. */
+
+  /**
+   * Number of leading metadata columns of {@link #outputSchema}; the feature set's columns follow.
+   */
   static final int METADATA_COLUMNS = 8;
 
   private final RowValidator validator;
@@ -72,7 +75,12 @@ final class ClassifyEvents implements MapPartitionsFunction<Row, Row> {
    * @param fromMillis start of the slice range (inclusive)
    * @param toMillis end of the slice range (exclusive)
    */
-  ClassifyEvents(FeatureSet fs, StructType schema, List<PartitionRange> ranges, long fromMillis, long toMillis) {
+  ClassifyEvents(
+      FeatureSet fs,
+      StructType schema,
+      List<PartitionRange> ranges,
+      long fromMillis,
+      long toMillis) {
     this.validator = new RowValidator(fs, schema);
     this.topics = List.copyOf(fs.topics());
     this.ranges = new HashMap<>();
@@ -93,7 +101,10 @@ final class ClassifyEvents implements MapPartitionsFunction<Row, Row> {
     return ((long) topicIndex << 32) | (partition & 0xFFFF_FFFFL);
   }
 
-  /** @return status, entity key, event time (ms), slice index, Kafka coordinates, then the feature set's columns */
+  /**
+   * @return status, entity key, event time (ms), slice index, Kafka coordinates, then the feature
+   *     set's columns
+   */
   static StructType outputSchema(FeatureSet fs) {
     List<StructField> f = new ArrayList<>();
     f.add(DataTypes.createStructField(STATUS, DataTypes.StringType, false));
@@ -104,7 +115,10 @@ final class ClassifyEvents implements MapPartitionsFunction<Row, Row> {
     f.add(DataTypes.createStructField(TOPIC_INDEX, DataTypes.IntegerType, true));
     f.add(DataTypes.createStructField(PARTITION, DataTypes.IntegerType, true));
     f.add(DataTypes.createStructField(OFFSET, DataTypes.LongType, true));
-    fs.columns().forEach((name, type) -> f.add(DataTypes.createStructField(name, SparkTypes.sparkType(type), true)));
+    fs.columns()
+        .forEach(
+            (name, type) ->
+                f.add(DataTypes.createStructField(name, SparkTypes.sparkType(type), true)));
     return DataTypes.createStructType(f);
   }
 

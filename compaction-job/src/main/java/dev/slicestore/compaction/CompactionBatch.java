@@ -33,10 +33,10 @@ import scala.Tuple2;
 
 /**
  * The {@code foreachBatch} function of a compaction run, and the work of its one batch: parse,
- * validate and transform the Kafka records exactly as online-ingest does
- * ({@link EventPipeline#parseAndTransform}, {@link dev.slicestore.spark.RowValidator}), keep the accepted events of the
- * slice range, aggregate them per (entity, slice) with core's aggregate functions, write the
- * compacted entries to Redis, and replace the range in both Iceberg tables.
+ * validate and transform the Kafka records exactly as online-ingest does ({@link
+ * EventPipeline#parseAndTransform}, {@link dev.slicestore.spark.RowValidator}), keep the accepted
+ * events of the slice range, aggregate them per (entity, slice) with core's aggregate functions,
+ * write the compacted entries to Redis, and replace the range in both Iceberg tables.
  *
  * <p>The whole range must arrive in one batch: a second batch fails the run. Before anything is
  * written, the batch's end offsets are read from the query's offset log and checked to reach the
@@ -66,8 +66,16 @@ final class CompactionBatch implements VoidFunction2<Dataset<Row>, Long> {
   private transient int batches;
   private transient CompactionResult result;
 
-  CompactionBatch(AppConfig app, FeatureSet fs, long fromMillis, long toMillis, List<PartitionRange> ranges,
-      CompactionOptions options, long nowMillis, Path checkpoint, long startedMillis) {
+  CompactionBatch(
+      AppConfig app,
+      FeatureSet fs,
+      long fromMillis,
+      long toMillis,
+      List<PartitionRange> ranges,
+      CompactionOptions options,
+      long nowMillis,
+      Path checkpoint,
+      long startedMillis) {
     this.app = app;
     this.fs = fs;
     this.fromMillis = fromMillis;
@@ -81,12 +89,16 @@ final class CompactionBatch implements VoidFunction2<Dataset<Row>, Long> {
     this.startedMillis = startedMillis;
   }
 
-  /** @return the number of batches seen so far */
+  /**
+   * @return the number of batches seen so far
+   */
   int batches() {
     return batches;
   }
 
-  /** @return the run's result once its batch was processed, else null */
+  /**
+   * @return the run's result once its batch was processed, else null
+   */
   CompactionResult result() {
     return result;
   }
@@ -95,8 +107,12 @@ final class CompactionBatch implements VoidFunction2<Dataset<Row>, Long> {
   public void call(Dataset<Row> kafkaRows, Long batchId) {
     batches++;
     if (batches > 1) {
-      throw new IllegalStateException("Cannot compact feature set " + fs.name() + ": a second micro-batch (" + batchId
-          + ") arrived, but a compaction must read its whole range in one batch (is maxOffsetsPerTrigger set for this session?)");
+      throw new IllegalStateException(
+          "Cannot compact feature set "
+              + fs.name()
+              + ": a second micro-batch ("
+              + batchId
+              + ") arrived, but a compaction must read its whole range in one batch (is maxOffsetsPerTrigger set for this session?)");
     }
     verifyBatchEnd(batchId);
     process(kafkaRows);
@@ -116,7 +132,8 @@ final class CompactionBatch implements VoidFunction2<Dataset<Row>, Long> {
     try {
       lines = Files.readAllLines(log);
     } catch (IOException e) {
-      throw new IllegalStateException("Cannot verify the offsets of compaction batch " + batchId + ": cannot read " + log, e);
+      throw new IllegalStateException(
+          "Cannot verify the offsets of compaction batch " + batchId + ": cannot read " + log, e);
     }
     JsonNode offsets = null;
     for (String line : lines) {
@@ -133,26 +150,45 @@ final class CompactionBatch implements VoidFunction2<Dataset<Row>, Long> {
       }
     }
     if (offsets == null) {
-      throw new IllegalStateException("Cannot verify the offsets of compaction batch " + batchId + ": no Kafka offsets for "
-          + fs.topics() + " in " + log);
+      throw new IllegalStateException(
+          "Cannot verify the offsets of compaction batch "
+              + batchId
+              + ": no Kafka offsets for "
+              + fs.topics()
+              + " in "
+              + log);
     }
     for (PartitionRange r : ranges) {
       JsonNode end = offsets.path(r.topic()).path(Integer.toString(r.partition()));
       if (!end.canConvertToLong() || end.asLong() < r.endOffset()) {
-        throw new IllegalStateException("Cannot compact feature set " + fs.name() + ": the micro-batch reads " + r.topic()
-            + " partition " + r.partition() + " only up to offset " + (end.isMissingNode() ? "(none)" : end.asText())
-            + ", before the planned end " + r.endOffset());
+        throw new IllegalStateException(
+            "Cannot compact feature set "
+                + fs.name()
+                + ": the micro-batch reads "
+                + r.topic()
+                + " partition "
+                + r.partition()
+                + " only up to offset "
+                + (end.isMissingNode() ? "(none)" : end.asText())
+                + ", before the planned end "
+                + r.endOffset());
       }
     }
   }
 
-  /** Processes the records of the range (also called with an empty dataset when the range holds no offsets). */
+  /**
+   * Processes the records of the range (also called with an empty dataset when the range holds no
+   * offsets).
+   */
   void process(Dataset<Row> kafkaRows) {
     SparkSession spark = kafkaRows.sparkSession();
     Dataset<Row> transformed = EventPipeline.parseAndTransform(spark, kafkaRows, fs);
-    ClassifyEvents classify = new ClassifyEvents(fs, transformed.schema(), ranges, fromMillis, toMillis);
-    Dataset<Row> classified = transformed.mapPartitions(classify, Encoders.row(ClassifyEvents.outputSchema(fs)))
-        .persist(StorageLevel.MEMORY_AND_DISK());
+    ClassifyEvents classify =
+        new ClassifyEvents(fs, transformed.schema(), ranges, fromMillis, toMillis);
+    Dataset<Row> classified =
+        transformed
+            .mapPartitions(classify, Encoders.row(ClassifyEvents.outputSchema(fs)))
+            .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> slices = null;
     try {
       Map<String, Long> byStatus = new LinkedHashMap<>();
@@ -170,36 +206,90 @@ final class CompactionBatch implements VoidFunction2<Dataset<Row>, Long> {
         }
       }
       long read = byStatus.values().stream().mapToLong(Long::longValue).sum() - beyondEnd;
-      LOG.info("Read {} Kafka records of the planned offsets ({} more past the planned end ignored): {} accepted events in the"
-          + " range, {} accepted outside it, {} rejected{}", read, beyondEnd, inRange, outside,
-          rejected.values().stream().mapToLong(Long::longValue).sum(), rejected.isEmpty() ? "" : " " + rejected);
+      LOG.info(
+          "Read {} Kafka records of the planned offsets ({} more past the planned end ignored): {} accepted events in the"
+              + " range, {} accepted outside it, {} rejected{}",
+          read,
+          beyondEnd,
+          inRange,
+          outside,
+          rejected.values().stream().mapToLong(Long::longValue).sum(),
+          rejected.isEmpty() ? "" : " " + rejected);
 
-      Dataset<Row> events = classified.where(col(ClassifyEvents.STATUS).equalTo(ClassifyEvents.IN_RANGE));
-      slices = events.groupByKey(new SliceKey(), Encoders.tuple(Encoders.STRING(), Encoders.LONG()))
-          .mapGroups(new AggregateSlices(fs, events.schema(), ranges), Encoders.row(AggregateSlices.outputSchema(fs)))
-          .persist(StorageLevel.MEMORY_AND_DISK());
+      Dataset<Row> events =
+          classified.where(col(ClassifyEvents.STATUS).equalTo(ClassifyEvents.IN_RANGE));
+      slices =
+          events
+              .groupByKey(new SliceKey(), Encoders.tuple(Encoders.STRING(), Encoders.LONG()))
+              .mapGroups(
+                  new AggregateSlices(fs, events.schema(), ranges),
+                  Encoders.row(AggregateSlices.outputSchema(fs)))
+              .persist(StorageLevel.MEMORY_AND_DISK());
       long sliceCount = slices.count();
       long entities = slices.select(AggregateSlices.ENTITY_KEY).distinct().count();
-      LOG.info("Aggregated {} events into {} (entity, slice) aggregates of {} entities", inRange, sliceCount, entities);
+      LOG.info(
+          "Aggregated {} events into {} (entity, slice) aggregates of {} entities",
+          inRange,
+          sliceCount,
+          entities);
 
-      RedisSliceWriter.Counters counters = new RedisSliceWriter.Counters(spark.sparkContext(), "compaction_" + fs.name());
+      RedisSliceWriter.Counters counters =
+          new RedisSliceWriter.Counters(spark.sparkContext(), "compaction_" + fs.name());
       long redisStarted = System.currentTimeMillis();
-      slices.foreachPartition(new RedisSliceWriter(app, fs, slices.schema(), nowMillis, options.redisFlushSlices(), counters));
-      LOG.info("Redis: wrote {} compacted entries ({} slices skipped: their hashes have expired, Iceberg only), deleted {} event"
-          + " fields, {} bytes freed ({} -> {} bytes in the hashes written) in {} ms", counters.written.value(),
-          counters.skippedExpired.value(), counters.fieldsDeleted.value(), counters.bytesBefore.value() - counters.bytesAfter.value(),
-          counters.bytesBefore.value(), counters.bytesAfter.value(), System.currentTimeMillis() - redisStarted);
+      slices.foreachPartition(
+          new RedisSliceWriter(
+              app, fs, slices.schema(), nowMillis, options.redisFlushSlices(), counters));
+      LOG.info(
+          "Redis: wrote {} compacted entries ({} slices skipped: their hashes have expired, Iceberg only), deleted {} event"
+              + " fields, {} bytes freed ({} -> {} bytes in the hashes written) in {} ms",
+          counters.written.value(),
+          counters.skippedExpired.value(),
+          counters.fieldsDeleted.value(),
+          counters.bytesBefore.value() - counters.bytesAfter.value(),
+          counters.bytesBefore.value(),
+          counters.bytesAfter.value(),
+          System.currentTimeMillis() - redisStarted);
 
       long icebergStarted = System.currentTimeMillis();
-      long eventsSnapshot = IcebergTables.replaceRange(spark, eventsForTable(events), eventsTable, fromMillis, toMillis);
-      long slicesSnapshot = IcebergTables.replaceRange(spark, slicesForTable(slices), slicesTable, fromMillis, toMillis);
-      LOG.info("Iceberg: replaced the range in {} (snapshot {}, {} rows) and {} (snapshot {}, {} rows) in {} ms", eventsTable,
-          eventsSnapshot, inRange, slicesTable, slicesSnapshot, sliceCount, System.currentTimeMillis() - icebergStarted);
+      long eventsSnapshot =
+          IcebergTables.replaceRange(
+              spark, eventsForTable(events), eventsTable, fromMillis, toMillis);
+      long slicesSnapshot =
+          IcebergTables.replaceRange(
+              spark, slicesForTable(slices), slicesTable, fromMillis, toMillis);
+      LOG.info(
+          "Iceberg: replaced the range in {} (snapshot {}, {} rows) and {} (snapshot {}, {} rows) in {} ms",
+          eventsTable,
+          eventsSnapshot,
+          inRange,
+          slicesTable,
+          slicesSnapshot,
+          sliceCount,
+          System.currentTimeMillis() - icebergStarted);
 
-      result = new CompactionResult(fs.name(), fs.version(), fromMillis, toMillis, ranges, read, inRange, outside, rejected,
-          entities, sliceCount, counters.written.value(), counters.skippedExpired.value(), counters.fieldsDeleted.value(),
-          counters.bytesBefore.value(), counters.bytesAfter.value(), eventsTable, slicesTable, eventsSnapshot, slicesSnapshot,
-          System.currentTimeMillis() - startedMillis);
+      result =
+          new CompactionResult(
+              fs.name(),
+              fs.version(),
+              fromMillis,
+              toMillis,
+              ranges,
+              read,
+              inRange,
+              outside,
+              rejected,
+              entities,
+              sliceCount,
+              counters.written.value(),
+              counters.skippedExpired.value(),
+              counters.fieldsDeleted.value(),
+              counters.bytesBefore.value(),
+              counters.bytesAfter.value(),
+              eventsTable,
+              slicesTable,
+              eventsSnapshot,
+              slicesSnapshot,
+              System.currentTimeMillis() - startedMillis);
     } finally {
       if (slices != null) {
         slices.unpersist();
@@ -212,7 +302,9 @@ final class CompactionBatch implements VoidFunction2<Dataset<Row>, Long> {
     List<Column> cols = new ArrayList<>();
     cols.add(col(ClassifyEvents.ENTITY_KEY).as(OfflineLayout.ENTITY_KEY));
     cols.add(timestamp_millis(col(ClassifyEvents.EVENT_TIME_MS)).as(OfflineLayout.EVENT_TIME));
-    cols.add(timestamp_millis(col(ClassifyEvents.SLICE_INDEX).multiply(lit(fs.sliceMillis()))).as(OfflineLayout.SLICE_START));
+    cols.add(
+        timestamp_millis(col(ClassifyEvents.SLICE_INDEX).multiply(lit(fs.sliceMillis())))
+            .as(OfflineLayout.SLICE_START));
     cols.add(col(ClassifyEvents.SLICE_INDEX).as(OfflineLayout.SLICE_INDEX));
     cols.add(col(ClassifyEvents.TOPIC).as(OfflineLayout.TOPIC));
     cols.add(col(ClassifyEvents.PARTITION).as(OfflineLayout.PARTITION));
@@ -228,10 +320,14 @@ final class CompactionBatch implements VoidFunction2<Dataset<Row>, Long> {
     cols.add(col(AggregateSlices.ENTITY_KEY));
     cols.add(col(AggregateSlices.SLICE_INDEX));
     cols.add(timestamp_millis(col(AggregateSlices.SLICE_START_MS)).as(OfflineLayout.SLICE_START));
-    cols.add(timestamp_millis(col(AggregateSlices.SLICE_START_MS).plus(lit(fs.sliceMillis()))).as(OfflineLayout.SLICE_END));
+    cols.add(
+        timestamp_millis(col(AggregateSlices.SLICE_START_MS).plus(lit(fs.sliceMillis())))
+            .as(OfflineLayout.SLICE_END));
     cols.add(col(AggregateSlices.EVENT_COUNT));
-    cols.add(timestamp_millis(col(AggregateSlices.MIN_EVENT_TIME_MS)).as(OfflineLayout.MIN_EVENT_TIME));
-    cols.add(timestamp_millis(col(AggregateSlices.MAX_EVENT_TIME_MS)).as(OfflineLayout.MAX_EVENT_TIME));
+    cols.add(
+        timestamp_millis(col(AggregateSlices.MIN_EVENT_TIME_MS)).as(OfflineLayout.MIN_EVENT_TIME));
+    cols.add(
+        timestamp_millis(col(AggregateSlices.MAX_EVENT_TIME_MS)).as(OfflineLayout.MAX_EVENT_TIME));
     for (Aggregation a : fs.aggregations()) {
       cols.add(col("`" + a.name() + "`"));
       cols.add(col("`" + OfflineLayout.accumulatorColumn(a.name()) + "`"));

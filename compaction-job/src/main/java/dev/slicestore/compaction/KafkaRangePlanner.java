@@ -20,13 +20,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Driver-side planning of the Kafka offsets a compaction run reads: per partition of every source
- * topic, from the first offset whose record timestamp is at or after a target time
- * ({@code offsetsForTimes}) to the end offset now.
+ * topic, from the first offset whose record timestamp is at or after a target time ({@code
+ * offsetsForTimes}) to the end offset now.
  *
- * <p>Refuses a partition whose retention has deleted records that may belong to the range: when
- * the earliest available offset is above 0 and the earliest available record is already at or
- * after the target time, the records just before it (gone) may have been at or after it too, and
- * an aggregate of what is left would be partial.
+ * <p>Refuses a partition whose retention has deleted records that may belong to the range: when the
+ * earliest available offset is above 0 and the earliest available record is already at or after the
+ * target time, the records just before it (gone) may have been at or after it too, and an aggregate
+ * of what is left would be partial.
  *
  * <p>Stateless; not used concurrently.
  */
@@ -46,8 +46,8 @@ final class KafkaRangePlanner {
   /**
    * @param app Kafka bootstrap servers and client properties
    * @param fs the feature set (its topics, in order)
-   * @param targetMillis the earliest record timestamp that may hold an event of the range
-   *     ({@code from - max clock skew}), epoch ms
+   * @param targetMillis the earliest record timestamp that may hold an event of the range ({@code
+   *     from - max clock skew}), epoch ms
    * @return one range per partition, ordered by topic index and partition, with the earliest
    *     offsets still available
    * @throws CompactionRefusedException if retention has deleted records of a partition that may
@@ -71,14 +71,21 @@ final class KafkaRangePlanner {
         topicIndex.put(topic, t);
         List<PartitionInfo> infos = consumer.partitionsFor(topic, TIMEOUT);
         if (infos == null || infos.isEmpty()) {
-          throw new IllegalStateException("Cannot compact feature set " + fs.name() + ": source topic " + topic
-              + " does not exist on Kafka " + app.kafkaBootstrapServers());
+          throw new IllegalStateException(
+              "Cannot compact feature set "
+                  + fs.name()
+                  + ": source topic "
+                  + topic
+                  + " does not exist on Kafka "
+                  + app.kafkaBootstrapServers());
         }
         for (PartitionInfo info : infos) {
           partitions.add(new TopicPartition(topic, info.partition()));
         }
       }
-      partitions.sort(Comparator.comparing((TopicPartition tp) -> topicIndex.get(tp.topic())).thenComparingInt(TopicPartition::partition));
+      partitions.sort(
+          Comparator.comparing((TopicPartition tp) -> topicIndex.get(tp.topic()))
+              .thenComparingInt(TopicPartition::partition));
       Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions, TIMEOUT);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
       Map<TopicPartition, Long> query = new HashMap<>();
@@ -92,20 +99,44 @@ final class KafkaRangePlanner {
         OffsetAndTimestamp found = byTime.get(tp);
         long start = found == null ? last : found.offset();
         if (found != null && first > 0 && found.offset() == first) {
-          throw new CompactionRefusedException("Cannot compact feature set " + fs.name() + ": Kafka retention has deleted records of "
-              + tp.topic() + " partition " + tp.partition() + " that may belong to the range: its earliest available record"
-              + " (offset " + first + ") has timestamp " + Instant.ofEpochMilli(found.timestamp()) + ", already at or after "
-              + Instant.ofEpochMilli(targetMillis) + " (from - max clock skew), so the deleted offsets [0, " + first
-              + ") may hold events of the range. Compacting what is left would replace good state with a partial aggregate;"
-              + " compact a range whose records are all still in Kafka.");
+          throw new CompactionRefusedException(
+              "Cannot compact feature set "
+                  + fs.name()
+                  + ": Kafka retention has deleted records of "
+                  + tp.topic()
+                  + " partition "
+                  + tp.partition()
+                  + " that may belong to the range: its earliest available record"
+                  + " (offset "
+                  + first
+                  + ") has timestamp "
+                  + Instant.ofEpochMilli(found.timestamp())
+                  + ", already at or after "
+                  + Instant.ofEpochMilli(targetMillis)
+                  + " (from - max clock skew), so the deleted offsets [0, "
+                  + first
+                  + ") may hold events of the range. Compacting what is left would replace good state with a partial aggregate;"
+                  + " compact a range whose records are all still in Kafka.");
         }
-        ranges.add(new PartitionRange(tp.topic(), topicIndex.get(tp.topic()), tp.partition(), Math.min(start, last), last));
+        ranges.add(
+            new PartitionRange(
+                tp.topic(),
+                topicIndex.get(tp.topic()),
+                tp.partition(),
+                Math.min(start, last),
+                last));
         earliest.add(first);
       }
       return new Plan(ranges, earliest);
     } catch (KafkaException e) {
-      throw new IllegalStateException("Cannot plan the Kafka offsets of feature set " + fs.name() + " on "
-          + app.kafkaBootstrapServers() + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "Cannot plan the Kafka offsets of feature set "
+              + fs.name()
+              + " on "
+              + app.kafkaBootstrapServers()
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 }

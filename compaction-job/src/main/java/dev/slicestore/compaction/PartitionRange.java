@@ -4,10 +4,10 @@ import java.io.Serializable;
 
 /**
  * The Kafka offsets one compaction run reads from one partition: {@code [startOffset, endOffset)}.
- * The start is the first offset whose record timestamp is at or after
- * {@code from - max clock skew} ({@code offsetsForTimes}); the end is the partition's end offset
- * when the run started. Every compacted entry that holds an event of this partition records
- * exactly this range as covered (docs/design.md, "Exactly-once without state").
+ * The start is the first offset whose record timestamp is at or after {@code from - max clock skew}
+ * ({@code offsetsForTimes}); the end is the partition's end offset when the run started. Every
+ * compacted entry that holds an event of this partition records exactly this range as covered
+ * (docs/design.md, "Exactly-once without state").
  *
  * @param topic the Kafka topic
  * @param topicIndex the topic's index in the feature set's topic list
@@ -15,7 +15,8 @@ import java.io.Serializable;
  * @param startOffset first offset read (inclusive)
  * @param endOffset end of the range (exclusive), {@code >= startOffset}
  */
-public record PartitionRange(String topic, int topicIndex, int partition, long startOffset, long endOffset)
+public record PartitionRange(
+    String topic, int topicIndex, int partition, long startOffset, long endOffset)
     implements Serializable {
 
   /**
@@ -23,17 +24,31 @@ public record PartitionRange(String topic, int topicIndex, int partition, long s
    */
   public PartitionRange {
     if (topicIndex < 0 || partition < 0 || startOffset < 0 || endOffset < startOffset) {
-      throw new IllegalArgumentException("Invalid partition range: " + topic + " (topic index " + topicIndex + ") partition "
-          + partition + " [" + startOffset + ", " + endOffset + ")");
+      throw new IllegalArgumentException(
+          "Invalid partition range: "
+              + topic
+              + " (topic index "
+              + topicIndex
+              + ") partition "
+              + partition
+              + " ["
+              + startOffset
+              + ", "
+              + endOffset
+              + ")");
     }
   }
 
-  /** @return the number of offsets in the range (records, plus any transaction markers) */
+  /**
+   * @return the number of offsets in the range (records, plus any transaction markers)
+   */
   public long offsetCount() {
     return endOffset - startOffset;
   }
 
-  /** @return true iff {@code offset} lies in {@code [startOffset, endOffset)} */
+  /**
+   * @return true iff {@code offset} lies in {@code [startOffset, endOffset)}
+   */
   public boolean contains(long offset) {
     return offset >= startOffset && offset < endOffset;
   }

@@ -1,9 +1,9 @@
 package dev.slicestore.compaction;
 
-import dev.slicestore.core.online.RedisClients;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.online.OnlineLayout;
+import dev.slicestore.core.online.RedisClients;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,23 +19,23 @@ import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * Executor-side Redis writer of compaction: for each slice aggregate whose hash has not expired, one
- * call of {@link CompactionScript} (write the compacted entry, delete the per-event fields it
- * covers, set the expiry; atomic per hash). Calls are pipelined and flushed every
- * {@code flushSlices} slices; each is sent as {@code EVALSHA} and re-sent as {@code EVAL} if the
- * node does not have the script cached yet ({@code NOSCRIPT}; nothing ran). The same code serves
- * standalone Redis and Redis Cluster through the {@link UnifiedJedis} of core's
- * {@code RedisClients} (a cluster pipeline routes each call by its key's slot).
+ * Executor-side Redis writer of compaction: for each slice aggregate whose hash has not expired,
+ * one call of {@link CompactionScript} (write the compacted entry, delete the per-event fields it
+ * covers, set the expiry; atomic per hash). Calls are pipelined and flushed every {@code
+ * flushSlices} slices; each is sent as {@code EVALSHA} and re-sent as {@code EVAL} if the node does
+ * not have the script cached yet ({@code NOSCRIPT}; nothing ran). The same code serves standalone
+ * Redis and Redis Cluster through the {@link UnifiedJedis} of core's {@code RedisClients} (a
+ * cluster pipeline routes each call by its key's slot).
  *
- * <p>Slices whose hash expiry ({@link FeatureSet#sliceExpiryMillis}) is at or before
- * {@code nowMillis} are skipped (backfill: they are written to Iceberg only).
+ * <p>Slices whose hash expiry ({@link FeatureSet#sliceExpiryMillis}) is at or before {@code
+ * nowMillis} are skipped (backfill: they are written to Iceberg only).
  *
  * <p>Counts go to Spark accumulators from this action, so each successful task counts once. A
- * refused slice (the hash already holds an entry of more events) fails the task with
- * {@link CompactionRefusedException} after its batch was flushed.
+ * refused slice (the hash already holds an entry of more events) fails the task with {@link
+ * CompactionRefusedException} after its batch was flushed.
  *
- * <p>Serializable: carries configuration and accumulators only; the Redis client comes from
- * {@link RedisClients#shared} (one per executor JVM). Spark calls one instance from one thread per task.
+ * <p>Serializable: carries configuration and accumulators only; the Redis client comes from {@link
+ * RedisClients#shared} (one per executor JVM). Spark calls one instance from one thread per task.
  */
 final class RedisSliceWriter implements ForeachPartitionFunction<Row> {
   private static final long serialVersionUID = 1L;
@@ -83,11 +83,18 @@ final class RedisSliceWriter implements ForeachPartitionFunction<Row> {
    * @param config the Redis deployment
    * @param fs the feature set (key layout, expiry)
    * @param schema the schema of the slice aggregates ({@link AggregateSlices#outputSchema})
-   * @param nowMillis the driver's clock at planning time: hashes expiring at or before it are skipped
+   * @param nowMillis the driver's clock at planning time: hashes expiring at or before it are
+   *     skipped
    * @param flushSlices slices per pipeline flush
    * @param counters the accumulators to add to
    */
-  RedisSliceWriter(AppConfig config, FeatureSet fs, StructType schema, long nowMillis, int flushSlices, Counters counters) {
+  RedisSliceWriter(
+      AppConfig config,
+      FeatureSet fs,
+      StructType schema,
+      long nowMillis,
+      int flushSlices,
+      Counters counters) {
     this.config = config;
     this.fs = fs;
     this.nowMillis = nowMillis;
@@ -130,17 +137,27 @@ final class RedisSliceWriter implements ForeachPartitionFunction<Row> {
         args.add(ascii(r.getLong(2)));
         args.add(ascii(r.getLong(3)));
       }
-      batch.add(new Call(entity, sliceIndex, List.of(layout.sliceKey(entity, sliceIndex), layout.indexKey(entity)), args));
+      batch.add(
+          new Call(
+              entity,
+              sliceIndex,
+              List.of(layout.sliceKey(entity, sliceIndex), layout.indexKey(entity)),
+              args));
       if (batch.size() >= flushSlices) {
         flush(redis, batch, refusals);
       }
     }
     flush(redis, batch, refusals);
     if (!refusals.isEmpty()) {
-      throw new CompactionRefusedException("Cannot compact " + refusals.size() + " slice(s) of feature set " + fs.name()
-          + ": replacing their compacted entries in Redis would lose events (did Kafka retention, the max clock skew or the"
-          + " feature set change since they were written?): "
-          + String.join("; ", refusals.subList(0, Math.min(5, refusals.size()))) + (refusals.size() > 5 ? "; ..." : ""));
+      throw new CompactionRefusedException(
+          "Cannot compact "
+              + refusals.size()
+              + " slice(s) of feature set "
+              + fs.name()
+              + ": replacing their compacted entries in Redis would lose events (did Kafka retention, the max clock skew or the"
+              + " feature set change since they were written?): "
+              + String.join("; ", refusals.subList(0, Math.min(5, refusals.size())))
+              + (refusals.size() > 5 ? "; ..." : ""));
     }
   }
 
@@ -191,11 +208,24 @@ final class RedisSliceWriter implements ForeachPartitionFunction<Row> {
         counters.bytesAfter.add((Long) r.get(2));
         counters.fieldsDeleted.add((Long) r.get(3));
       } else if (status == CompactionScript.REFUSED_FEWER_EVENTS) {
-        refusals.add("entity " + c.entityKey() + " slice " + c.sliceIndex() + " starting "
-            + Instant.ofEpochMilli(fs.slicing().sliceStartMillis(c.sliceIndex())) + ": Redis holds a compacted entry of " + r.get(4)
-            + " events, this run found only " + new String(c.args().get(2), StandardCharsets.US_ASCII));
+        refusals.add(
+            "entity "
+                + c.entityKey()
+                + " slice "
+                + c.sliceIndex()
+                + " starting "
+                + Instant.ofEpochMilli(fs.slicing().sliceStartMillis(c.sliceIndex()))
+                + ": Redis holds a compacted entry of "
+                + r.get(4)
+                + " events, this run found only "
+                + new String(c.args().get(2), StandardCharsets.US_ASCII));
       } else {
-        refusals.add("entity " + c.entityKey() + " slice " + c.sliceIndex() + ": the compacted entry in Redis has an unknown format");
+        refusals.add(
+            "entity "
+                + c.entityKey()
+                + " slice "
+                + c.sliceIndex()
+                + ": the compacted entry in Redis has an unknown format");
       }
     }
     batch.clear();

@@ -4,19 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.slicestore.serving.InProcessFeatureServer;
-import dev.slicestore.core.testing.FeatureSetFixtures;
-import dev.slicestore.core.time.Durations;
 import dev.slicestore.core.aggregate.ValueType;
-import dev.slicestore.core.testing.WindowOracle;
-import dev.slicestore.core.testing.NaiveAggregator;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.FeatureSet;
-import dev.slicestore.core.config.FeatureSetLoader;
 import dev.slicestore.core.event.RejectReason;
 import dev.slicestore.core.online.RedisClients;
+import dev.slicestore.core.testing.FeatureSetFixtures;
+import dev.slicestore.core.testing.NaiveAggregator;
+import dev.slicestore.core.testing.WindowOracle;
+import dev.slicestore.core.time.Durations;
 import dev.slicestore.ingest.OnlineIngest;
 import dev.slicestore.ingest.RunningIngest;
+import dev.slicestore.serving.InProcessFeatureServer;
 import dev.slicestore.serving.v1.EntityFeatures;
 import dev.slicestore.serving.v1.FeatureServiceGrpc;
 import dev.slicestore.serving.v1.GetFeaturesRequest;
@@ -25,7 +24,6 @@ import dev.slicestore.serving.v1.Value;
 import dev.slicestore.testkit.TestSpark;
 import dev.slicestore.testkit.TestStack;
 import io.grpc.ManagedChannel;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -78,20 +76,29 @@ class BadInputAndTriggerModesTest {
   ManagedChannel channel;
   KafkaProducer<byte[], byte[]> producer;
   final long seed = Long.getLong("slicestore.seed", System.nanoTime());
+
   /** Good events: card, time, amount. */
   final List<Object[]> good = new ArrayList<>();
+
   /** Bad records: expected reason by (partition, offset). */
   final Map<String, RejectReason> bad = new HashMap<>();
 
   @BeforeAll
   void setUp() throws Exception {
-    System.out.println("BadInputAndTriggerModesTest seed = " + seed + " (rerun with -Dslicestore.seed=" + seed + ")");
+    System.out.println(
+        "BadInputAndTriggerModesTest seed = "
+            + seed
+            + " (rerun with -Dslicestore.seed="
+            + seed
+            + ")");
     stack = new TestStack(dir);
     fs = FeatureSetFixtures.resource("bad-input-cards");
     stack.kafka.createTopic("card-events", 2);
     stack.kafka.createTopic("card-events-dlq", 1);
     redis = RedisClients.create(stack.config);
-    server = InProcessFeatureServer.direct(Map.of(fs.name(), fs), redis, stack.config.redisNodes(), Clock.systemUTC());
+    server =
+        InProcessFeatureServer.direct(
+            Map.of(fs.name(), fs), redis, stack.config.redisNodes(), Clock.systemUTC());
     channel = server.channel();
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers());
@@ -112,11 +119,25 @@ class BadInputAndTriggerModesTest {
     for (int i = 0; i < n; i++) {
       String card = "card-" + (int) Math.floor(Math.pow(rnd.nextDouble(), 2) * 25);
       long time = now - (long) (rnd.nextDouble() * 50 * MINUTE);
-      double amount = Math.round(rnd.nextDouble() * 50_000) / 100.0 - (rnd.nextInt(20) == 0 ? 300 : 0);
+      double amount =
+          Math.round(rnd.nextDouble() * 50_000) / 100.0 - (rnd.nextInt(20) == 0 ? 300 : 0);
       good.add(new Object[] {card, time, amount});
-      String v = JSON.writeValueAsString(Map.of("card", card, "amount", amount, "ts", Instant.ofEpochMilli(time).toString(),
-          "merchant", "m" + rnd.nextInt(9)));
-      producer.send(new ProducerRecord<>("card-events", card.getBytes(StandardCharsets.UTF_8), v.getBytes(StandardCharsets.UTF_8)));
+      String v =
+          JSON.writeValueAsString(
+              Map.of(
+                  "card",
+                  card,
+                  "amount",
+                  amount,
+                  "ts",
+                  Instant.ofEpochMilli(time).toString(),
+                  "merchant",
+                  "m" + rnd.nextInt(9)));
+      producer.send(
+          new ProducerRecord<>(
+              "card-events",
+              card.getBytes(StandardCharsets.UTF_8),
+              v.getBytes(StandardCharsets.UTF_8)));
     }
     producer.flush();
   }
@@ -126,7 +147,12 @@ class BadInputAndTriggerModesTest {
   }
 
   private void sendBad(byte[] value, RejectReason reason) throws Exception {
-    RecordMetadata md = producer.send(new ProducerRecord<>("card-events", "card-1".getBytes(StandardCharsets.UTF_8), value)).get();
+    RecordMetadata md =
+        producer
+            .send(
+                new ProducerRecord<>(
+                    "card-events", "card-1".getBytes(StandardCharsets.UTF_8), value))
+            .get();
     bad.put(md.partition() + ":" + md.offset(), reason);
   }
 
@@ -135,8 +161,12 @@ class BadInputAndTriggerModesTest {
   void badRecordsAreDeadLetteredAndGoodOnesServedExactly() throws Exception {
     Random rnd = new Random(seed);
     SparkSession spark = TestSpark.session();
-    RunningIngest ingest = OnlineIngest.start(spark, stack.config.with("slicestore.ingest.trigger", "micro-batch"), fs,
-        dir.resolve("checkpoint-mb").toString());
+    RunningIngest ingest =
+        OnlineIngest.start(
+            spark,
+            stack.config.with("slicestore.ingest.trigger", "micro-batch"),
+            fs,
+            dir.resolve("checkpoint-mb").toString());
     try {
       long now = System.currentTimeMillis();
       sendGood(rnd, 1500, now);
@@ -145,25 +175,41 @@ class BadInputAndTriggerModesTest {
       sendBad("[1, 2, 3]", RejectReason.MALFORMED_JSON);
       sendBad(new byte[] {(byte) 0xC3, (byte) 0x28, '{', '}'}, RejectReason.MALFORMED_JSON);
       sendBad("{\"amount\": 3.5, \"ts\": \"" + ts + "\"}", RejectReason.MISSING_ENTITY_KEY);
-      sendBad("{\"card\": \"\", \"amount\": 3.5, \"ts\": \"" + ts + "\"}", RejectReason.MISSING_ENTITY_KEY);
-      sendBad("{\"card\": \"card-1\", \"amount\": 3.5, \"ts\": \"yesterday\"}", RejectReason.BAD_EVENT_TIME);
+      sendBad(
+          "{\"card\": \"\", \"amount\": 3.5, \"ts\": \"" + ts + "\"}",
+          RejectReason.MISSING_ENTITY_KEY);
+      sendBad(
+          "{\"card\": \"card-1\", \"amount\": 3.5, \"ts\": \"yesterday\"}",
+          RejectReason.BAD_EVENT_TIME);
       sendBad("{\"card\": \"card-1\", \"amount\": 3.5}", RejectReason.MISSING_EVENT_TIME);
-      sendBad("{\"card\": \"card-1\", \"amount\": \"12.5\", \"ts\": \"" + ts + "\"}", RejectReason.WRONG_TYPE);
+      sendBad(
+          "{\"card\": \"card-1\", \"amount\": \"12.5\", \"ts\": \"" + ts + "\"}",
+          RejectReason.WRONG_TYPE);
       sendBad("{\"card\": 17, \"amount\": 1.0, \"ts\": \"" + ts + "\"}", RejectReason.WRONG_TYPE);
-      sendBad("{\"card\": \"card-1\", \"amount\": 3.5, \"ts\": \"" + Instant.ofEpochMilli(now + 60 * MINUTE) + "\"}",
+      sendBad(
+          "{\"card\": \"card-1\", \"amount\": 3.5, \"ts\": \""
+              + Instant.ofEpochMilli(now + 60 * MINUTE)
+              + "\"}",
           RejectReason.TOO_FAR_IN_FUTURE);
-      sendBad("{\"card\": \"card-1\", \"amount\": 3.5, \"ts\": \"" + Instant.ofEpochMilli(now - 180 * MINUTE) + "\"}",
+      sendBad(
+          "{\"card\": \"card-1\", \"amount\": 3.5, \"ts\": \""
+              + Instant.ofEpochMilli(now - 180 * MINUTE)
+              + "\"}",
           RejectReason.TOO_LATE);
       ingest.processAllAvailable();
       sendGood(rnd, 1500, System.currentTimeMillis());
       ingest.processAllAvailable();
-      assertThat(ingest.query().isActive()).as("the query is still running after bad input").isTrue();
+      assertThat(ingest.query().isActive())
+          .as("the query is still running after bad input")
+          .isTrue();
       assertThat(ingest.query().exception().isEmpty()).isTrue();
       Map<String, Long> m = ingest.metrics().snapshot();
       System.out.println("micro-batch ingest counters: " + ingest.metrics().describe());
       assertThat(m.get("applied")).isEqualTo(good.size());
       for (RejectReason r : RejectReason.values()) {
-        assertThat(m.get(r.code())).as("count of %s", r).isEqualTo(bad.values().stream().filter(r::equals).count());
+        assertThat(m.get(r.code()))
+            .as("count of %s", r)
+            .isEqualTo(bad.values().stream().filter(r::equals).count());
       }
     } finally {
       ingest.stop();
@@ -171,14 +217,21 @@ class BadInputAndTriggerModesTest {
 
     Map<String, JsonNode> dlq = readDeadLetters();
     assertThat(dlq.keySet()).as("dead-lettered coordinates").isEqualTo(bad.keySet());
-    bad.forEach((coords, reason) -> {
-      JsonNode d = dlq.get(coords);
-      assertThat(d.get("reason").asText()).as("reason of %s: %s", coords, d).isEqualTo(reason.code());
-      assertThat(d.get("message").asText()).isNotBlank();
-      assertThat(d.get("topic").asText()).isEqualTo("card-events");
-      assertThat(d.get("feature_set").asText()).isEqualTo("cards");
-    });
-    System.out.println("dead letters: " + dlq.values().stream().map(d -> d.get("reason").asText() + ": " + d.get("message").asText()).toList());
+    bad.forEach(
+        (coords, reason) -> {
+          JsonNode d = dlq.get(coords);
+          assertThat(d.get("reason").asText())
+              .as("reason of %s: %s", coords, d)
+              .isEqualTo(reason.code());
+          assertThat(d.get("message").asText()).isNotBlank();
+          assertThat(d.get("topic").asText()).isEqualTo("card-events");
+          assertThat(d.get("feature_set").asText()).isEqualTo("cards");
+        });
+    System.out.println(
+        "dead letters: "
+            + dlq.values().stream()
+                .map(d -> d.get("reason").asText() + ": " + d.get("message").asText())
+                .toList());
     assertServedEqualsOracle("micro-batch");
   }
 
@@ -188,9 +241,14 @@ class BadInputAndTriggerModesTest {
     for (String key : redis.keys("ss:cards:*")) {
       redis.del(key);
     }
-    AppConfig rt = stack.config.with("slicestore.ingest.trigger", "real-time").with("slicestore.ingest.real-time-checkpoint-interval", "5s");
+    AppConfig rt =
+        stack
+            .config
+            .with("slicestore.ingest.trigger", "real-time")
+            .with("slicestore.ingest.real-time-checkpoint-interval", "5s");
     SparkSession spark = TestSpark.session();
-    RunningIngest ingest = OnlineIngest.start(spark, rt, fs, dir.resolve("checkpoint-rt").toString());
+    RunningIngest ingest =
+        OnlineIngest.start(spark, rt, fs, dir.resolve("checkpoint-rt").toString());
     try {
       long deadline = System.currentTimeMillis() + 120_000;
       long fields = 0;
@@ -210,13 +268,26 @@ class BadInputAndTriggerModesTest {
       long before = servedCount("card-fresh");
       long sent = System.currentTimeMillis();
       good.add(new Object[] {"card-fresh", sent - 1, 1.0});
-      producer.send(new ProducerRecord<>("card-events", JSON.writeValueAsBytes(Map.of("card", "card-fresh", "amount", 1.0,
-          "ts", Instant.ofEpochMilli(sent - 1).toString())))).get();
+      producer
+          .send(
+              new ProducerRecord<>(
+                  "card-events",
+                  JSON.writeValueAsBytes(
+                      Map.of(
+                          "card",
+                          "card-fresh",
+                          "amount",
+                          1.0,
+                          "ts",
+                          Instant.ofEpochMilli(sent - 1).toString()))))
+          .get();
       while (servedCount("card-fresh") == before && System.currentTimeMillis() - sent < 30_000) {
         Thread.sleep(1);
       }
-      System.out.println("real-time mode: one event visible through GetFeatures " + (System.currentTimeMillis() - sent)
-          + " ms after it was produced (single sample, not a benchmark)");
+      System.out.println(
+          "real-time mode: one event visible through GetFeatures "
+              + (System.currentTimeMillis() - sent)
+              + " ms after it was produced (single sample, not a benchmark)");
       assertThat(ingest.query().isActive()).isTrue();
     } finally {
       ingest.stop();
@@ -224,8 +295,14 @@ class BadInputAndTriggerModesTest {
   }
 
   private long servedCount(String card) {
-    GetFeaturesResponse r = FeatureServiceGrpc.newBlockingStub(channel).getFeatures(GetFeaturesRequest.newBuilder()
-        .setFeatureSet("cards").addEntityKeys(card).addFeatures("tx_1h").build());
+    GetFeaturesResponse r =
+        FeatureServiceGrpc.newBlockingStub(channel)
+            .getFeatures(
+                GetFeaturesRequest.newBuilder()
+                    .setFeatureSet("cards")
+                    .addEntityKeys(card)
+                    .addFeatures("tx_1h")
+                    .build());
     return r.getEntities(0).getValues(0).getInt64Value();
   }
 
@@ -255,34 +332,52 @@ class BadInputAndTriggerModesTest {
     for (int i = 0; i < 25; i++) {
       cards.add("card-" + i);
     }
-    GetFeaturesResponse resp = FeatureServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .getFeatures(GetFeaturesRequest.newBuilder().setFeatureSet("cards").addAllEntityKeys(cards).build());
+    GetFeaturesResponse resp =
+        FeatureServiceGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .getFeatures(
+                GetFeaturesRequest.newBuilder()
+                    .setFeatureSet("cards")
+                    .addAllEntityKeys(cards)
+                    .build());
     long t = resp.getEvaluationTimeMillis();
     for (EntityFeatures ef : resp.getEntitiesList()) {
       Map<String, Object> served = new HashMap<>();
       for (int i = 0; i < resp.getFeatureNamesCount(); i++) {
         Value v = ef.getValues(i);
-        served.put(resp.getFeatureNames(i), switch (v.getKindCase()) {
-          case INT64_VALUE -> v.getInt64Value();
-          case DOUBLE_VALUE -> v.getDoubleValue();
-          default -> null;
-        });
+        served.put(
+            resp.getFeatureNames(i),
+            switch (v.getKindCase()) {
+              case INT64_VALUE -> v.getInt64Value();
+              case DOUBLE_VALUE -> v.getDoubleValue();
+              default -> null;
+            });
       }
-      assertThat(served).as("%s: features of %s at t=%s", mode, ef.getEntityKey(), t).isEqualTo(oracle(ef.getEntityKey(), t));
+      assertThat(served)
+          .as("%s: features of %s at t=%s", mode, ef.getEntityKey(), t)
+          .isEqualTo(oracle(ef.getEntityKey(), t));
     }
   }
 
-  /** Naive oracle: every good event of the card in the window ({@link WindowOracle}), aggregated naively. */
+  /**
+   * Naive oracle: every good event of the card in the window ({@link WindowOracle}), aggregated
+   * naively.
+   */
   private Map<String, Object> oracle(String card, long t) {
     Map<String, Object> out = new HashMap<>();
     List<Object[]> ofCard = good.stream().filter(e -> e[0].equals(card)).toList();
     for (String window : List.of("1m", "10m", "1h")) {
       long w = Durations.parseMillis(window);
-      List<Object> amounts = new ArrayList<>(
-          WindowOracle.select(ofCard, e -> (Long) e[1], t, w, MINUTE).stream().map(e -> e[2]).toList());
+      List<Object> amounts =
+          new ArrayList<>(
+              WindowOracle.select(ofCard, e -> (Long) e[1], t, w, MINUTE).stream()
+                  .map(e -> e[2])
+                  .toList());
       out.put("tx_" + window, NaiveAggregator.result("count", null, amounts));
       for (String function : List.of("sum", "max", "mean")) {
-        out.put("amount_" + function + "_" + window, NaiveAggregator.result(function, ValueType.DOUBLE, amounts));
+        out.put(
+            "amount_" + function + "_" + window,
+            NaiveAggregator.result(function, ValueType.DOUBLE, amounts));
       }
     }
     return out;

@@ -2,20 +2,19 @@ package dev.slicestore.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.slicestore.serving.InProcessFeatureServer;
-import dev.slicestore.core.testing.FeatureSetFixtures;
-import dev.slicestore.core.testing.WindowOracle;
 import dev.slicestore.compaction.Compaction;
 import dev.slicestore.compaction.CompactionOptions;
 import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.Feature;
 import dev.slicestore.core.config.FeatureSet;
-import dev.slicestore.core.config.FeatureSetLoader;
 import dev.slicestore.core.online.RedisClients;
+import dev.slicestore.core.testing.FeatureSetFixtures;
+import dev.slicestore.core.testing.WindowOracle;
 import dev.slicestore.ingest.OnlineIngest;
 import dev.slicestore.ingest.RunningIngest;
 import dev.slicestore.quickstart.replay.EventReplay;
 import dev.slicestore.quickstart.replay.ReplayResult;
+import dev.slicestore.serving.InProcessFeatureServer;
 import dev.slicestore.serving.v1.EntityFeatures;
 import dev.slicestore.serving.v1.FeatureServiceGrpc;
 import dev.slicestore.serving.v1.FeatureStatus;
@@ -23,12 +22,12 @@ import dev.slicestore.serving.v1.GetFeaturesRequest;
 import dev.slicestore.serving.v1.GetFeaturesResponse;
 import dev.slicestore.serving.v1.RequestContext;
 import dev.slicestore.serving.v1.Value;
+import dev.slicestore.testkit.TestSpark;
+import dev.slicestore.testkit.TestStack;
 import dev.slicestore.training.TrainingSetRequest;
 import dev.slicestore.training.TrainingSetResult;
 import dev.slicestore.training.TrainingSets;
 import dev.slicestore.training.UncoveredPolicy;
-import dev.slicestore.testkit.TestSpark;
-import dev.slicestore.testkit.TestStack;
 import io.grpc.ManagedChannel;
 import java.io.InputStreamReader;
 import java.io.Reader;
@@ -83,12 +82,24 @@ import redis.clients.jedis.UnifiedJedis;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CatalogueEndToEndTest {
-  private static final Path DATA = Path.of(System.getProperty("slicestore.sharedData", "../../shared/data"), "online-retail.csv.gz");
+  private static final Path DATA =
+      Path.of(
+          System.getProperty("slicestore.sharedData", "../../shared/data"), "online-retail.csv.gz");
   private static final long HOUR = 3_600_000L;
   private static final long DAY = 24 * HOUR;
 
-  /** One accepted retail line as the feature set sees it; {@code row} orders lines of equal time (send order). */
-  record Line(String customer, long time, int row, String stockCode, double unitPrice, long quantity, double amount) {}
+  /**
+   * One accepted retail line as the feature set sees it; {@code row} orders lines of equal time
+   * (send order).
+   */
+  record Line(
+      String customer,
+      long time,
+      int row,
+      String stockCode,
+      double unitPrice,
+      long quantity,
+      double amount) {}
 
   /** One served answer: customer, reported t, the product context sent, feature name → value. */
   record Served(String customer, long t, String product, Map<String, Object> values) {}
@@ -106,7 +117,8 @@ class CatalogueEndToEndTest {
   @BeforeAll
   void setUp() throws Exception {
     assertThat(DATA).as("the retail data set at %s (../shared/data)", DATA).exists();
-    System.out.println("CatalogueEndToEndTest seed = " + seed + " (rerun with -Dslicestore.seed=" + seed + ")");
+    System.out.println(
+        "CatalogueEndToEndTest seed = " + seed + " (rerun with -Dslicestore.seed=" + seed + ")");
     stack = new TestStack(dir);
     fs = FeatureSetFixtures.shipped("retail_catalogue");
     stack.kafka.createTopic(fs.topics().get(0), 2);
@@ -127,8 +139,11 @@ class CatalogueEndToEndTest {
     DateTimeFormatter f = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
     Set<String> products = new HashSet<>();
     int row = 0;
-    try (Reader r = new InputStreamReader(new GZIPInputStream(Files.newInputStream(DATA)), StandardCharsets.UTF_8)) {
-      for (CSVRecord rec : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r)) {
+    try (Reader r =
+        new InputStreamReader(
+            new GZIPInputStream(Files.newInputStream(DATA)), StandardCharsets.UTF_8)) {
+      for (CSVRecord rec :
+          CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r)) {
         row++;
         String customer = rec.get("CustomerID");
         long quantity;
@@ -145,8 +160,11 @@ class CatalogueEndToEndTest {
         if (customer.endsWith(".0")) {
           customer = customer.substring(0, customer.length() - 2);
         }
-        long time = LocalDateTime.parse(rec.get("InvoiceDate"), f).toInstant(ZoneOffset.UTC).toEpochMilli() + shiftMillis;
-        Line line = new Line(customer, time, row, rec.get("StockCode"), price, quantity, quantity * price);
+        long time =
+            LocalDateTime.parse(rec.get("InvoiceDate"), f).toInstant(ZoneOffset.UTC).toEpochMilli()
+                + shiftMillis;
+        Line line =
+            new Line(customer, time, row, rec.get("StockCode"), price, quantity, quantity * price);
         byCustomer.computeIfAbsent(customer, k -> new ArrayList<>()).add(line);
         products.add(line.stockCode());
       }
@@ -210,7 +228,10 @@ class CatalogueEndToEndTest {
    */
   private String check(Feature f, String customer, long t, String product, Object actual) {
     Aggregation agg = fs.aggregations().get(f.aggregationIndex());
-    List<Line> lines = f.isSession() ? session(customer, t, f.sessionGapMillis(), f.windowMillis()) : window(customer, t, f.windowMillis());
+    List<Line> lines =
+        f.isSession()
+            ? session(customer, t, f.sessionGapMillis(), f.windowMillis())
+            : window(customer, t, f.windowMillis());
     List<Object> values = new ArrayList<>();
     for (Line l : lines) {
       Object v = agg.inputColumn() == null ? null : column(l, agg.inputColumn());
@@ -222,17 +243,26 @@ class CatalogueEndToEndTest {
     Object expected;
     switch (fn) {
       case "count" -> expected = (long) values.size();
-      case "sum" -> expected = values.stream().map(v -> exact((Double) v)).reduce(BigDecimal.ZERO, BigDecimal::add).doubleValue();
-      case "max" -> expected = values.stream().map(v -> (Double) v).max(Double::compare).orElse(null);
+      case "sum" ->
+          expected =
+              values.stream()
+                  .map(v -> exact((Double) v))
+                  .reduce(BigDecimal.ZERO, BigDecimal::add)
+                  .doubleValue();
+      case "max" ->
+          expected = values.stream().map(v -> (Double) v).max(Double::compare).orElse(null);
       case "count_distinct" -> expected = (long) new HashSet<>(values).size();
       case "approx_count_distinct" -> {
         long exactCount = new HashSet<>(values).size();
         long est = (Long) actual;
-        return Math.abs(est - exactCount) <= Math.max(2, 0.07 * exactCount) ? null
+        return Math.abs(est - exactCount) <= Math.max(2, 0.07 * exactCount)
+            ? null
             : "HLL estimate " + est + " vs " + exactCount + " distinct (bound 7%)";
       }
-      case "bool_or" -> expected = values.isEmpty() ? null : values.stream().anyMatch(v -> (Boolean) v);
-      case "last_k" -> expected = new ArrayList<>(values.subList(Math.max(0, values.size() - 5), values.size()));
+      case "bool_or" ->
+          expected = values.isEmpty() ? null : values.stream().anyMatch(v -> (Boolean) v);
+      case "last_k" ->
+          expected = new ArrayList<>(values.subList(Math.max(0, values.size() - 5), values.size()));
       case "top_k" -> {
         List<Double> sorted = new ArrayList<>();
         values.forEach(v -> sorted.add((Double) v));
@@ -243,8 +273,10 @@ class CatalogueEndToEndTest {
         Line best = null;
         for (Line l : lines) {
           Object key = column(l, agg.inputColumn());
-          if (key != null && (best == null || Double.compare((Double) key, (Double) column(best, agg.inputColumn())) > 0)) {
-            best = l;    // lines are in (time, row) order: the first of equal keys stays
+          if (key != null
+              && (best == null
+                  || Double.compare((Double) key, (Double) column(best, agg.inputColumn())) > 0)) {
+            best = l; // lines are in (time, row) order: the first of equal keys stays
           }
         }
         expected = best == null ? null : column(best, agg.valueColumn());
@@ -262,7 +294,8 @@ class CatalogueEndToEndTest {
             s2 = s2.add(x.multiply(x));
           }
           BigDecimal num = n.multiply(s2).subtract(s1.multiply(s1));
-          double variance = num.divide(n.multiply(n.subtract(BigDecimal.ONE)), new MathContext(60)).doubleValue();
+          double variance =
+              num.divide(n.multiply(n.subtract(BigDecimal.ONE)), new MathContext(60)).doubleValue();
           expected = fn.startsWith("variance") ? variance : Math.sqrt(variance);
         }
       }
@@ -275,7 +308,11 @@ class CatalogueEndToEndTest {
         // sketch reports only items whose count can exceed its maximum error: possibly fewer than k
         boolean exactMode = counts.size() <= 96;
         if (exactMode ? items.size() != Math.min(5, counts.size()) : items.size() > 5) {
-          return "most_frequent returned " + items.size() + " items for " + counts.size() + " distinct";
+          return "most_frequent returned "
+              + items.size()
+              + " items for "
+              + counts.size()
+              + " distinct";
         }
         List<Long> reported = new ArrayList<>();
         for (Object[] item : items) {
@@ -283,7 +320,14 @@ class CatalogueEndToEndTest {
           long eb = (Long) item[2];
           long truth = counts.getOrDefault(item[0], 0L);
           if (truth < c - eb || truth > c) {
-            return "most_frequent item " + item[0] + " count " + c + " ± " + eb + " but true count " + truth;
+            return "most_frequent item "
+                + item[0]
+                + " count "
+                + c
+                + " ± "
+                + eb
+                + " but true count "
+                + truth;
           }
           reported.add(c);
         }
@@ -296,7 +340,10 @@ class CatalogueEndToEndTest {
           List<Long> top = new ArrayList<>(counts.values());
           top.sort(Comparator.reverseOrder());
           if (!top.subList(0, reported.size()).equals(reported)) {
-            return "most_frequent counts " + reported + " are not the top counts " + top.subList(0, reported.size());
+            return "most_frequent counts "
+                + reported
+                + " are not the top counts "
+                + top.subList(0, reported.size());
           }
         }
         return null;
@@ -316,8 +363,18 @@ class CatalogueEndToEndTest {
           double v = (Double) got.get(i);
           long below = sorted.stream().filter(x -> Double.compare(x, v) < 0).count();
           long atOrBelow = sorted.stream().filter(x -> Double.compare(x, v) <= 0).count();
-          if ((double) below / sorted.size() - eps > ps[i] || (double) atOrBelow / sorted.size() + eps < ps[i]) {
-            return "percentile " + ps[i] + " = " + v + " has rank [" + below + ", " + atOrBelow + "] of " + sorted.size();
+          if ((double) below / sorted.size() - eps > ps[i]
+              || (double) atOrBelow / sorted.size() + eps < ps[i]) {
+            return "percentile "
+                + ps[i]
+                + " = "
+                + v
+                + " has rank ["
+                + below
+                + ", "
+                + atOrBelow
+                + "] of "
+                + sorted.size();
           }
         }
         return null;
@@ -338,9 +395,13 @@ class CatalogueEndToEndTest {
         }
         return actual instanceof Boolean ? null : "bloom result " + actual;
       }
-      default -> throw new IllegalArgumentException("the oracle does not know function " + fn + " (feature " + f.name() + ")");
+      default ->
+          throw new IllegalArgumentException(
+              "the oracle does not know function " + fn + " (feature " + f.name() + ")");
     }
-    return java.util.Objects.equals(expected, actual) ? null : "expected " + expected + " but was " + actual;
+    return java.util.Objects.equals(expected, actual)
+        ? null
+        : "expected " + expected + " but was " + actual;
   }
 
   long falsePositives;
@@ -364,30 +425,50 @@ class CatalogueEndToEndTest {
     return v;
   }
 
-  /** Queries serving for {@code customers} (each with its own product context) and checks every value. */
-  private List<Served> serveAndCheck(ManagedChannel channel, List<String> customers, Map<String, String> products, String when) {
-    FeatureServiceGrpc.FeatureServiceBlockingStub stub = FeatureServiceGrpc.newBlockingStub(channel);
+  /**
+   * Queries serving for {@code customers} (each with its own product context) and checks every
+   * value.
+   */
+  private List<Served> serveAndCheck(
+      ManagedChannel channel, List<String> customers, Map<String, String> products, String when) {
+    FeatureServiceGrpc.FeatureServiceBlockingStub stub =
+        FeatureServiceGrpc.newBlockingStub(channel);
     List<Served> out = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     for (int from = 0; from < customers.size(); from += 100) {
       List<String> batch = customers.subList(from, Math.min(customers.size(), from + 100));
-      GetFeaturesRequest.Builder req = GetFeaturesRequest.newBuilder().setFeatureSet(fs.name()).addAllEntityKeys(batch);
+      GetFeaturesRequest.Builder req =
+          GetFeaturesRequest.newBuilder().setFeatureSet(fs.name()).addAllEntityKeys(batch);
       for (String c : batch) {
-        req.addEntityContexts(RequestContext.newBuilder().putValues("product", Value.newBuilder().setStringValue(products.get(c)).build()));
+        req.addEntityContexts(
+            RequestContext.newBuilder()
+                .putValues("product", Value.newBuilder().setStringValue(products.get(c)).build()));
       }
-      GetFeaturesResponse resp = stub.withDeadlineAfter(60, TimeUnit.SECONDS).getFeatures(req.build());
+      GetFeaturesResponse resp =
+          stub.withDeadlineAfter(60, TimeUnit.SECONDS).getFeatures(req.build());
       long t = resp.getEvaluationTimeMillis();
       for (EntityFeatures ef : resp.getEntitiesList()) {
         Map<String, Object> values = new LinkedHashMap<>();
         for (int i = 0; i < resp.getFeatureNamesCount(); i++) {
           String name = resp.getFeatureNames(i);
-          assertThat(ef.getStatuses(i)).as("%s %s of %s: %s", when, name, ef.getEntityKey(), ef.getError())
+          assertThat(ef.getStatuses(i))
+              .as("%s %s of %s: %s", when, name, ef.getEntityKey(), ef.getError())
               .isNotEqualTo(FeatureStatus.ERROR);
           Object v = ServedValues.fromProto(ef.getValues(i));
           values.put(name, v);
-          String problem = check(fs.feature(name), ef.getEntityKey(), t, products.get(ef.getEntityKey()), v);
+          String problem =
+              check(fs.feature(name), ef.getEntityKey(), t, products.get(ef.getEntityKey()), v);
           if (problem != null) {
-            problems.add(when + ": " + name + " of customer " + ef.getEntityKey() + " at t=" + t + ": " + problem);
+            problems.add(
+                when
+                    + ": "
+                    + name
+                    + " of customer "
+                    + ef.getEntityKey()
+                    + " at t="
+                    + t
+                    + ": "
+                    + problem);
           }
         }
         out.add(new Served(ef.getEntityKey(), t, products.get(ef.getEntityKey()), values));
@@ -404,16 +485,24 @@ class CatalogueEndToEndTest {
    * compacted slice cannot answer for a time inside it (serving reports ERROR rather than count
    * events at or after t).
    */
-  private List<Served> serveAtMoments(List<String> customers, Map<String, String> products, String when, boolean pastMoments) {
+  private List<Served> serveAtMoments(
+      List<String> customers, Map<String, String> products, String when, boolean pastMoments) {
     List<Served> out = new ArrayList<>();
     long now = System.currentTimeMillis();
     long currentStart = Math.floorDiv(now, HOUR) * HOUR;
-    List<Clock> clocks = !pastMoments ? List.of(Clock.systemUTC())
-        : List.of(Clock.systemUTC(), Clock.fixed(Instant.ofEpochMilli(currentStart), ZoneOffset.UTC),
-            Clock.fixed(Instant.ofEpochMilli(currentStart - HOUR + 17 * 60_000 + 3_500), ZoneOffset.UTC));
+    List<Clock> clocks =
+        !pastMoments
+            ? List.of(Clock.systemUTC())
+            : List.of(
+                Clock.systemUTC(),
+                Clock.fixed(Instant.ofEpochMilli(currentStart), ZoneOffset.UTC),
+                Clock.fixed(
+                    Instant.ofEpochMilli(currentStart - HOUR + 17 * 60_000 + 3_500),
+                    ZoneOffset.UTC));
     for (Clock clock : clocks) {
-      try (InProcessFeatureServer server = InProcessFeatureServer.direct(Map.of(fs.name(), fs), redis, stack.config.redisNodes(),
-          clock)) {
+      try (InProcessFeatureServer server =
+          InProcessFeatureServer.direct(
+              Map.of(fs.name(), fs), redis, stack.config.redisNodes(), clock)) {
         out.addAll(serveAndCheck(server.channel(), customers, products, when));
       } catch (java.io.IOException | InterruptedException e) {
         throw new IllegalStateException(e);
@@ -428,12 +517,23 @@ class CatalogueEndToEndTest {
   @Test
   @Order(1)
   void everyCatalogueFeatureServedEqualsTheOracleBeforeAndAfterCompaction() throws Exception {
-    ReplayResult replay = EventReplay.builder().input(DATA).topic(fs.topics().get(0))
-        .bootstrapServers(stack.kafka.bootstrapServers()).rebaseTime(true).showProgress(false).build().run();
+    ReplayResult replay =
+        EventReplay.builder()
+            .input(DATA)
+            .topic(fs.topics().get(0))
+            .bootstrapServers(stack.kafka.bootstrapServers())
+            .rebaseTime(true)
+            .showProgress(false)
+            .build()
+            .run();
     loadOracle(replay.shiftMillis());
     SparkSession spark = TestSpark.session();
-    RunningIngest ingest = OnlineIngest.start(spark, stack.config.with("slicestore.ingest.trigger", "micro-batch"), fs,
-        dir.resolve("checkpoint").toString());
+    RunningIngest ingest =
+        OnlineIngest.start(
+            spark,
+            stack.config.with("slicestore.ingest.trigger", "micro-batch"),
+            fs,
+            dir.resolve("checkpoint").toString());
     try {
       ingest.processAllAvailable();
     } finally {
@@ -444,53 +544,103 @@ class CatalogueEndToEndTest {
     long now = System.currentTimeMillis();
     List<String> active = new ArrayList<>();
     List<String> quiet = new ArrayList<>();
-    new TreeMap<>(byCustomer).forEach((c, ls) -> (ls.stream().anyMatch(l -> inWindow(l.time(), now, 30 * DAY)) ? active : quiet).add(c));
+    new TreeMap<>(byCustomer)
+        .forEach(
+            (c, ls) ->
+                (ls.stream().anyMatch(l -> inWindow(l.time(), now, 30 * DAY)) ? active : quiet)
+                    .add(c));
     Collections.shuffle(active, rnd);
     Collections.shuffle(quiet, rnd);
     customers = new ArrayList<>(active.subList(0, Math.min(300, active.size())));
     customers.addAll(quiet.subList(0, 20));
     customers.addAll(List.of("no-such-customer", "12346.5"));
     assertThat(customers.size()).isGreaterThanOrEqualTo(300);
-    // the product asked about: one the customer bought lately (must be true) or any product (true only if bought)
+    // the product asked about: one the customer bought lately (must be true) or any product (true
+    // only if bought)
     products = new HashMap<>();
     for (String c : customers) {
       List<Line> recent = window(c, now, 7 * DAY);
-      products.put(c, !recent.isEmpty() && rnd.nextBoolean() ? recent.get(rnd.nextInt(recent.size())).stockCode()
-          : allProducts.get(rnd.nextInt(allProducts.size())));
+      products.put(
+          c,
+          !recent.isEmpty() && rnd.nextBoolean()
+              ? recent.get(rnd.nextInt(recent.size())).stockCode()
+              : allProducts.get(rnd.nextInt(allProducts.size())));
     }
     servedBefore.addAll(serveAtMoments(customers, products, "before compaction", true));
-    System.out.println("before compaction: " + servedBefore.size() + " (customer, t) rows x " + fs.features().size()
-        + " features equal the oracle; bloom false positives " + falsePositives + " of " + negatives + " negatives");
+    System.out.println(
+        "before compaction: "
+            + servedBefore.size()
+            + " (customer, t) rows x "
+            + fs.features().size()
+            + " features equal the oracle; bloom false positives "
+            + falsePositives
+            + " of "
+            + negatives
+            + " negatives");
 
     long slice = fs.sliceMillis();
     long to = (Math.floorDiv(System.currentTimeMillis(), slice) + 1) * slice;
     long from = Math.floorDiv(now, slice) * slice - fs.longestWindowMillis() - DAY;
-    System.out.println(Compaction.run(spark, stack.config, fs, from, to,
-        CompactionOptions.defaults().withClock(Clock.offset(Clock.systemUTC(), java.time.Duration.ofHours(2)))).describe());
+    System.out.println(
+        Compaction.run(
+                spark,
+                stack.config,
+                fs,
+                from,
+                to,
+                CompactionOptions.defaults()
+                    .withClock(Clock.offset(Clock.systemUTC(), java.time.Duration.ofHours(2))))
+            .describe());
     reportAccumulatorSizes(spark);
     List<Served> after = serveAtMoments(customers, products, "after compaction", false);
-    System.out.println("after compaction: " + after.size() + " (customer, t) rows x " + fs.features().size()
-        + " features equal the oracle; bloom false positives " + falsePositives + " of " + negatives + " negatives");
-    assertThat(falsePositives).as("bloom false positives, configured at 1%").isLessThanOrEqualTo(Math.max(3, negatives * 3 / 100));
+    System.out.println(
+        "after compaction: "
+            + after.size()
+            + " (customer, t) rows x "
+            + fs.features().size()
+            + " features equal the oracle; bloom false positives "
+            + falsePositives
+            + " of "
+            + negatives
+            + " negatives");
+    assertThat(falsePositives)
+        .as("bloom false positives, configured at 1%")
+        .isLessThanOrEqualTo(Math.max(3, negatives * 3 / 100));
   }
 
-  /** Prints bytes per (customer, hour) slice per aggregation, from the slices table's exact accumulator bytes (a measurement). */
+  /**
+   * Prints bytes per (customer, hour) slice per aggregation, from the slices table's exact
+   * accumulator bytes (a measurement).
+   */
   private void reportAccumulatorSizes(SparkSession spark) {
     String table = "slicestore.slicestore." + fs.name() + "_slices";
     List<org.apache.spark.sql.Column> aggs = new ArrayList<>();
     for (Aggregation a : fs.aggregations()) {
-      org.apache.spark.sql.Column len = org.apache.spark.sql.functions.length(org.apache.spark.sql.functions.col(a.name() + "_acc"));
+      org.apache.spark.sql.Column len =
+          org.apache.spark.sql.functions.length(
+              org.apache.spark.sql.functions.col(a.name() + "_acc"));
       aggs.add(org.apache.spark.sql.functions.avg(len));
       aggs.add(org.apache.spark.sql.functions.max(len));
     }
-    Row r = spark.table(table).agg(org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.lit(1)),
-        aggs.toArray(org.apache.spark.sql.Column[]::new)).first();
-    StringBuilder sb = new StringBuilder(String.format("accumulator bytes per (customer, hour) slice of the retail data,"
-        + " %,d slices (mean / max):%n", r.getLong(0)));
+    Row r =
+        spark
+            .table(table)
+            .agg(
+                org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.lit(1)),
+                aggs.toArray(org.apache.spark.sql.Column[]::new))
+            .first();
+    StringBuilder sb =
+        new StringBuilder(
+            String.format(
+                "accumulator bytes per (customer, hour) slice of the retail data,"
+                    + " %,d slices (mean / max):%n",
+                r.getLong(0)));
     for (int i = 0; i < fs.aggregations().size(); i++) {
       Aggregation a = fs.aggregations().get(i);
-      sb.append(String.format("  | `%s` | %s | %.1f | %d |%n", a.name(), a.function().name(), r.getDouble(1 + 2 * i),
-          r.getInt(2 + 2 * i)));
+      sb.append(
+          String.format(
+              "  | `%s` | %s | %.1f | %d |%n",
+              a.name(), a.function().name(), r.getDouble(1 + 2 * i), r.getInt(2 + 2 * i)));
     }
     System.out.print(sb);
   }
@@ -500,22 +650,41 @@ class CatalogueEndToEndTest {
   void theTrainingSetEqualsWhatServingReturned() {
     assertThat(servedBefore).as("step 1 ran").isNotEmpty();
     SparkSession spark = TestSpark.session();
-    org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
-        .add("CustomerID", org.apache.spark.sql.types.DataTypes.StringType)
-        .add("ts", org.apache.spark.sql.types.DataTypes.TimestampType)
-        .add("product", org.apache.spark.sql.types.DataTypes.StringType)
-        .add("label", org.apache.spark.sql.types.DataTypes.LongType);
+    org.apache.spark.sql.types.StructType schema =
+        new org.apache.spark.sql.types.StructType()
+            .add("CustomerID", org.apache.spark.sql.types.DataTypes.StringType)
+            .add("ts", org.apache.spark.sql.types.DataTypes.TimestampType)
+            .add("product", org.apache.spark.sql.types.DataTypes.StringType)
+            .add("label", org.apache.spark.sql.types.DataTypes.LongType);
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < servedBefore.size(); i++) {
       Served s = servedBefore.get(i);
-      rows.add(org.apache.spark.sql.RowFactory.create(s.customer(), new java.sql.Timestamp(s.t()), s.product(), (long) i));
+      rows.add(
+          org.apache.spark.sql.RowFactory.create(
+              s.customer(), new java.sql.Timestamp(s.t()), s.product(), (long) i));
     }
     Path spinePath = dir.resolve("catalogue-spine");
     spark.createDataFrame(rows, schema).write().parquet(spinePath.toString());
     Path output = dir.resolve("catalogue-training-set");
-    TrainingSetResult r = TrainingSets.build(spark, stack.config, new TrainingSetRequest(List.of(fs), List.of(),
-        spinePath.toString(), null, null, "ts", null, output.toString(), null, false, UncoveredPolicy.FAIL, "slicestore",
-        "slicestore", null));
+    TrainingSetResult r =
+        TrainingSets.build(
+            spark,
+            stack.config,
+            new TrainingSetRequest(
+                List.of(fs),
+                List.of(),
+                spinePath.toString(),
+                null,
+                null,
+                "ts",
+                null,
+                output.toString(),
+                null,
+                false,
+                UncoveredPolicy.FAIL,
+                "slicestore",
+                "slicestore",
+                null));
     System.out.println(r.describe());
     assertThat(r.writtenRows()).isEqualTo(servedBefore.size());
     List<String> problems = new ArrayList<>();
@@ -525,22 +694,38 @@ class CatalogueEndToEndTest {
       Served s = servedBefore.get((int) row.getLong(row.fieldIndex("label")));
       for (Map.Entry<String, Object> e : s.values().entrySet()) {
         Object trained = fromSpark(row.get(row.fieldIndex(e.getKey())));
-        String fn = fs.aggregations().get(fs.feature(e.getKey()).aggregationIndex()).function().name();
+        String fn =
+            fs.aggregations().get(fs.feature(e.getKey()).aggregationIndex()).function().name();
         boolean same = deepEquals(trained, e.getValue());
         (same ? identical : differing).merge(fn, 1, Integer::sum);
         if (!same) {
           String problem = check(fs.feature(e.getKey()), s.customer(), s.t(), s.product(), trained);
           boolean orderDependent = fn.equals("approx_percentile") || fn.equals("most_frequent");
           if (!orderDependent || problem != null) {
-            problems.add(e.getKey() + " of " + s.customer() + " at " + s.t() + ": served " + show(e.getValue()) + ", training "
-                + show(trained) + (problem == null ? "" : " (" + problem + ")"));
+            problems.add(
+                e.getKey()
+                    + " of "
+                    + s.customer()
+                    + " at "
+                    + s.t()
+                    + ": served "
+                    + show(e.getValue())
+                    + ", training "
+                    + show(trained)
+                    + (problem == null ? "" : " (" + problem + ")"));
           }
         }
       }
     }
-    System.out.println("training vs serving, bit-identical values per function: " + identical + "; differing (merge-order"
-        + " dependent sketches, within their bound of the oracle): " + differing);
-    assertThat(problems).as("training values differing from served values (seed %d)", seed).isEmpty();
+    System.out.println(
+        "training vs serving, bit-identical values per function: "
+            + identical
+            + "; differing (merge-order"
+            + " dependent sketches, within their bound of the oracle): "
+            + differing);
+    assertThat(problems)
+        .as("training values differing from served values (seed %d)", seed)
+        .isEmpty();
   }
 
   private static boolean deepEquals(Object a, Object b) {

@@ -60,7 +60,8 @@ class CompactionRangeTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MINUTE = 60_000;
   private static final String CATALOG = "compaction_range";
-  private static final String CONF = """
+  private static final String CONF =
+      """
       name = %s
       version = 1
       source {
@@ -92,7 +93,8 @@ class CompactionRangeTest {
 
   @BeforeAll
   void setUp() throws Exception {
-    System.out.println("CompactionRangeTest seed = " + seed + " (rerun with -Dslicestore.seed=" + seed + ")");
+    System.out.println(
+        "CompactionRangeTest seed = " + seed + " (rerun with -Dslicestore.seed=" + seed + ")");
     stack = new TestStack(dir);
     redis = RedisClients.create(stack.config);
     Properties p = new Properties();
@@ -125,8 +127,8 @@ class CompactionRangeTest {
   }
 
   /**
-   * Sends {@code n} events with times in {@code [lo, hi)}, alternating between the two partitions, each
-   * with its event time as Kafka timestamp.
+   * Sends {@code n} events with times in {@code [lo, hi)}, alternating between the two partitions,
+   * each with its event time as Kafka timestamp.
    *
    * @return per event {time, points, user number}
    */
@@ -137,8 +139,11 @@ class CompactionRangeTest {
       long points = rnd.nextInt(1000) - 100;
       int u = rnd.nextInt(7);
       String user = "u" + u;
-      byte[] v = JSON.writeValueAsBytes(Map.of("user", user, "points", points, "at", Instant.ofEpochMilli(time).toString()));
-      producer.send(new ProducerRecord<>(topic, i % 2, time, user.getBytes(StandardCharsets.UTF_8), v));
+      byte[] v =
+          JSON.writeValueAsBytes(
+              Map.of("user", user, "points", points, "at", Instant.ofEpochMilli(time).toString()));
+      producer.send(
+          new ProducerRecord<>(topic, i % 2, time, user.getBytes(StandardCharsets.UTF_8), v));
       sent.add(new long[] {time, points, u});
     }
     producer.flush();
@@ -150,42 +155,74 @@ class CompactionRangeTest {
     FeatureSet fs = featureSet("refusals");
     long now = System.currentTimeMillis();
     long aligned = Math.floorDiv(now - 30 * MINUTE, MINUTE) * MINUTE;
-    assertThatThrownBy(() -> Compaction.run(spark, stack.config, fs, aligned + 1_000, aligned + 10 * MINUTE, options))
+    assertThatThrownBy(
+            () ->
+                Compaction.run(
+                    spark, stack.config, fs, aligned + 1_000, aligned + 10 * MINUTE, options))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("not aligned to the 1m slices of feature set refusals")
         .hasMessageContaining(Instant.ofEpochMilli(aligned).toString())
         .hasMessageContaining(Instant.ofEpochMilli(aligned + MINUTE).toString());
-    assertThatThrownBy(() -> Compaction.run(spark, stack.config, fs, aligned + 10 * MINUTE, aligned, options))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("from must be before to");
+    assertThatThrownBy(
+            () -> Compaction.run(spark, stack.config, fs, aligned + 10 * MINUTE, aligned, options))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("from must be before to");
     long currentSliceEnd = (Math.floorDiv(now, MINUTE) + 1) * MINUTE;
-    assertThatThrownBy(() -> Compaction.run(spark, stack.config, fs, aligned, currentSliceEnd, options))
+    assertThatThrownBy(
+            () -> Compaction.run(spark, stack.config, fs, aligned, currentSliceEnd, options))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("slices not closed yet")
         .hasMessageContaining(Instant.ofEpochMilli(currentSliceEnd + MINUTE).toString());
 
     // the same through bin/slicestore compact: exit code 2 and the message, before any Spark work
-    String[] unaligned = cli(fs, Instant.ofEpochMilli(aligned + 1_000).toString(), Long.toString(aligned + 10 * MINUTE));
+    String[] unaligned =
+        cli(
+            fs,
+            Instant.ofEpochMilli(aligned + 1_000).toString(),
+            Long.toString(aligned + 10 * MINUTE));
     assertThat(unaligned[0]).isEqualTo("2");
     assertThat(unaligned[1]).contains("error: Invalid range bound").contains("not aligned");
-    String[] open = cli(fs, Long.toString(aligned), Instant.ofEpochMilli(currentSliceEnd).toString());
+    String[] open =
+        cli(fs, Long.toString(aligned), Instant.ofEpochMilli(currentSliceEnd).toString());
     assertThat(open[0]).isEqualTo("2");
     assertThat(open[1]).contains("slices not closed yet");
     String[] garbage = cli(fs, "yesterday", Long.toString(aligned));
     assertThat(garbage[0]).isEqualTo("2");
     assertThat(garbage[1]).contains("Invalid time 'yesterday'");
-    System.out.println("refusal messages: " + unaligned[1].trim() + " | " + open[1].trim() + " | " + garbage[1].trim());
+    System.out.println(
+        "refusal messages: "
+            + unaligned[1].trim()
+            + " | "
+            + open[1].trim()
+            + " | "
+            + garbage[1].trim());
     assertThat(redis.keys(new OnlineLayout(fs).keyPrefix() + "*")).isEmpty();
   }
 
-  /** Runs {@code slicestore compact} in this JVM (it returns before starting Spark); @return {exit code, stderr} */
+  /**
+   * Runs {@code slicestore compact} in this JVM (it returns before starting Spark); @return {exit
+   * code, stderr}
+   */
   private String[] cli(FeatureSet fs, String from, String to) {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream old = System.err;
     int code;
     System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     try {
-      code = new CommandLine(new SlicestoreCli()).execute("compact", "--feature-set", fs.sourceFile(), "--from", from, "--to", to,
-          "--bootstrap-servers", stack.kafka.bootstrapServers(), "--redis", stack.config.redisNodes().get(0));
+      code =
+          new CommandLine(new SlicestoreCli())
+              .execute(
+                  "compact",
+                  "--feature-set",
+                  fs.sourceFile(),
+                  "--from",
+                  from,
+                  "--to",
+                  to,
+                  "--bootstrap-servers",
+                  stack.kafka.bootstrapServers(),
+                  "--redis",
+                  stack.config.redisNodes().get(0));
     } finally {
       System.setErr(old);
     }
@@ -199,8 +236,13 @@ class CompactionRangeTest {
     long from = Math.floorDiv(now - 40 * MINUTE, MINUTE) * MINUTE;
     long to = Math.floorDiv(now - 5 * MINUTE, MINUTE) * MINUTE;
     send(fs.topics().get(0), 400, from, to);
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers()))) {
-      admin.deleteRecords(Map.of(new TopicPartition(fs.topics().get(0), 1), RecordsToDelete.beforeOffset(50))).all()
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers()))) {
+      admin
+          .deleteRecords(
+              Map.of(new TopicPartition(fs.topics().get(0), 1), RecordsToDelete.beforeOffset(50)))
+          .all()
           .get(30, TimeUnit.SECONDS);
     }
     assertThatThrownBy(() -> Compaction.run(spark, stack.config, fs, from, to, options))
@@ -209,16 +251,30 @@ class CompactionRangeTest {
         .hasMessageContaining("retained partition 1")
         .hasMessageContaining("retention has deleted records")
         .hasMessageContaining("offset 50");
-    assertThat(redis.keys(new OnlineLayout(fs).keyPrefix() + "*")).as("nothing written to Redis").isEmpty();
-    long rows = spark.sql("SELECT count(*) FROM " + CATALOG + ".slicestore.retained_slices").first().getLong(0);
+    assertThat(redis.keys(new OnlineLayout(fs).keyPrefix() + "*"))
+        .as("nothing written to Redis")
+        .isEmpty();
+    long rows =
+        spark
+            .sql("SELECT count(*) FROM " + CATALOG + ".slicestore.retained_slices")
+            .first()
+            .getLong(0);
     assertThat(rows).as("nothing written to Iceberg").isZero();
-    // a range whose records are all still there (they were sent with their event times as timestamps) is accepted
+    // a range whose records are all still there (they were sent with their event times as
+    // timestamps) is accepted
     long laterFrom = Math.floorDiv(now - 4 * MINUTE, MINUTE) * MINUTE;
     send(fs.topics().get(0), 50, laterFrom, laterFrom + 2 * MINUTE);
-    CompactionResult ok = Compaction.run(spark, stack.config, fs, laterFrom, laterFrom + 2 * MINUTE,
-        options.withMaxClockSkewMillis(0));
+    CompactionResult ok =
+        Compaction.run(
+            spark,
+            stack.config,
+            fs,
+            laterFrom,
+            laterFrom + 2 * MINUTE,
+            options.withMaxClockSkewMillis(0));
     assertThat(ok.acceptedInRange()).isEqualTo(50);
-    System.out.println("refused as expected, then compacted a range still in Kafka: " + ok.describe());
+    System.out.println(
+        "refused as expected, then compacted a range still in Kafka: " + ok.describe());
   }
 
   @Test
@@ -230,21 +286,49 @@ class CompactionRangeTest {
     send(fs.topics().get(0), 40, from, to);
     CompactionResult first = Compaction.run(spark, stack.config, fs, from, to, options);
     assertThat(first.acceptedInRange()).isEqualTo(40);
-    // a record with an old timestamp after them, then retention removes the 20 compacted records before it in partition 0:
-    // the earliest record left is older than from - skew, so only the offline store can tell that events are gone
-    producer.send(new ProducerRecord<>(fs.topics().get(0), 0, from - 3 * 60 * MINUTE, "u0".getBytes(StandardCharsets.UTF_8),
-        JSON.writeValueAsBytes(Map.of("user", "u0", "points", 1, "at", Instant.ofEpochMilli(from - 3 * 60 * MINUTE).toString())))).get();
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers()))) {
-      admin.deleteRecords(Map.of(new TopicPartition(fs.topics().get(0), 0), RecordsToDelete.beforeOffset(20))).all()
+    // a record with an old timestamp after them, then retention removes the 20 compacted records
+    // before it in partition 0:
+    // the earliest record left is older than from - skew, so only the offline store can tell that
+    // events are gone
+    producer
+        .send(
+            new ProducerRecord<>(
+                fs.topics().get(0),
+                0,
+                from - 3 * 60 * MINUTE,
+                "u0".getBytes(StandardCharsets.UTF_8),
+                JSON.writeValueAsBytes(
+                    Map.of(
+                        "user",
+                        "u0",
+                        "points",
+                        1,
+                        "at",
+                        Instant.ofEpochMilli(from - 3 * 60 * MINUTE).toString()))))
+        .get();
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers()))) {
+      admin
+          .deleteRecords(
+              Map.of(new TopicPartition(fs.topics().get(0), 0), RecordsToDelete.beforeOffset(20)))
+          .all()
           .get(30, TimeUnit.SECONDS);
     }
     assertThatThrownBy(() -> Compaction.run(spark, stack.config, fs, from, to, options))
         .satisfies(e -> System.out.println("refused: " + e.getMessage()))
         .isInstanceOf(CompactionRefusedException.class)
-        .hasMessageContaining("holds 20 events of the range from truncated partition 0 at offsets up to 19 that this run would not read")
-        .hasMessageContaining("Kafka retention has deleted them since (the earliest offset left is 20)");
-    assertThat(spark.sql("SELECT count(*) FROM " + CATALOG + ".slicestore.truncated_events").first().getLong(0))
-        .as("the offline store keeps them").isEqualTo(40);
+        .hasMessageContaining(
+            "holds 20 events of the range from truncated partition 0 at offsets up to 19 that this run would not read")
+        .hasMessageContaining(
+            "Kafka retention has deleted them since (the earliest offset left is 20)");
+    assertThat(
+            spark
+                .sql("SELECT count(*) FROM " + CATALOG + ".slicestore.truncated_events")
+                .first()
+                .getLong(0))
+        .as("the offline store keeps them")
+        .isEqualTo(40);
   }
 
   @Test
@@ -253,31 +337,51 @@ class CompactionRangeTest {
     long now = System.currentTimeMillis();
     long from = Math.floorDiv(now - 6 * MINUTE, MINUTE) * MINUTE;
     long to = from + 3 * MINUTE;
-    // in partition 0: ten events of u1 whose Kafka timestamps lie 30 minutes before their event times, then two on time
+    // in partition 0: ten events of u1 whose Kafka timestamps lie 30 minutes before their event
+    // times, then two on time
     for (int i = 0; i < 12; i++) {
       long time = from + i * 1000;
-      producer.send(new ProducerRecord<>(fs.topics().get(0), 0, i < 10 ? time - 30 * MINUTE : time, "u1".getBytes(StandardCharsets.UTF_8),
-          JSON.writeValueAsBytes(Map.of("user", "u1", "points", 1, "at", Instant.ofEpochMilli(time).toString()))));
+      producer.send(
+          new ProducerRecord<>(
+              fs.topics().get(0),
+              0,
+              i < 10 ? time - 30 * MINUTE : time,
+              "u1".getBytes(StandardCharsets.UTF_8),
+              JSON.writeValueAsBytes(
+                  Map.of("user", "u1", "points", 1, "at", Instant.ofEpochMilli(time).toString()))));
     }
     producer.flush();
     send(fs.topics().get(0), 20, from, to);
     CompactionResult wide = Compaction.run(spark, stack.config, fs, from, to, options);
-    assertThat(wide.acceptedInRange()).as("a 1h clock skew reaches the early timestamps").isEqualTo(32);
-    // a 0 s skew starts reading after the early records: the offline store still has them, so the run is refused
+    assertThat(wide.acceptedInRange())
+        .as("a 1h clock skew reaches the early timestamps")
+        .isEqualTo(32);
+    // a 0 s skew starts reading after the early records: the offline store still has them, so the
+    // run is refused
     CompactionOptions noSkew = options.withMaxClockSkewMillis(0);
     assertThatThrownBy(() -> Compaction.run(spark, stack.config, fs, from, to, noSkew))
         .satisfies(e -> System.out.println("refused: " + e.getMessage()))
         .isInstanceOf(CompactionRefusedException.class)
-        .hasMessageContaining("holds 10 events of the range from skewed partition 0 at offsets up to 9 that this run would not read")
+        .hasMessageContaining(
+            "holds 10 events of the range from skewed partition 0 at offsets up to 9 that this run would not read")
         .hasMessageContaining("use the max clock skew of the earlier run");
-    // with the offline store elsewhere, Redis itself refuses to shrink u1's first slice (12 events -> 2)
-    assertThatThrownBy(() -> Compaction.run(spark, stack.config, fs, from, to, noSkew.withNamespace("elsewhere")))
+    // with the offline store elsewhere, Redis itself refuses to shrink u1's first slice (12 events
+    // -> 2)
+    assertThatThrownBy(
+            () ->
+                Compaction.run(
+                    spark, stack.config, fs, from, to, noSkew.withNamespace("elsewhere")))
         .satisfies(e -> System.out.println("refused: " + e.getMessage()))
         .isInstanceOf(CompactionRefusedException.class)
-        .hasMessageContaining("of feature set skewed: replacing their compacted entries in Redis would lose events")
+        .hasMessageContaining(
+            "of feature set skewed: replacing their compacted entries in Redis would lose events")
         .hasMessageContaining("entity u1 slice " + from / MINUTE)
         .hasMessageContaining("Redis holds a compacted entry of ");
-    long rows = spark.sql("SELECT count(*) FROM " + CATALOG + ".slicestore.skewed_events").first().getLong(0);
+    long rows =
+        spark
+            .sql("SELECT count(*) FROM " + CATALOG + ".slicestore.skewed_events")
+            .first()
+            .getLong(0);
     assertThat(rows).as("the refused runs replaced no Iceberg rows").isEqualTo(32);
     CompactionResult again = Compaction.run(spark, stack.config, fs, from, to, options);
     assertThat(again.acceptedInRange()).as("the original skew still works").isEqualTo(32);
@@ -288,35 +392,78 @@ class CompactionRangeTest {
     FeatureSet fs = featureSet("backfill");
     long now = System.currentTimeMillis();
     long from = Math.floorDiv(now - 180 * MINUTE, MINUTE) * MINUTE;
-    long to = from + 20 * MINUTE;   // hashes expire at slice end + 10m window + 1m lateness + 1m grace: long gone
+    long to =
+        from
+            + 20 * MINUTE; // hashes expire at slice end + 10m window + 1m lateness + 1m grace: long
+    // gone
     List<long[]> sent = send(fs.topics().get(0), 300, from, to);
     Path conf = dir.resolve("backfill-application.conf");
     Files.writeString(conf, "slicestore.state-dir = \"" + dir.resolve("state-backfill") + "\"\n");
     Path log = dir.resolve("compact-backfill.log");
-    Process p = ChildJvm.start(CompactionJob.class, List.of("--config", conf.toString(), "--feature-set", fs.sourceFile(),
-        "--from", Instant.ofEpochMilli(from).toString(), "--to", Long.toString(to), "--catalog", "backfill_cat",
-        "--namespace", "history", "--bootstrap-servers", stack.kafka.bootstrapServers(), "--redis", stack.config.redisNodes().get(0),
-        "--master", "local[2]"), log);
-    assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("compaction JVM finished (log: %s)", log).isTrue();
+    Process p =
+        ChildJvm.start(
+            CompactionJob.class,
+            List.of(
+                "--config",
+                conf.toString(),
+                "--feature-set",
+                fs.sourceFile(),
+                "--from",
+                Instant.ofEpochMilli(from).toString(),
+                "--to",
+                Long.toString(to),
+                "--catalog",
+                "backfill_cat",
+                "--namespace",
+                "history",
+                "--bootstrap-servers",
+                stack.kafka.bootstrapServers(),
+                "--redis",
+                stack.config.redisNodes().get(0),
+                "--master",
+                "local[2]"),
+            log);
+    assertThat(p.waitFor(180, TimeUnit.SECONDS))
+        .as("compaction JVM finished (log: %s)", log)
+        .isTrue();
     String out = Files.readString(log);
     assertThat(p.exitValue()).as("exit code; log:%n%s", out).isZero();
-    assertThat(out).contains("300 accepted in the range").contains("0 slice hashes written").contains("skipped (expired: backfill)");
-    assertThat(redis.keys(new OnlineLayout(fs).keyPrefix() + "*")).as("backfill writes nothing to Redis").isEmpty();
+    assertThat(out)
+        .contains("300 accepted in the range")
+        .contains("0 slice hashes written")
+        .contains("skipped (expired: backfill)");
+    assertThat(redis.keys(new OnlineLayout(fs).keyPrefix() + "*"))
+        .as("backfill writes nothing to Redis")
+        .isEmpty();
 
     // read the child's Iceberg tables back through a catalog of this JVM on the same warehouse
     spark.conf().set("spark.sql.catalog.backfill_read", "org.apache.iceberg.spark.SparkCatalog");
     spark.conf().set("spark.sql.catalog.backfill_read.type", "hadoop");
-    spark.conf().set("spark.sql.catalog.backfill_read.warehouse", dir.resolve("state-backfill/warehouse").toString());
+    spark
+        .conf()
+        .set(
+            "spark.sql.catalog.backfill_read.warehouse",
+            dir.resolve("state-backfill/warehouse").toString());
     spark.conf().set("spark.sql.catalog.backfill_read.cache-enabled", "false");
-    Row slices = spark.sql("SELECT sum(event_count), sum(points_sum), max(points_max), count(*) FROM backfill_read.history.backfill_slices")
-        .first();
-    long events = spark.sql("SELECT count(*) FROM backfill_read.history.backfill_events").first().getLong(0);
+    Row slices =
+        spark
+            .sql(
+                "SELECT sum(event_count), sum(points_sum), max(points_max), count(*) FROM backfill_read.history.backfill_slices")
+            .first();
+    long events =
+        spark.sql("SELECT count(*) FROM backfill_read.history.backfill_events").first().getLong(0);
     assertThat(slices.getLong(0)).isEqualTo(300);
     assertThat(slices.getLong(1)).isEqualTo(sent.stream().mapToLong(e -> e[1]).sum());
     assertThat(slices.getLong(2)).isEqualTo(sent.stream().mapToLong(e -> e[1]).max().orElseThrow());
-    assertThat(slices.getLong(3)).as("(user, slice) rows").isEqualTo(sent.stream().map(e -> e[2] + "/" + e[0] / MINUTE).distinct().count());
+    assertThat(slices.getLong(3))
+        .as("(user, slice) rows")
+        .isEqualTo(sent.stream().map(e -> e[2] + "/" + e[0] / MINUTE).distinct().count());
     assertThat(events).isEqualTo(300);
-    System.out.println("backfill through the spark-submit main: 300 events, " + slices.getLong(3) + " slices in Iceberg, none in Redis;"
-        + " sum of points " + new BigDecimal(slices.getLong(1)));
+    System.out.println(
+        "backfill through the spark-submit main: 300 events, "
+            + slices.getLong(3)
+            + " slices in Iceberg, none in Redis;"
+            + " sum of points "
+            + new BigDecimal(slices.getLong(1)));
   }
 }

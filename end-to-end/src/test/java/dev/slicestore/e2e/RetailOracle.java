@@ -21,9 +21,9 @@ import org.apache.commons.csv.CSVRecord;
 
 /**
  * An independent, naive oracle for the retail feature set, computed straight from the CSV: no
- * slicestore code, no slices stored, just "for every event of this customer, is it in the window
- * at t?" with exact BigDecimal sums. Mirrors the window rule (docs/design.md, "Window rule"):
- * {@code floor(e/s) > floor(t/s) - W/s && e < t}.
+ * slicestore code, no slices stored, just "for every event of this customer, is it in the window at
+ * t?" with exact BigDecimal sums. Mirrors the window rule (docs/design.md, "Window rule"): {@code
+ * floor(e/s) > floor(t/s) - W/s && e < t}.
  */
 final class RetailOracle {
   static final long HOUR = 3_600_000L;
@@ -51,8 +51,11 @@ final class RetailOracle {
   static RetailOracle load(Path csvGz, long shiftMillis) throws IOException {
     RetailOracle o = new RetailOracle();
     DateTimeFormatter f = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
-    try (Reader r = new InputStreamReader(new GZIPInputStream(Files.newInputStream(csvGz)), StandardCharsets.UTF_8)) {
-      for (CSVRecord rec : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r)) {
+    try (Reader r =
+        new InputStreamReader(
+            new GZIPInputStream(Files.newInputStream(csvGz)), StandardCharsets.UTF_8)) {
+      for (CSVRecord rec :
+          CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r)) {
         o.rows++;
         String customer = rec.get("CustomerID");
         long quantity;
@@ -73,7 +76,11 @@ final class RetailOracle {
         }
         long time;
         try {
-          time = LocalDateTime.parse(rec.get("InvoiceDate"), f).toInstant(ZoneOffset.UTC).toEpochMilli() + shiftMillis;
+          time =
+              LocalDateTime.parse(rec.get("InvoiceDate"), f)
+                      .toInstant(ZoneOffset.UTC)
+                      .toEpochMilli()
+                  + shiftMillis;
         } catch (RuntimeException e) {
           o.badTime++;
           continue;
@@ -100,7 +107,9 @@ final class RetailOracle {
     return WindowOracle.inWindow(e, t, w, SLICE);
   }
 
-  /** @return feature name to expected value (Long, Double or null) for one customer at t */
+  /**
+   * @return feature name to expected value (Long, Double or null) for one customer at t
+   */
   Map<String, Object> features(String customer, long t) {
     Map<String, Object> out = new HashMap<>();
     List<Event> evs = byCustomer.getOrDefault(customer, List.of());
@@ -132,14 +141,17 @@ final class RetailOracle {
     return out;
   }
 
-  /** @return customers with at least one event in {@code [t - 30d, t)} */
+  /**
+   * @return customers with at least one event in {@code [t - 30d, t)}
+   */
   List<String> activeCustomers(long t) {
     List<String> out = new ArrayList<>();
-    byCustomer.forEach((c, evs) -> {
-      if (evs.stream().anyMatch(e -> inWindow(e.timeMillis(), t, LONGEST))) {
-        out.add(c);
-      }
-    });
+    byCustomer.forEach(
+        (c, evs) -> {
+          if (evs.stream().anyMatch(e -> inWindow(e.timeMillis(), t, LONGEST))) {
+            out.add(c);
+          }
+        });
     out.sort(null);
     return out;
   }

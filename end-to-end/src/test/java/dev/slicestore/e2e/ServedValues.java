@@ -5,13 +5,15 @@ import dev.slicestore.serving.v1.Value;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Served values in the e2e tests' plain Java form, for comparison with oracles and training sets. */
+/**
+ * Served values in the e2e tests' plain Java form, for comparison with oracles and training sets.
+ */
 final class ServedValues {
   private ServedValues() {}
 
   /**
-   * @return Long, Double, String, Boolean, a List of those, a list of
-   *     {@code Object[] {item, count, errorBound}} for item counts, or null when no kind is set
+   * @return Long, Double, String, Boolean, a List of those, a list of {@code Object[] {item, count,
+   *     errorBound}} for item counts, or null when no kind is set
    */
   static Object fromProto(Value v) {
     return switch (v.getKindCase()) {

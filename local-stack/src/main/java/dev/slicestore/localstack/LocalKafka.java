@@ -16,7 +16,6 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
@@ -35,9 +34,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The node uses a static controller quorum of itself ({@code controller.quorum.voters}), the
  * {@code PLAINTEXT} listener on {@code localhost:<brokerPort>} and the {@code CONTROLLER} listener
- * on {@code localhost:<controllerPort>}. Its settings suit one node: replication factor 1 and
- * min ISR 1 for the internal topics, no initial rebalance delay, no automatic topic creation, and
- * by default unlimited retention ({@code log.retention.ms=-1}) and no limit on how far a record
+ * on {@code localhost:<controllerPort>}. Its settings suit one node: replication factor 1 and min
+ * ISR 1 for the internal topics, no initial rebalance delay, no automatic topic creation, and by
+ * default unlimited retention ({@code log.retention.ms=-1}) and no limit on how far a record
  * timestamp may lie in the past or future, so that replayed events with old (or future) timestamps
  * are kept. Any of these can be overridden with the {@code overrides} constructor argument.
  *
@@ -84,11 +83,12 @@ public final class LocalKafka implements AutoCloseable {
    * @param dataDir directory for the Kafka log and metadata log, created if missing; not null
    * @param brokerPort port of the client (PLAINTEXT) listener, 0 = pick a free port at each start
    * @param controllerPort port of the KRaft controller listener, 0 = pick a free port at each start
-   * @param overrides broker properties that replace the defaults (for example
-   *     {@code log.retention.ms}); not null; listener and quorum settings should not be overridden
+   * @param overrides broker properties that replace the defaults (for example {@code
+   *     log.retention.ms}); not null; listener and quorum settings should not be overridden
    * @throws IllegalArgumentException if a port is outside 0..65535
    */
-  public LocalKafka(Path dataDir, int brokerPort, int controllerPort, Map<String, String> overrides) {
+  public LocalKafka(
+      Path dataDir, int brokerPort, int controllerPort, Map<String, String> overrides) {
     this.dataDir = Objects.requireNonNull(dataDir, "dataDir").toAbsolutePath().normalize();
     checkPort(brokerPort, "brokerPort");
     checkPort(controllerPort, "controllerPort");
@@ -99,7 +99,8 @@ public final class LocalKafka implements AutoCloseable {
 
   private static void checkPort(int port, String name) {
     if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("Invalid " + name + ": " + port + " (must be 0..65535, 0 = any free port)");
+      throw new IllegalArgumentException(
+          "Invalid " + name + ": " + port + " (must be 0..65535, 0 = any free port)");
     }
   }
 
@@ -113,17 +114,20 @@ public final class LocalKafka implements AutoCloseable {
    */
   public synchronized void start() throws IOException {
     if (server != null) {
-      throw new IllegalStateException("Cannot start Kafka: it is already running on " + bootstrapServers());
+      throw new IllegalStateException(
+          "Cannot start Kafka: it is already running on " + bootstrapServers());
     }
     Files.createDirectories(dataDir);
     brokerPort = Ports.resolve(requestedBrokerPort);
     controllerPort = Ports.resolve(requestedControllerPort);
     if (brokerPort == controllerPort) {
-      throw new IllegalArgumentException("Cannot start Kafka: broker and controller port are both " + brokerPort);
+      throw new IllegalArgumentException(
+          "Cannot start Kafka: broker and controller port are both " + brokerPort);
     }
     for (int port : new int[] {brokerPort, controllerPort}) {
       if (Ports.isOpen("localhost", port, 500)) {
-        throw new IOException("Cannot start Kafka: port " + port + " is already in use by another process");
+        throw new IOException(
+            "Cannot start Kafka: port " + port + " is already in use by another process");
       }
     }
     Properties properties = brokerProperties();
@@ -140,8 +144,12 @@ public final class LocalKafka implements AutoCloseable {
       throw e;
     }
     server = raftServer;
-    LOG.info("Kafka is up on {} (controller port {}, data in {}) after {} ms", bootstrapServers(), controllerPort,
-        dataDir, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+    LOG.info(
+        "Kafka is up on {} (controller port {}, data in {}) after {} ms",
+        bootstrapServers(),
+        controllerPort,
+        dataDir,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
   }
 
   private Properties brokerProperties() {
@@ -149,7 +157,9 @@ public final class LocalKafka implements AutoCloseable {
     p.put("process.roles", "broker,controller");
     p.put("node.id", Integer.toString(NODE_ID));
     p.put("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
-    p.put("listeners", "PLAINTEXT://localhost:" + brokerPort + ",CONTROLLER://localhost:" + controllerPort);
+    p.put(
+        "listeners",
+        "PLAINTEXT://localhost:" + brokerPort + ",CONTROLLER://localhost:" + controllerPort);
     p.put("advertised.listeners", "PLAINTEXT://localhost:" + brokerPort);
     p.put("controller.listener.names", "CONTROLLER");
     p.put("inter.broker.listener.name", "PLAINTEXT");
@@ -186,7 +196,8 @@ public final class LocalKafka implements AutoCloseable {
       LOG.info("Kafka data directory {} is already formatted; keeping its data", dataDir);
       return;
     }
-    // kafka-storage.sh format --cluster-id ID --config FILE --ignore-formatted, through its Java entry point
+    // kafka-storage.sh format --cluster-id ID --config FILE --ignore-formatted, through its Java
+    // entry point
     Path configFile = Files.createTempFile("slicestore-kafka-format-", ".properties");
     ByteArrayOutputStream formatterOutput = new ByteArrayOutputStream();
     int exitCode;
@@ -194,20 +205,40 @@ public final class LocalKafka implements AutoCloseable {
       try (OutputStream out = Files.newOutputStream(configFile)) {
         brokerProperties.store(out, "slicestore local Kafka: input of the storage formatter");
       }
-      try (PrintStream printStream = new PrintStream(formatterOutput, true, StandardCharsets.UTF_8)) {
-        exitCode = StorageTool.execute(new String[] {
-            "format", "--cluster-id", Uuid.randomUuid().toString(), "--config", configFile.toString(),
-            "--ignore-formatted"}, printStream);
+      try (PrintStream printStream =
+          new PrintStream(formatterOutput, true, StandardCharsets.UTF_8)) {
+        exitCode =
+            StorageTool.execute(
+                new String[] {
+                  "format",
+                  "--cluster-id",
+                  Uuid.randomUuid().toString(),
+                  "--config",
+                  configFile.toString(),
+                  "--ignore-formatted"
+                },
+                printStream);
       }
     } catch (RuntimeException e) {
-      throw new IOException("Cannot format the Kafka data directory " + dataDir + ": " + e.getMessage()
-          + " " + formatterOutput.toString(StandardCharsets.UTF_8).trim(), e);
+      throw new IOException(
+          "Cannot format the Kafka data directory "
+              + dataDir
+              + ": "
+              + e.getMessage()
+              + " "
+              + formatterOutput.toString(StandardCharsets.UTF_8).trim(),
+          e);
     } finally {
       Files.deleteIfExists(configFile);
     }
     if (exitCode != 0 || !isFormatted(dataDir)) {
-      throw new IOException("Cannot format the Kafka data directory " + dataDir + " (storage tool exit code "
-          + exitCode + "): " + formatterOutput.toString(StandardCharsets.UTF_8).trim());
+      throw new IOException(
+          "Cannot format the Kafka data directory "
+              + dataDir
+              + " (storage tool exit code "
+              + exitCode
+              + "): "
+              + formatterOutput.toString(StandardCharsets.UTF_8).trim());
     }
     LOG.info("Formatted a new Kafka data directory {}", dataDir);
   }
@@ -241,8 +272,14 @@ public final class LocalKafka implements AutoCloseable {
         sleep(200);
       }
     }
-    throw new IOException("Kafka did not answer on " + bootstrapServers() + " within "
-        + START_TIMEOUT_MILLIS / 1000 + " s" + (last == null ? "" : ": " + last.getMessage()), last);
+    throw new IOException(
+        "Kafka did not answer on "
+            + bootstrapServers()
+            + " within "
+            + START_TIMEOUT_MILLIS / 1000
+            + " s"
+            + (last == null ? "" : ": " + last.getMessage()),
+        last);
   }
 
   private static void sleep(long millis) throws IOException {
@@ -255,10 +292,11 @@ public final class LocalKafka implements AutoCloseable {
   }
 
   private Admin newAdmin() {
-    return Admin.create(Map.of(
-        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000));
+    return Admin.create(
+        Map.of(
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000));
   }
 
   /**
@@ -280,7 +318,8 @@ public final class LocalKafka implements AutoCloseable {
   public synchronized int brokerPort() {
     int port = brokerPort != 0 ? brokerPort : requestedBrokerPort;
     if (port == 0) {
-      throw new IllegalStateException("Kafka has not been started yet, so its free broker port is not chosen yet");
+      throw new IllegalStateException(
+          "Kafka has not been started yet, so its free broker port is not chosen yet");
     }
     return port;
   }
@@ -313,8 +352,8 @@ public final class LocalKafka implements AutoCloseable {
   }
 
   /**
-   * Creates a topic with replication factor 1 unless it exists, and waits until its metadata can
-   * be read. Idempotent: an existing topic is left as it is, whatever its partition count.
+   * Creates a topic with replication factor 1 unless it exists, and waits until its metadata can be
+   * read. Idempotent: an existing topic is left as it is, whatever its partition count.
    *
    * @param name topic name; not null
    * @param partitions number of partitions, at least 1
@@ -336,8 +375,8 @@ public final class LocalKafka implements AutoCloseable {
   }
 
   /**
-   * Creates a topic through an existing Admin client unless it exists, and waits until its
-   * metadata can be read.
+   * Creates a topic through an existing Admin client unless it exists, and waits until its metadata
+   * can be read.
    *
    * @param admin an Admin client; not null, not closed by this method
    * @param name topic name; not null
@@ -346,21 +385,26 @@ public final class LocalKafka implements AutoCloseable {
    * @return true if the topic was created, false if it already existed
    * @throws IOException if Kafka refuses or does not answer within 30 seconds
    */
-  public static boolean createTopic(Admin admin, String name, int partitions, Optional<Short> replicationFactor)
+  public static boolean createTopic(
+      Admin admin, String name, int partitions, Optional<Short> replicationFactor)
       throws IOException {
     boolean created;
     try {
-      admin.createTopics(List.of(new NewTopic(name, Optional.of(partitions), replicationFactor)))
-          .all().get(30, TimeUnit.SECONDS);
+      admin
+          .createTopics(List.of(new NewTopic(name, Optional.of(partitions), replicationFactor)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
       created = true;
     } catch (ExecutionException e) {
       if (e.getCause() instanceof TopicExistsException) {
         created = false;
       } else {
-        throw new IOException("Cannot create topic " + name + ": " + e.getCause().getMessage(), e.getCause());
+        throw new IOException(
+            "Cannot create topic " + name + ": " + e.getCause().getMessage(), e.getCause());
       }
     } catch (TimeoutException e) {
-      throw new IOException("Cannot create topic " + name + ": Kafka did not answer within 30 s", e);
+      throw new IOException(
+          "Cannot create topic " + name + ": Kafka did not answer within 30 s", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("Interrupted while creating topic " + name, e);
@@ -372,7 +416,9 @@ public final class LocalKafka implements AutoCloseable {
         return created;
       } catch (ExecutionException | TimeoutException e) {
         if (System.nanoTime() > deadline) {
-          throw new IOException("Topic " + name + " was created but its metadata is not readable: " + e.getMessage(), e);
+          throw new IOException(
+              "Topic " + name + " was created but its metadata is not readable: " + e.getMessage(),
+              e);
         }
         sleep(100);
       } catch (InterruptedException e) {
@@ -407,7 +453,13 @@ public final class LocalKafka implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "LocalKafka[" + dataDir + ", broker port " + (brokerPort != 0 ? brokerPort : requestedBrokerPort)
-        + ", controller port " + controllerPort() + (server != null ? ", running" : ", stopped") + "]";
+    return "LocalKafka["
+        + dataDir
+        + ", broker port "
+        + (brokerPort != 0 ? brokerPort : requestedBrokerPort)
+        + ", controller port "
+        + controllerPort()
+        + (server != null ? ", running" : ", stopped")
+        + "]";
   }
 }

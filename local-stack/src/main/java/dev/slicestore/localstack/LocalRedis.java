@@ -15,20 +15,19 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real {@code redis-server} started as a child process of this JVM, listening on
- * {@code 127.0.0.1:<port>} without persistence ({@code --save "" --appendonly no}) and with
- * {@code hash-max-listpack-value 128}, so that slice hashes with a compacted entry stay compact.
+ * A real {@code redis-server} started as a child process of this JVM, listening on {@code
+ * 127.0.0.1:<port>} without persistence ({@code --save "" --appendonly no}) and with {@code
+ * hash-max-listpack-value 128}, so that slice hashes with a compacted entry stay compact.
  *
- * <p>The binary is looked up on {@code PATH}, then at {@code /usr/bin/redis-server} and
- * {@code /usr/local/bin/redis-server}. Its output goes to {@code <dataDir>/redis-server.log}, and
- * its pid to {@code <dataDir>/redis-server.pid}; a redis-server left over from a JVM that was
- * killed (pid file still there, process still a redis-server) is stopped before a new one starts.
- * A JVM shutdown hook kills the child if the JVM exits without calling {@link #close()}.
+ * <p>The binary is looked up on {@code PATH}, then at {@code /usr/bin/redis-server} and {@code
+ * /usr/local/bin/redis-server}. Its output goes to {@code <dataDir>/redis-server.log}, and its pid
+ * to {@code <dataDir>/redis-server.pid}; a redis-server left over from a JVM that was killed (pid
+ * file still there, process still a redis-server) is stopped before a new one starts. A JVM
+ * shutdown hook kills the child if the JVM exits without calling {@link #close()}.
  *
  * <p>Thread-safe: the lifecycle methods are synchronized.
  */
@@ -61,7 +60,8 @@ public final class LocalRedis implements AutoCloseable {
   public LocalRedis(Path dataDir, int port) {
     this.dataDir = Objects.requireNonNull(dataDir, "dataDir").toAbsolutePath().normalize();
     if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("Invalid port: " + port + " (must be 0..65535, 0 = any free port)");
+      throw new IllegalArgumentException(
+          "Invalid port: " + port + " (must be 0..65535, 0 = any free port)");
     }
     this.requestedPort = port;
   }
@@ -89,16 +89,17 @@ public final class LocalRedis implements AutoCloseable {
         return candidate;
       }
     }
-    throw new IOException("Cannot start Redis: no redis-server binary on PATH or in /usr/bin. "
-        + "Install it, e.g. with: sudo apt-get install redis-server");
+    throw new IOException(
+        "Cannot start Redis: no redis-server binary on PATH or in /usr/bin. "
+            + "Install it, e.g. with: sudo apt-get install redis-server");
   }
 
   /**
    * Starts redis-server and blocks until it answers {@code PING}.
    *
    * @throws IllegalStateException if this server is already running
-   * @throws IOException if redis-server is not installed, the port is taken, or it does not
-   *     answer within 15 seconds; the message includes the end of its log
+   * @throws IOException if redis-server is not installed, the port is taken, or it does not answer
+   *     within 15 seconds; the message includes the end of its log
    */
   public synchronized void start() throws IOException {
     if (process != null) {
@@ -109,24 +110,37 @@ public final class LocalRedis implements AutoCloseable {
     stopLeftOver(dataDir);
     port = Ports.resolve(requestedPort);
     if (Ports.isOpen(HOST, port, 500)) {
-      throw new IOException("Cannot start Redis: port " + port + " is already in use by another process");
+      throw new IOException(
+          "Cannot start Redis: port " + port + " is already in use by another process");
     }
     Path logFile = dataDir.resolve(LOG_FILE);
-    ProcessBuilder builder = new ProcessBuilder(binary.toString(),
-        "--port", Integer.toString(port),
-        "--bind", HOST,
-        "--dir", dataDir.toString(),
-        "--save", "",
-        "--appendonly", "no",
-        "--protected-mode", "no",
-        // a compacted entry (64-70 bytes for the retail feature set) must not push its hash out of
-        // the compact listpack encoding, whose default value limit is 64 bytes (docs/online-store.md)
-        "--hash-max-listpack-value", "128",
-        "--daemonize", "no")
-        .directory(dataDir.toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                binary.toString(),
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                HOST,
+                "--dir",
+                dataDir.toString(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "no",
+                // a compacted entry (64-70 bytes for the retail feature set) must not push its hash
+                // out of
+                // the compact listpack encoding, whose default value limit is 64 bytes
+                // (docs/online-store.md)
+                "--hash-max-listpack-value",
+                "128",
+                "--daemonize",
+                "no")
+            .directory(dataDir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     long startNanos = System.nanoTime();
     Process child = builder.start();
     Thread hook = new Thread(child::destroy, "stop-redis-server-" + child.pid());
@@ -142,14 +156,19 @@ public final class LocalRedis implements AutoCloseable {
     }
     process = child;
     shutdownHook = hook;
-    LOG.info("Redis is up on {}:{} (pid {}, log {}) after {} ms", HOST, port, child.pid(), logFile,
+    LOG.info(
+        "Redis is up on {}:{} (pid {}, log {}) after {} ms",
+        HOST,
+        port,
+        child.pid(),
+        logFile,
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
   }
 
   /**
-   * Stops a redis-server left running in a data directory by a JVM that was killed before it
-   * could stop it: the pid in {@code <dataDir>/redis-server.pid} is stopped (SIGTERM, then SIGKILL
-   * after 10 seconds) if that process is still a redis-server. The pid file is removed.
+   * Stops a redis-server left running in a data directory by a JVM that was killed before it could
+   * stop it: the pid in {@code <dataDir>/redis-server.pid} is stopped (SIGTERM, then SIGKILL after
+   * 10 seconds) if that process is still a redis-server. The pid file is removed.
    *
    * @param dataDir the data directory of a {@link LocalRedis}; not null
    * @return the pid of the process that was stopped, or -1 if there was none
@@ -167,12 +186,15 @@ public final class LocalRedis implements AutoCloseable {
       Files.deleteIfExists(pidFile);
       return -1;
     }
-    Optional<ProcessHandle> left = ProcessHandle.of(pid)
-        .filter(ProcessHandle::isAlive)
-        // Debian's redis-server is a symlink to redis-check-rdb, which is what /proc/<pid>/exe shows
-        .filter(h -> h.info().command().map(c -> c.contains("redis")).orElse(false));
+    Optional<ProcessHandle> left =
+        ProcessHandle.of(pid)
+            .filter(ProcessHandle::isAlive)
+            // Debian's redis-server is a symlink to redis-check-rdb, which is what /proc/<pid>/exe
+            // shows
+            .filter(h -> h.info().command().map(c -> c.contains("redis")).orElse(false));
     if (left.isPresent()) {
-      LOG.warn("Stopping a redis-server (pid {}) left running by an earlier run in {}", pid, dataDir);
+      LOG.warn(
+          "Stopping a redis-server (pid {}) left running by an earlier run in {}", pid, dataDir);
       ProcessHandle handle = left.get();
       handle.destroy();
       try {
@@ -194,8 +216,15 @@ public final class LocalRedis implements AutoCloseable {
     long deadline = startNanos + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MILLIS);
     while (System.nanoTime() < deadline) {
       if (!child.isAlive()) {
-        throw new IOException("redis-server exited with code " + child.exitValue() + " before answering on port "
-            + port + ". End of its log " + logFile + ":\n" + tail(logFile, 20));
+        throw new IOException(
+            "redis-server exited with code "
+                + child.exitValue()
+                + " before answering on port "
+                + port
+                + ". End of its log "
+                + logFile
+                + ":\n"
+                + tail(logFile, 20));
       }
       if (ping(HOST, port, 500)) {
         return;
@@ -207,8 +236,15 @@ public final class LocalRedis implements AutoCloseable {
         throw new IOException("Interrupted while waiting for redis-server to start", e);
       }
     }
-    throw new IOException("redis-server did not answer PING on port " + port + " within "
-        + START_TIMEOUT_MILLIS / 1000 + " s. End of its log " + logFile + ":\n" + tail(logFile, 20));
+    throw new IOException(
+        "redis-server did not answer PING on port "
+            + port
+            + " within "
+            + START_TIMEOUT_MILLIS / 1000
+            + " s. End of its log "
+            + logFile
+            + ":\n"
+            + tail(logFile, 20));
   }
 
   /**
@@ -226,7 +262,9 @@ public final class LocalRedis implements AutoCloseable {
       OutputStream out = socket.getOutputStream();
       out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
       out.flush();
-      BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
       return "+PONG".equals(in.readLine());
     } catch (IOException e) {
       return false;
@@ -267,7 +305,8 @@ public final class LocalRedis implements AutoCloseable {
   public synchronized int port() {
     int p = port != 0 ? port : requestedPort;
     if (p == 0) {
-      throw new IllegalStateException("Redis has not been started yet, so its free port is not chosen yet");
+      throw new IllegalStateException(
+          "Redis has not been started yet, so its free port is not chosen yet");
     }
     return p;
   }
@@ -300,8 +339,8 @@ public final class LocalRedis implements AutoCloseable {
   }
 
   /**
-   * Stops redis-server (SIGTERM, then SIGKILL after 10 seconds) and waits until it has exited.
-   * Does nothing if it is not running.
+   * Stops redis-server (SIGTERM, then SIGKILL after 10 seconds) and waits until it has exited. Does
+   * nothing if it is not running.
    */
   @Override
   public synchronized void close() {
@@ -324,7 +363,10 @@ public final class LocalRedis implements AutoCloseable {
     child.destroy();
     try {
       if (!child.waitFor(STOP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
-        LOG.warn("redis-server (pid {}) did not stop within {} s; killing it", child.pid(), STOP_TIMEOUT_MILLIS / 1000);
+        LOG.warn(
+            "redis-server (pid {}) did not stop within {} s; killing it",
+            child.pid(),
+            STOP_TIMEOUT_MILLIS / 1000);
         child.destroyForcibly().waitFor(STOP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
       }
     } catch (InterruptedException e) {
@@ -346,7 +388,11 @@ public final class LocalRedis implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "LocalRedis[" + dataDir + ", port " + (port != 0 ? port : requestedPort)
-        + (process != null ? ", pid " + process.pid() : ", stopped") + "]";
+    return "LocalRedis["
+        + dataDir
+        + ", port "
+        + (port != 0 ? port : requestedPort)
+        + (process != null ? ", pid " + process.pid() : ", stopped")
+        + "]";
   }
 }

@@ -26,7 +26,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
@@ -37,19 +36,18 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  *
  * <p>Everything lives in a <em>state directory</em> (default {@code .state} under the current
  * working directory, or the environment variable {@value #STATE_DIR_ENV}):
+ *
  * <ul>
- *   <li>{@code kafka/} Kafka's data, {@code redis/} Redis's working directory and log;</li>
- *   <li>{@code stack.log} the output of the background JVM;</li>
+ *   <li>{@code kafka/} Kafka's data, {@code redis/} Redis's working directory and log;
+ *   <li>{@code stack.log} the output of the background JVM;
  *   <li>{@code stack.properties} written by the background JVM once Kafka and Redis answer, with
- *       the keys {@code kafka.bootstrap.servers}, {@code redis.host}, {@code redis.port} and
- *       {@code pid}; deleted when it stops. Other programs find the stack through
- *       {@link #read(Path)}.</li>
+ *       the keys {@code kafka.bootstrap.servers}, {@code redis.host}, {@code redis.port} and {@code
+ *       pid}; deleted when it stops. Other programs find the stack through {@link #read(Path)}.
  * </ul>
  *
  * <p>The background JVM is started as {@code java <this JVM's flags> -cp <this classpath>
- * dev.slicestore.localstack.LocalStack daemon --state-dir DIR ...} in a new session
- * ({@code setsid}), so closing the terminal does not stop it; SIGTERM stops Kafka and Redis
- * cleanly.
+ * dev.slicestore.localstack.LocalStack daemon --state-dir DIR ...} in a new session ({@code
+ * setsid}), so closing the terminal does not stop it; SIGTERM stops Kafka and Redis cleanly.
  *
  * <p>The static methods are thread-safe, but two {@code up} calls on the same state directory at
  * the same moment are not coordinated.
@@ -58,12 +56,16 @@ public final class LocalStack {
 
   /** Environment variable that overrides the default state directory. */
   public static final String STATE_DIR_ENV = "SLICESTORE_STATE_DIR";
+
   /** Name of the file that tells where a running stack can be reached. */
   public static final String STACK_PROPERTIES = "stack.properties";
+
   /** Name of the background JVM's log file inside the state directory. */
   public static final String STACK_LOG = "stack.log";
+
   /** Default time {@code up} waits for the stack to answer. */
   public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(120);
+
   /** Default time {@code down} waits for the stack to stop before killing it. */
   public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(30);
 
@@ -74,12 +76,11 @@ public final class LocalStack {
   private static final String KEY_PID = "pid";
   private static final String KEY_STARTED = "started.at";
 
-  private LocalStack() {
-  }
+  private LocalStack() {}
 
   /**
-   * Returns the state directory to use: the given one, else the environment variable
-   * {@value #STATE_DIR_ENV}, else {@code .state} under the current working directory.
+   * Returns the state directory to use: the given one, else the environment variable {@value
+   * #STATE_DIR_ENV}, else {@code .state} under the current working directory.
    *
    * @param option the {@code --state-dir} option, or null if not given
    * @return an absolute, normalized path (the directory need not exist)
@@ -99,8 +100,8 @@ public final class LocalStack {
    * Returns the running stack recorded in a state directory.
    *
    * @param stateDir the state directory; not null
-   * @return where the stack can be reached, or null if no stack is running there (no
-   *     {@code stack.properties}, or its process is gone)
+   * @return where the stack can be reached, or null if no stack is running there (no {@code
+   *     stack.properties}, or its process is gone)
    */
   public static StackInfo read(Path stateDir) {
     StackInfo info = readRecorded(stateDir);
@@ -120,8 +121,12 @@ public final class LocalStack {
     Properties props = new Properties();
     try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       props.load(reader);
-      return new StackInfo(props.getProperty(KEY_BOOTSTRAP), props.getProperty(KEY_REDIS_HOST),
-          Integer.parseInt(props.getProperty(KEY_REDIS_PORT)), Long.parseLong(props.getProperty(KEY_PID)), dir);
+      return new StackInfo(
+          props.getProperty(KEY_BOOTSTRAP),
+          props.getProperty(KEY_REDIS_HOST),
+          Integer.parseInt(props.getProperty(KEY_REDIS_PORT)),
+          Long.parseLong(props.getProperty(KEY_PID)),
+          dir);
     } catch (IOException | RuntimeException e) {
       return null;
     }
@@ -137,7 +142,8 @@ public final class LocalStack {
     Path cmdline = Paths.get("/proc", Long.toString(pid), "cmdline");
     if (Files.isReadable(cmdline)) {
       try {
-        return new String(Files.readAllBytes(cmdline), StandardCharsets.ISO_8859_1).contains(LocalStack.class.getName());
+        return new String(Files.readAllBytes(cmdline), StandardCharsets.ISO_8859_1)
+            .contains(LocalStack.class.getName());
       } catch (IOException e) {
         // the process ended meanwhile, or /proc is not readable: fall back below
       }
@@ -155,10 +161,11 @@ public final class LocalStack {
    * @param out where progress and the final summary are printed; not null
    * @return where the (new or already running) stack can be reached
    * @throws IOException if a port is taken, the background JVM cannot be started, it exits early,
-   *     or it does not answer in time (it is then stopped); the message includes the end of
-   *     {@code stack.log}
+   *     or it does not answer in time (it is then stopped); the message includes the end of {@code
+   *     stack.log}
    */
-  public static StackInfo up(Path stateDir, StackPorts ports, Duration timeout, PrintWriter out) throws IOException {
+  public static StackInfo up(Path stateDir, StackPorts ports, Duration timeout, PrintWriter out)
+      throws IOException {
     Path dir = stateDir.toAbsolutePath().normalize();
     StackInfo running = read(dir);
     if (running != null) {
@@ -169,12 +176,16 @@ public final class LocalStack {
     }
     StackInfo stale = readRecorded(dir);
     if (stale != null) {
-      out.println("Removing the state file of a stack that is no longer running (pid " + stale.pid() + ").");
+      out.println(
+          "Removing the state file of a stack that is no longer running (pid "
+              + stale.pid()
+              + ").");
       Files.deleteIfExists(dir.resolve(STACK_PROPERTIES));
     }
     long leftOver = LocalRedis.stopLeftOver(dir.resolve("redis"));
     if (leftOver > 0) {
-      out.println("Stopped a redis-server (pid " + leftOver + ") left running by a stack that was killed.");
+      out.println(
+          "Stopped a redis-server (pid " + leftOver + ") left running by a stack that was killed.");
     }
     checkPortFree(ports.kafkaPort(), "Kafka", "--kafka-port");
     checkPortFree(ports.controllerPort(), "the Kafka controller", "--controller-port");
@@ -184,14 +195,21 @@ public final class LocalStack {
     Files.createDirectories(dir);
     Path log = dir.resolve(STACK_LOG);
     List<String> command = daemonCommand(dir, ports);
-    Process daemon = new ProcessBuilder(command)
-        .directory(dir.toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-        .start();
-    out.println("Starting the local stack in the background (pid " + daemon.pid() + "): Kafka "
-        + describePort(ports.kafkaPort()) + ", Redis " + describePort(ports.redisPort()) + ".");
+    Process daemon =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .start();
+    out.println(
+        "Starting the local stack in the background (pid "
+            + daemon.pid()
+            + "): Kafka "
+            + describePort(ports.kafkaPort())
+            + ", Redis "
+            + describePort(ports.redisPort())
+            + ".");
     out.println("Its log is " + log);
     out.flush();
 
@@ -200,11 +218,17 @@ public final class LocalStack {
     long nextProgress = startNanos + TimeUnit.SECONDS.toNanos(5);
     while (true) {
       if (!daemon.isAlive()) {
-        throw new IOException("The local stack did not start: its background process exited with code "
-            + daemon.exitValue() + ". End of " + log + ":\n" + LocalRedis.tail(log, 40));
+        throw new IOException(
+            "The local stack did not start: its background process exited with code "
+                + daemon.exitValue()
+                + ". End of "
+                + log
+                + ":\n"
+                + LocalRedis.tail(log, 40));
       }
       StackInfo info = read(dir);
-      if (info != null && Ports.isOpen(info.kafkaHost(), info.kafkaPort(), 1000)
+      if (info != null
+          && Ports.isOpen(info.kafkaHost(), info.kafkaPort(), 1000)
           && LocalRedis.ping(info.redisHost(), info.redisPort(), 1000)) {
         out.printf("The local stack is up after %.1f s.%n", (System.nanoTime() - startNanos) / 1e9);
         printWhere(info, out);
@@ -220,11 +244,18 @@ public final class LocalStack {
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
-        throw new IOException("The local stack did not answer within " + timeout.toSeconds()
-            + " s, so it was stopped. End of " + log + ":\n" + LocalRedis.tail(log, 40));
+        throw new IOException(
+            "The local stack did not answer within "
+                + timeout.toSeconds()
+                + " s, so it was stopped. End of "
+                + log
+                + ":\n"
+                + LocalRedis.tail(log, 40));
       }
       if (now > nextProgress) {
-        out.printf("  still starting Kafka and Redis (%d s so far)...%n", TimeUnit.NANOSECONDS.toSeconds(now - startNanos));
+        out.printf(
+            "  still starting Kafka and Redis (%d s so far)...%n",
+            TimeUnit.NANOSECONDS.toSeconds(now - startNanos));
         out.flush();
         nextProgress = now + TimeUnit.SECONDS.toNanos(5);
       }
@@ -238,20 +269,33 @@ public final class LocalStack {
 
   private static void checkPortFree(int port, String what, String option) throws IOException {
     if (port != 0 && Ports.isOpen("127.0.0.1", port, 500)) {
-      throw new IOException("Cannot start the local stack: port " + port + " (for " + what
-          + ") is already in use by another program. Stop that program or choose another port with " + option + ".");
+      throw new IOException(
+          "Cannot start the local stack: port "
+              + port
+              + " (for "
+              + what
+              + ") is already in use by another program. Stop that program or choose another port with "
+              + option
+              + ".");
     }
   }
 
   private static void printWhere(StackInfo info, PrintWriter out) {
-    out.println("  Kafka  " + info.bootstrapServers() + "   data " + info.stateDir().resolve("kafka"));
-    out.println("  Redis  " + info.redisHost() + ":" + info.redisPort() + "   data " + info.stateDir().resolve("redis"));
+    out.println(
+        "  Kafka  " + info.bootstrapServers() + "   data " + info.stateDir().resolve("kafka"));
+    out.println(
+        "  Redis  "
+            + info.redisHost()
+            + ":"
+            + info.redisPort()
+            + "   data "
+            + info.stateDir().resolve("redis"));
     out.println("  Log    " + info.stateDir().resolve(STACK_LOG));
   }
 
   /**
-   * Stops the stack running in a state directory: sends SIGTERM to its background JVM and waits
-   * for it to exit, killing it if it does not exit within {@code timeout}.
+   * Stops the stack running in a state directory: sends SIGTERM to its background JVM and waits for
+   * it to exit, killing it if it does not exit within {@code timeout}.
    *
    * @param stateDir the state directory; not null
    * @param timeout how long to wait before killing the process; not null
@@ -268,7 +312,10 @@ public final class LocalStack {
       return true;
     }
     if (!isStackProcess(recorded.pid())) {
-      out.println("The local stack was not running (its process " + recorded.pid() + " is gone); removed its stale state file.");
+      out.println(
+          "The local stack was not running (its process "
+              + recorded.pid()
+              + " is gone); removed its stale state file.");
       deleteQuietly(dir.resolve(STACK_PROPERTIES));
       out.flush();
       return true;
@@ -280,14 +327,18 @@ public final class LocalStack {
     handle.destroy();
     boolean stopped = waitForExit(handle, timeout);
     if (!stopped) {
-      out.println("The local stack did not stop within " + timeout.toSeconds() + " s; killing it (Redis may be left"
-          + " running and is stopped at the next 'stack up').");
+      out.println(
+          "The local stack did not stop within "
+              + timeout.toSeconds()
+              + " s; killing it (Redis may be left"
+              + " running and is stopped at the next 'stack up').");
       handle.destroyForcibly();
       stopped = waitForExit(handle, Duration.ofSeconds(10));
     }
     if (stopped) {
       deleteQuietly(dir.resolve(STACK_PROPERTIES));
-      out.printf("The local stack is stopped (after %.1f s). Its data stays in %s.%n",
+      out.printf(
+          "The local stack is stopped (after %.1f s). Its data stays in %s.%n",
           (System.nanoTime() - startNanos) / 1e9, dir);
     } else {
       out.println("Cannot stop the local stack: process " + recorded.pid() + " is still alive.");
@@ -319,7 +370,9 @@ public final class LocalStack {
     if (info == null) {
       return new StackStatus(null, false, false);
     }
-    return new StackStatus(info, kafkaAnswers(info.bootstrapServers(), 5000),
+    return new StackStatus(
+        info,
+        kafkaAnswers(info.bootstrapServers(), 5000),
         LocalRedis.ping(info.redisHost(), info.redisPort(), 2000));
   }
 
@@ -333,13 +386,30 @@ public final class LocalStack {
   public static void printStatus(Path stateDir, StackStatus status, PrintWriter out) {
     StackInfo info = status.info();
     if (info == null) {
-      out.println("The local stack is not running (state directory " + stateDir.toAbsolutePath().normalize() + ").");
+      out.println(
+          "The local stack is not running (state directory "
+              + stateDir.toAbsolutePath().normalize()
+              + ").");
       out.println("Start it with: bin/slicestore stack up");
     } else {
-      out.println("The local stack is running (pid " + info.pid() + ", state directory " + info.stateDir() + "):");
-      out.println("  Kafka  " + info.bootstrapServers() + "   " + (status.kafkaReachable() ? "reachable" : "NOT reachable"));
-      out.println("  Redis  " + info.redisHost() + ":" + info.redisPort() + "   "
-          + (status.redisReachable() ? "reachable" : "NOT reachable"));
+      out.println(
+          "The local stack is running (pid "
+              + info.pid()
+              + ", state directory "
+              + info.stateDir()
+              + "):");
+      out.println(
+          "  Kafka  "
+              + info.bootstrapServers()
+              + "   "
+              + (status.kafkaReachable() ? "reachable" : "NOT reachable"));
+      out.println(
+          "  Redis  "
+              + info.redisHost()
+              + ":"
+              + info.redisPort()
+              + "   "
+              + (status.redisReachable() ? "reachable" : "NOT reachable"));
       if (!status.healthy()) {
         out.println("Something does not answer; see " + info.stateDir().resolve(STACK_LOG));
       }
@@ -348,10 +418,12 @@ public final class LocalStack {
   }
 
   private static boolean kafkaAnswers(String bootstrapServers, int timeoutMillis) {
-    try (Admin admin = Admin.create(Map.of(
-        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMillis,
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMillis))) {
+    try (Admin admin =
+        Admin.create(
+            Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMillis,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMillis))) {
       return !admin.describeCluster().nodes().get(timeoutMillis, TimeUnit.MILLISECONDS).isEmpty();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -408,7 +480,8 @@ public final class LocalStack {
       if (entry.endsWith(".jar") && Files.isRegularFile(Paths.get(entry))) {
         try (JarFile jar = new JarFile(entry)) {
           Manifest manifest = jar.getManifest();
-          String classPath = manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
+          String classPath =
+              manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
           if (classPath != null && !classPath.isBlank()) {
             URI base = Paths.get(entry).toAbsolutePath().getParent().toUri();
             for (String ref : classPath.trim().split("\\s+")) {
@@ -429,8 +502,8 @@ public final class LocalStack {
    * Entry point of the background JVM: {@code daemon --state-dir DIR [--kafka-port N]
    * [--controller-port N] [--redis-port N]}. Starts Kafka (data in {@code DIR/kafka}) and Redis
    * ({@code DIR/redis}), writes {@code DIR/stack.properties}, and runs until SIGTERM, when a
-   * shutdown hook stops both and deletes the file. Exits with code 1 if the stack cannot start,
-   * 2 on bad arguments.
+   * shutdown hook stops both and deletes the file. Exits with code 1 if the stack cannot start, 2
+   * on bad arguments.
    *
    * @param args the arguments above
    */
@@ -465,8 +538,10 @@ public final class LocalStack {
       }
     } catch (IllegalArgumentException e) {
       System.err.println("Invalid arguments: " + e.getMessage());
-      System.err.println("Usage: LocalStack daemon [--state-dir DIR] [--kafka-port N] [--controller-port N] [--redis-port N]");
-      System.err.println("This is the background process of 'bin/slicestore stack up'; run that instead.");
+      System.err.println(
+          "Usage: LocalStack daemon [--state-dir DIR] [--kafka-port N] [--controller-port N] [--redis-port N]");
+      System.err.println(
+          "This is the background process of 'bin/slicestore stack up'; run that instead.");
       return 2;
     }
     Path dir = resolveStateDir(stateDir);
@@ -475,20 +550,28 @@ public final class LocalStack {
     LocalKafka kafka = new LocalKafka(dir.resolve("kafka"), kafkaPort, controllerPort);
     LocalRedis redis = new LocalRedis(dir.resolve("redis"), redisPort);
     CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      say("Stopping the local stack");
-      deleteQuietly(dir.resolve(STACK_PROPERTIES));
-      kafka.close();
-      redis.close();
-      say("Local stack stopped");
-      stopped.countDown();
-    }, "stop-local-stack");
+    Thread hook =
+        new Thread(
+            () -> {
+              say("Stopping the local stack");
+              deleteQuietly(dir.resolve(STACK_PROPERTIES));
+              kafka.close();
+              redis.close();
+              say("Local stack stopped");
+              stopped.countDown();
+            },
+            "stop-local-stack");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       Files.createDirectories(dir);
       say("Starting Kafka (data in " + kafka.dataDir() + ")");
       kafka.start();
-      say("Kafka is up on " + kafka.bootstrapServers() + " (controller port " + kafka.controllerPort() + ")");
+      say(
+          "Kafka is up on "
+              + kafka.bootstrapServers()
+              + " (controller port "
+              + kafka.controllerPort()
+              + ")");
       say("Starting Redis (working directory " + redis.dataDir() + ")");
       redis.start();
       say("Redis is up on " + redis.host() + ":" + redis.port() + " (pid " + redis.pid() + ")");
@@ -500,7 +583,10 @@ public final class LocalStack {
       props.setProperty(KEY_PID, Long.toString(pid));
       props.setProperty(KEY_STARTED, Instant.now().toString());
       writeAtomically(dir.resolve(STACK_PROPERTIES), props);
-      say("The local stack is ready; wrote " + dir.resolve(STACK_PROPERTIES) + ". Stop it with: bin/slicestore stack down");
+      say(
+          "The local stack is ready; wrote "
+              + dir.resolve(STACK_PROPERTIES)
+              + ". Stop it with: bin/slicestore stack down");
     } catch (Exception e) {
       say("Cannot start the local stack: " + e.getMessage());
       e.printStackTrace(System.out);

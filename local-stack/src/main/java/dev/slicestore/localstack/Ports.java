@@ -14,14 +14,13 @@ import java.net.Socket;
  */
 public final class Ports {
 
-  private Ports() {
-  }
+  private Ports() {}
 
   /**
    * Returns a TCP port that was free on the loopback interface a moment ago.
    *
-   * <p>The port is released before this method returns, so another process may take it before
-   * the caller binds it; for a local developer stack and tests that race is acceptable.
+   * <p>The port is released before this method returns, so another process may take it before the
+   * caller binds it; for a local developer stack and tests that race is acceptable.
    *
    * @return a port number between 1 and 65535
    * @throws UncheckedIOException if the operating system cannot give a free port
@@ -44,7 +43,8 @@ public final class Ports {
    */
   public static int resolve(int port) {
     if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("Invalid port: " + port + " (must be 0..65535, 0 = any free port)");
+      throw new IllegalArgumentException(
+          "Invalid port: " + port + " (must be 0..65535, 0 = any free port)");
     }
     return port == 0 ? freePort() : port;
   }

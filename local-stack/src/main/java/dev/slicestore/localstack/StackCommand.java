@@ -5,7 +5,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,24 +17,23 @@ import picocli.CommandLine.Spec;
  * command-line face of {@link LocalStack}.
  *
  * <p>Register it under a root command with {@code @Command(subcommands = StackCommand.class)} or
- * {@code rootCommandLine.addSubcommand(new StackCommand())}; run it on its own with
- * {@link #main(String[])}. Exit codes: 0 success, 1 failure (or, for {@code status}, not running
- * or not reachable), 2 invalid usage.
+ * {@code rootCommandLine.addSubcommand(new StackCommand())}; run it on its own with {@link
+ * #main(String[])}. Exit codes: 0 success, 1 failure (or, for {@code status}, not running or not
+ * reachable), 2 invalid usage.
  *
  * <p>Instances are used once by picocli and are not thread-safe.
  */
-@Command(name = "stack",
+@Command(
+    name = "stack",
     mixinStandardHelpOptions = true,
     description = "Start, stop or check the local Kafka + Redis stack that runs in the background.",
     subcommands = {StackCommand.Up.class, StackCommand.Down.class, StackCommand.Status.class})
 public final class StackCommand implements Runnable {
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   /** Creates the command; picocli calls this. */
-  public StackCommand() {
-  }
+  public StackCommand() {}
 
   /**
    * Runs {@code stack} alone, which only says that a subcommand is missing.
@@ -44,7 +42,8 @@ public final class StackCommand implements Runnable {
    */
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: choose up, down or status");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "Missing subcommand: choose up, down or status");
   }
 
   /**
@@ -64,14 +63,18 @@ public final class StackCommand implements Runnable {
    */
   public static final class StateDirOption {
 
-    @Option(names = "--state-dir", paramLabel = "DIR",
-        description = "Directory of the local stack's data, log and state file "
-            + "(default: $" + LocalStack.STATE_DIR_ENV + ", else .state in the current directory).")
+    @Option(
+        names = "--state-dir",
+        paramLabel = "DIR",
+        description =
+            "Directory of the local stack's data, log and state file "
+                + "(default: $"
+                + LocalStack.STATE_DIR_ENV
+                + ", else .state in the current directory).")
     Path stateDir;
 
     /** Creates the mixin; picocli calls this. */
-    public StateDirOption() {
-    }
+    public StateDirOption() {}
 
     /**
      * Returns the state directory chosen by the option, the environment or the default.
@@ -83,36 +86,49 @@ public final class StackCommand implements Runnable {
     }
   }
 
-  /** {@code stack up}: starts the stack in the background unless it already runs. Not thread-safe. */
-  @Command(name = "up", mixinStandardHelpOptions = true,
+  /**
+   * {@code stack up}: starts the stack in the background unless it already runs. Not thread-safe.
+   */
+  @Command(
+      name = "up",
+      mixinStandardHelpOptions = true,
       description = "Start Kafka and Redis in a background process (or say that they already run).")
   public static final class Up implements Callable<Integer> {
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
-    @Mixin
-    StateDirOption stateDir = new StateDirOption();
+    @Mixin StateDirOption stateDir = new StateDirOption();
 
-    @Option(names = "--kafka-port", paramLabel = "PORT", defaultValue = "" + StackPorts.DEFAULT_KAFKA_PORT,
+    @Option(
+        names = "--kafka-port",
+        paramLabel = "PORT",
+        defaultValue = "" + StackPorts.DEFAULT_KAFKA_PORT,
         description = "Kafka client port (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int kafkaPort;
 
-    @Option(names = "--controller-port", paramLabel = "PORT", defaultValue = "" + StackPorts.DEFAULT_CONTROLLER_PORT,
+    @Option(
+        names = "--controller-port",
+        paramLabel = "PORT",
+        defaultValue = "" + StackPorts.DEFAULT_CONTROLLER_PORT,
         description = "Kafka controller port (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int controllerPort;
 
-    @Option(names = "--redis-port", paramLabel = "PORT", defaultValue = "" + StackPorts.DEFAULT_REDIS_PORT,
+    @Option(
+        names = "--redis-port",
+        paramLabel = "PORT",
+        defaultValue = "" + StackPorts.DEFAULT_REDIS_PORT,
         description = "Redis port (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int redisPort;
 
-    @Option(names = "--timeout-seconds", paramLabel = "SECONDS", defaultValue = "120",
+    @Option(
+        names = "--timeout-seconds",
+        paramLabel = "SECONDS",
+        defaultValue = "120",
         description = "How long to wait for the stack to answer (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
     /** Creates the command; picocli calls this. */
-    public Up() {
-    }
+    public Up() {}
 
     /**
      * Starts the stack.
@@ -141,23 +157,26 @@ public final class StackCommand implements Runnable {
   }
 
   /** {@code stack down}: stops the background stack. Not thread-safe. */
-  @Command(name = "down", mixinStandardHelpOptions = true,
+  @Command(
+      name = "down",
+      mixinStandardHelpOptions = true,
       description = "Stop the background Kafka and Redis (their data is kept).")
   public static final class Down implements Callable<Integer> {
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
-    @Mixin
-    StateDirOption stateDir = new StateDirOption();
+    @Mixin StateDirOption stateDir = new StateDirOption();
 
-    @Option(names = "--timeout-seconds", paramLabel = "SECONDS", defaultValue = "30",
-        description = "How long to wait for a clean stop before killing the process (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--timeout-seconds",
+        paramLabel = "SECONDS",
+        defaultValue = "30",
+        description =
+            "How long to wait for a clean stop before killing the process (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
     /** Creates the command; picocli calls this. */
-    public Down() {
-    }
+    public Down() {}
 
     /**
      * Stops the stack.
@@ -166,25 +185,26 @@ public final class StackCommand implements Runnable {
      */
     @Override
     public Integer call() {
-      boolean ok = LocalStack.down(stateDir.resolve(), Duration.ofSeconds(timeoutSeconds), spec.commandLine().getOut());
+      boolean ok =
+          LocalStack.down(
+              stateDir.resolve(), Duration.ofSeconds(timeoutSeconds), spec.commandLine().getOut());
       return ok ? 0 : 1;
     }
   }
 
   /** {@code stack status}: tells whether the stack runs and answers. Not thread-safe. */
-  @Command(name = "status", mixinStandardHelpOptions = true,
+  @Command(
+      name = "status",
+      mixinStandardHelpOptions = true,
       description = "Tell whether the local stack is running and whether Kafka and Redis answer.")
   public static final class Status implements Callable<Integer> {
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
-    @Mixin
-    StateDirOption stateDir = new StateDirOption();
+    @Mixin StateDirOption stateDir = new StateDirOption();
 
     /** Creates the command; picocli calls this. */
-    public Status() {
-    }
+    public Status() {}
 
     /**
      * Prints the status.

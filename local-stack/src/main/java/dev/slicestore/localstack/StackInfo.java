@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * Where a running local stack can be reached, as written by its background process to
- * {@code <stateDir>/stack.properties}.
+ * Where a running local stack can be reached, as written by its background process to {@code
+ * <stateDir>/stack.properties}.
  *
  * <p>Immutable and thread-safe.
  *
@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param pid process id of the background JVM that runs the stack
  * @param stateDir the absolute state directory the stack keeps its data and log in; not null
  */
-public record StackInfo(String bootstrapServers, String redisHost, int redisPort, long pid, Path stateDir) {
+public record StackInfo(
+    String bootstrapServers, String redisHost, int redisPort, long pid, Path stateDir) {
 
   /**
    * Validates the components.
@@ -52,7 +53,8 @@ public record StackInfo(String bootstrapServers, String redisHost, int redisPort
     String first = bootstrapServers.split(",")[0].trim();
     int colon = first.lastIndexOf(':');
     if (colon < 0) {
-      throw new IllegalStateException("Invalid Kafka bootstrap servers: " + bootstrapServers + " (no port)");
+      throw new IllegalStateException(
+          "Invalid Kafka bootstrap servers: " + bootstrapServers + " (no port)");
     }
     return Integer.parseInt(first.substring(colon + 1));
   }

@@ -14,8 +14,10 @@ public record StackPorts(int kafkaPort, int controllerPort, int redisPort) {
 
   /** Default Kafka broker port of the local stack. */
   public static final int DEFAULT_KAFKA_PORT = 19092;
+
   /** Default Kafka controller port of the local stack. */
   public static final int DEFAULT_CONTROLLER_PORT = 19093;
+
   /** Default Redis port of the local stack. */
   public static final int DEFAULT_REDIS_PORT = 16379;
 
@@ -37,14 +39,21 @@ public record StackPorts(int kafkaPort, int controllerPort, int redisPort) {
     check(redisPort, "Redis port");
     if ((kafkaPort != 0 && (kafkaPort == controllerPort || kafkaPort == redisPort))
         || (controllerPort != 0 && controllerPort == redisPort)) {
-      throw new IllegalArgumentException("Invalid ports: Kafka " + kafkaPort + ", controller " + controllerPort
-          + ", Redis " + redisPort + " (must all differ)");
+      throw new IllegalArgumentException(
+          "Invalid ports: Kafka "
+              + kafkaPort
+              + ", controller "
+              + controllerPort
+              + ", Redis "
+              + redisPort
+              + " (must all differ)");
     }
   }
 
   private static void check(int port, String name) {
     if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("Invalid " + name + ": " + port + " (must be 0..65535, 0 = any free port)");
+      throw new IllegalArgumentException(
+          "Invalid " + name + ": " + port + " (must be 0..65535, 0 = any free port)");
     }
   }
 }

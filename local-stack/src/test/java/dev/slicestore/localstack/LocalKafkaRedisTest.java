@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -26,8 +25,7 @@ import redis.clients.jedis.Jedis;
 /** Starts, stops and restarts a real in-process Kafka and a real redis-server child process. */
 class LocalKafkaRedisTest {
 
-  @TempDir
-  Path temp;
+  @TempDir Path temp;
 
   @Test
   void kafkaKeepsTopicsAndRecordsAcrossARestartOnTheSameDirectory() throws Exception {
@@ -40,8 +38,11 @@ class LocalKafkaRedisTest {
       assertThat(kafka.createTopic("events", 2)).as("second create is a no-op").isFalse();
       try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers())) {
         for (int i = 0; i < 3; i++) {
-          // a timestamp from 2010: must be accepted and kept (retention and timestamp limits are off)
-          producer.send(new ProducerRecord<>("events", 0, 1_291_191_960_000L + i, "k" + i, "v" + i)).get();
+          // a timestamp from 2010: must be accepted and kept (retention and timestamp limits are
+          // off)
+          producer
+              .send(new ProducerRecord<>("events", 0, 1_291_191_960_000L + i, "k" + i, "v" + i))
+              .get();
         }
       }
     }
@@ -49,13 +50,17 @@ class LocalKafkaRedisTest {
     try (LocalKafka kafka = new LocalKafka(dir, 0, 0)) {
       kafka.start();
       assertThat(kafka.createTopic("events", 2)).as("topic survived the restart").isFalse();
-      List<ConsumerRecord<String, String>> records = readAll(kafka.bootstrapServers(), new TopicPartition("events", 0), 3);
+      List<ConsumerRecord<String, String>> records =
+          readAll(kafka.bootstrapServers(), new TopicPartition("events", 0), 3);
       assertThat(records).extracting(ConsumerRecord::value).containsExactly("v0", "v1", "v2");
-      assertThat(records).extracting(ConsumerRecord::timestamp)
+      assertThat(records)
+          .extracting(ConsumerRecord::timestamp)
           .containsExactly(1_291_191_960_000L, 1_291_191_960_001L, 1_291_191_960_002L);
       int port = kafka.brokerPort();
       kafka.close();
-      assertThat(Ports.isOpen("localhost", port, 500)).as("broker port closed after close()").isFalse();
+      assertThat(Ports.isOpen("localhost", port, 500))
+          .as("broker port closed after close()")
+          .isFalse();
       kafka.start();
       assertThat(kafka.isRunning()).as("the same object starts again").isTrue();
     }
@@ -73,8 +78,9 @@ class LocalKafkaRedisTest {
         jedis.set("greeting", "hello");
         assertThat(jedis.get("greeting")).isEqualTo("hello");
       }
-      assertThat(ProcessHandle.of(redis.pid())).as("child process alive").hasValueSatisfying(
-          h -> assertThat(h.isAlive()).isTrue());
+      assertThat(ProcessHandle.of(redis.pid()))
+          .as("child process alive")
+          .hasValueSatisfying(h -> assertThat(h.isAlive()).isTrue());
     }
     assertThat(LocalRedis.ping("127.0.0.1", port, 500)).as("stopped by close()").isFalse();
 
@@ -109,19 +115,31 @@ class LocalKafkaRedisTest {
   }
 
   private static KafkaProducer<String, String> producer(String bootstrap) {
-    return new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-        ProducerConfig.ACKS_CONFIG, "all"));
+    return new KafkaProducer<>(
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrap,
+            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+            StringSerializer.class.getName(),
+            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+            StringSerializer.class.getName(),
+            ProducerConfig.ACKS_CONFIG,
+            "all"));
   }
 
-  private static List<ConsumerRecord<String, String>> readAll(String bootstrap, TopicPartition tp, int expected) {
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false))) {
+  private static List<ConsumerRecord<String, String>> readAll(
+      String bootstrap, TopicPartition tp, int expected) {
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                StringDeserializer.class.getName(),
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                StringDeserializer.class.getName(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false))) {
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
       List<ConsumerRecord<String, String>> records = new ArrayList<>();

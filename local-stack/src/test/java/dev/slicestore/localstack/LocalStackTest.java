@@ -7,7 +7,6 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,13 +14,12 @@ import picocli.CommandLine;
 import redis.clients.jedis.Jedis;
 
 /**
- * {@code stack up / status / down} end to end, through the picocli commands as the CLI runs them:
- * a real detached background JVM with a real Kafka and a real redis-server.
+ * {@code stack up / status / down} end to end, through the picocli commands as the CLI runs them: a
+ * real detached background JVM with a real Kafka and a real redis-server.
  */
 class LocalStackTest {
 
-  @TempDir
-  Path temp;
+  @TempDir Path temp;
 
   private Path stateDir;
 
@@ -43,10 +41,20 @@ class LocalStackTest {
     assertThat(status.exitCode).as("status before up").isEqualTo(1);
     assertThat(status.out).contains("The local stack is not running");
 
-    Run up = run("up", "--state-dir", stateDir.toString(), "--kafka-port", "" + kafkaPort,
-        "--controller-port", "" + controllerPort, "--redis-port", "" + redisPort);
+    Run up =
+        run(
+            "up",
+            "--state-dir",
+            stateDir.toString(),
+            "--kafka-port",
+            "" + kafkaPort,
+            "--controller-port",
+            "" + controllerPort,
+            "--redis-port",
+            "" + redisPort);
     assertThat(up.exitCode).as("up: %s %s", up.out, up.err).isZero();
-    assertThat(up.out).contains("The local stack is up", "localhost:" + kafkaPort, "127.0.0.1:" + redisPort);
+    assertThat(up.out)
+        .contains("The local stack is up", "localhost:" + kafkaPort, "127.0.0.1:" + redisPort);
 
     StackInfo info = LocalStack.read(stateDir);
     assertThat(info).as("stack.properties of a live daemon").isNotNull();
@@ -54,7 +62,8 @@ class LocalStackTest {
     assertThat(info.redisHost()).isEqualTo("127.0.0.1");
     assertThat(info.redisPort()).isEqualTo(redisPort);
     assertThat(info.pid()).isNotEqualTo(ProcessHandle.current().pid());
-    assertThat(Files.readString(stateDir.resolve(LocalStack.STACK_LOG))).contains("The local stack is ready");
+    assertThat(Files.readString(stateDir.resolve(LocalStack.STACK_LOG)))
+        .contains("The local stack is ready");
     try (Jedis jedis = new Jedis(info.redisHost(), info.redisPort())) {
       assertThat(jedis.ping()).isEqualTo("PONG");
     }
@@ -63,19 +72,32 @@ class LocalStackTest {
     assertThat(status.exitCode).as("status while up: %s", status.out).isZero();
     assertThat(status.out).contains("Kafka  localhost:" + kafkaPort + "   reachable", "reachable");
 
-    Run again = run("up", "--state-dir", stateDir.toString(), "--kafka-port", "" + kafkaPort,
-        "--controller-port", "" + controllerPort, "--redis-port", "" + redisPort);
+    Run again =
+        run(
+            "up",
+            "--state-dir",
+            stateDir.toString(),
+            "--kafka-port",
+            "" + kafkaPort,
+            "--controller-port",
+            "" + controllerPort,
+            "--redis-port",
+            "" + redisPort);
     assertThat(again.exitCode).isZero();
     assertThat(again.out).contains("already running (pid " + info.pid() + ")");
 
     Run down = run("down", "--state-dir", stateDir.toString());
     assertThat(down.exitCode).as("down: %s", down.out).isZero();
     assertThat(down.out).contains("The local stack is stopped");
-    assertThat(ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)).as("daemon gone").isFalse();
+    assertThat(ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false))
+        .as("daemon gone")
+        .isFalse();
     assertThat(LocalStack.read(stateDir)).isNull();
     assertThat(stateDir.resolve(LocalStack.STACK_PROPERTIES)).doesNotExist();
     assertThat(Ports.isOpen("127.0.0.1", kafkaPort, 500)).as("Kafka port closed").isFalse();
-    assertThat(LocalRedis.ping("127.0.0.1", redisPort, 500)).as("redis-server stopped too").isFalse();
+    assertThat(LocalRedis.ping("127.0.0.1", redisPort, 500))
+        .as("redis-server stopped too")
+        .isFalse();
 
     status = run("status", "--state-dir", stateDir.toString());
     assertThat(status.exitCode).as("status after down").isEqualTo(1);
@@ -90,8 +112,17 @@ class LocalStackTest {
     stateDir = temp.resolve("busy");
     try (LocalRedis squatter = new LocalRedis(temp.resolve("squatter"), 0)) {
       squatter.start();
-      Run up = run("up", "--state-dir", stateDir.toString(), "--kafka-port", "" + squatter.port(),
-          "--controller-port", "" + Ports.freePort(), "--redis-port", "" + Ports.freePort());
+      Run up =
+          run(
+              "up",
+              "--state-dir",
+              stateDir.toString(),
+              "--kafka-port",
+              "" + squatter.port(),
+              "--controller-port",
+              "" + Ports.freePort(),
+              "--redis-port",
+              "" + Ports.freePort());
       assertThat(up.exitCode).isEqualTo(1);
       assertThat(up.err).contains("port " + squatter.port(), "already in use", "--kafka-port");
       assertThat(LocalStack.read(stateDir)).isNull();
@@ -112,8 +143,7 @@ class LocalStackTest {
     assertThat(classPath).contains("kafka-server");
   }
 
-  private record Run(int exitCode, String out, String err) {
-  }
+  private record Run(int exitCode, String out, String err) {}
 
   private static Run run(String... args) {
     StringWriter out = new StringWriter();

@@ -10,10 +10,10 @@ import org.apache.spark.util.LongAccumulator;
 
 /**
  * Counters of one online-ingest query, as Spark {@link LongAccumulator}s: records read, row
- * pre-aggregates written to Redis, rows the filter rejected, and dead-lettered records per
- * {@link RejectReason}. Executors add to them; the driver reads totals (cumulative since the query
- * started in this driver) after each micro-batch — in real-time mode after each long-running
- * batch, when its tasks report.
+ * pre-aggregates written to Redis, rows the filter rejected, and dead-lettered records per {@link
+ * RejectReason}. Executors add to them; the driver reads totals (cumulative since the query started
+ * in this driver) after each micro-batch — in real-time mode after each long-running batch, when
+ * its tasks report.
  *
  * <p>Serializable (shipped inside the writer); reading and adding are thread-safe.
  */
@@ -49,22 +49,30 @@ public final class IngestMetrics implements Serializable {
     rejected.get(reason).add(1);
   }
 
-  /** @return records read from Kafka */
+  /**
+   * @return records read from Kafka
+   */
   public long read() {
     return read.value();
   }
 
-  /** @return row pre-aggregates written to Redis */
+  /**
+   * @return row pre-aggregates written to Redis
+   */
   public long applied() {
     return applied.value();
   }
 
-  /** @return records rejected for {@code reason} (dead-lettered unless FILTERED) */
+  /**
+   * @return records rejected for {@code reason} (dead-lettered unless FILTERED)
+   */
   public long rejected(RejectReason reason) {
     return rejected.get(reason).value();
   }
 
-  /** @return records sent to the dead-letter topic, all reasons */
+  /**
+   * @return records sent to the dead-letter topic, all reasons
+   */
   public long deadLettered() {
     long n = 0;
     for (Map.Entry<RejectReason, LongAccumulator> e : rejected.entrySet()) {
@@ -75,7 +83,9 @@ public final class IngestMetrics implements Serializable {
     return n;
   }
 
-  /** @return every counter by name ({@code read}, {@code applied}, reject reason codes) */
+  /**
+   * @return every counter by name ({@code read}, {@code applied}, reject reason codes)
+   */
   public Map<String, Long> snapshot() {
     Map<String, Long> m = new LinkedHashMap<>();
     m.put("read", read());
@@ -86,15 +96,27 @@ public final class IngestMetrics implements Serializable {
     return m;
   }
 
-  /** @return a one-line summary in plain words */
+  /**
+   * @return a one-line summary in plain words
+   */
   public String describe() {
     StringBuilder sb = new StringBuilder();
-    sb.append(read()).append(" records read, ").append(applied()).append(" written to Redis, ")
-        .append(rejected(RejectReason.FILTERED)).append(" filtered out, ").append(deadLettered()).append(" dead-lettered");
+    sb.append(read())
+        .append(" records read, ")
+        .append(applied())
+        .append(" written to Redis, ")
+        .append(rejected(RejectReason.FILTERED))
+        .append(" filtered out, ")
+        .append(deadLettered())
+        .append(" dead-lettered");
     StringBuilder reasons = new StringBuilder();
     for (RejectReason r : RejectReason.values()) {
       if (r.deadLettered() && rejected(r) > 0) {
-        reasons.append(reasons.length() == 0 ? "" : ", ").append(r.description()).append(": ").append(rejected(r));
+        reasons
+            .append(reasons.length() == 0 ? "" : ", ")
+            .append(r.description())
+            .append(": ")
+            .append(rejected(r));
       }
     }
     if (reasons.length() > 0) {

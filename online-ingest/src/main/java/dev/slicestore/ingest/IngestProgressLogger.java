@@ -7,8 +7,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Logs one line per batch of an online-ingest query, in plain words: records in the batch, rate,
- * and the running totals (written, filtered, dead-lettered by reason). Quiet batches (no input)
- * are logged at most once a minute.
+ * and the running totals (written, filtered, dead-lettered by reason). Quiet batches (no input) are
+ * logged at most once a minute.
  *
  * <p>Called by Spark's listener bus thread.
  */
@@ -46,8 +46,13 @@ public final class IngestProgressLogger extends StreamingQueryListener {
       LOG.info("{}: no new events; totals: {}", queryName, metrics.describe());
       return;
     }
-    LOG.info("{}: batch {} read {} events ({} events/s); totals: {}", queryName, p.batchId(), p.numInputRows(),
-        Math.round(p.processedRowsPerSecond()), metrics.describe());
+    LOG.info(
+        "{}: batch {} read {} events ({} events/s); totals: {}",
+        queryName,
+        p.batchId(),
+        p.numInputRows(),
+        Math.round(p.processedRowsPerSecond()),
+        metrics.describe());
   }
 
   @Override

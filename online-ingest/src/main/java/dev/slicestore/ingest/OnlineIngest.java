@@ -5,17 +5,17 @@ import dev.slicestore.core.config.ConfigProblemException;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.spark.EventPipeline;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * aggregation, no state store; the only checkpointed state is the Kafka offsets.
  *
  * <p>The same plan runs under a micro-batch trigger or Spark 4.1's real-time mode (both allow
- * map-like operators and the {@code ForeachWriter} sink), chosen by
- * {@code slicestore.ingest.trigger}.
+ * map-like operators and the {@code ForeachWriter} sink), chosen by {@code
+ * slicestore.ingest.trigger}.
  *
  * <p>Transforms are evaluated with ANSI mode off for this query's session, so a bad value in one
  * row yields null (and then a dead-lettered or filtered row) instead of failing the query.
@@ -52,12 +52,16 @@ public final class OnlineIngest {
    * @throws ConfigProblemException if a transform or the filter is not valid Spark SQL for the
    *     schema, naming the file, the path and Spark's message
    */
-  static Dataset<Row> buildStream(SparkSession spark, AppConfig app, FeatureSet fs, boolean realTime) {
-    DataStreamReader reader = spark.readStream().format("kafka")
-        .option("kafka.bootstrap.servers", app.kafkaBootstrapServers())
-        .option("subscribe", String.join(",", fs.topics()))
-        .option("startingOffsets", app.ingestStartingOffsets())
-        .option("includeHeaders", "false");
+  static Dataset<Row> buildStream(
+      SparkSession spark, AppConfig app, FeatureSet fs, boolean realTime) {
+    DataStreamReader reader =
+        spark
+            .readStream()
+            .format("kafka")
+            .option("kafka.bootstrap.servers", app.kafkaBootstrapServers())
+            .option("subscribe", String.join(",", fs.topics()))
+            .option("startingOffsets", app.ingestStartingOffsets())
+            .option("includeHeaders", "false");
     app.kafkaProperties().forEach((k, v) -> reader.option("kafka." + k, v));
     if (!realTime && app.ingestMaxOffsetsPerTrigger() > 0) {
       reader.option("maxOffsetsPerTrigger", app.ingestMaxOffsetsPerTrigger());
@@ -85,7 +89,10 @@ public final class OnlineIngest {
         }
       }
       if (!existing.contains(fs.deadLetterTopic())) {
-        admin.createTopics(List.of(new NewTopic(fs.deadLetterTopic(), Optional.empty(), Optional.empty()))).all()
+        admin
+            .createTopics(
+                List.of(new NewTopic(fs.deadLetterTopic(), Optional.empty(), Optional.empty())))
+            .all()
             .get(30, TimeUnit.SECONDS);
         LOG.info("Created the dead-letter topic {}", fs.deadLetterTopic());
       }
@@ -93,13 +100,20 @@ public final class OnlineIngest {
       if (e.getCause() instanceof TopicExistsException) {
         return;
       }
-      throw new IllegalStateException("Cannot prepare the dead-letter topic " + fs.deadLetterTopic() + " on Kafka "
-          + app.kafkaBootstrapServers() + ": " + e.getCause().getMessage(), e.getCause());
+      throw new IllegalStateException(
+          "Cannot prepare the dead-letter topic "
+              + fs.deadLetterTopic()
+              + " on Kafka "
+              + app.kafkaBootstrapServers()
+              + ": "
+              + e.getCause().getMessage(),
+          e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while checking Kafka topics", e);
     } catch (TimeoutException e) {
-      throw new IllegalStateException("Kafka at " + app.kafkaBootstrapServers() + " did not answer within 30 s", e);
+      throw new IllegalStateException(
+          "Kafka at " + app.kafkaBootstrapServers() + " did not answer within 30 s", e);
     }
   }
 
@@ -116,7 +130,8 @@ public final class OnlineIngest {
    * @throws IllegalStateException if Kafka cannot be reached or the dead-letter topic cannot be
    *     created
    */
-  public static RunningIngest start(SparkSession spark, AppConfig app, FeatureSet fs, String checkpointDir)
+  public static RunningIngest start(
+      SparkSession spark, AppConfig app, FeatureSet fs, String checkpointDir)
       throws TimeoutException {
     spark.conf().set("spark.sql.ansi.enabled", "false");
     checkTopics(app, fs);
@@ -125,11 +140,13 @@ public final class OnlineIngest {
     String queryName = "online_ingest_" + fs.name() + "_v" + fs.version();
     IngestMetrics metrics = new IngestMetrics(spark.sparkContext(), queryName);
     SliceWriter writer = new SliceWriter(app, fs, stream.schema(), metrics, realTime);
-    DataStreamWriter<Row> w = stream.writeStream()
-        .queryName(queryName)
-        .outputMode("update")
-        .option("checkpointLocation", checkpointDir)
-        .foreach(writer);
+    DataStreamWriter<Row> w =
+        stream
+            .writeStream()
+            .queryName(queryName)
+            .outputMode("update")
+            .option("checkpointLocation", checkpointDir)
+            .foreach(writer);
     if (realTime) {
       w = w.trigger(Trigger.RealTime(app.ingestRealTimeBatchMillis(), TimeUnit.MILLISECONDS));
     } else {
@@ -138,8 +155,14 @@ public final class OnlineIngest {
     IngestProgressLogger listener = new IngestProgressLogger(queryName, metrics);
     spark.streams().addListener(listener);
     StreamingQuery query = w.start();
-    LOG.info("Started online-ingest for feature set {} v{}: topics {} -> Redis {} ({} trigger), checkpoint {}, dead letters to {}",
-        fs.name(), fs.version(), fs.topics(), app.redisNodes(), realTime ? "real-time" : "micro-batch", checkpointDir,
+    LOG.info(
+        "Started online-ingest for feature set {} v{}: topics {} -> Redis {} ({} trigger), checkpoint {}, dead letters to {}",
+        fs.name(),
+        fs.version(),
+        fs.topics(),
+        app.redisNodes(),
+        realTime ? "real-time" : "micro-batch",
+        checkpointDir,
         fs.deadLetterTopic());
     return new RunningIngest(query, metrics, listener, spark, realTime);
   }

@@ -22,26 +22,37 @@ import picocli.CommandLine.Option;
  * <p>Exit codes: 0 after a clean stop, 1 if the query failed, 2 for invalid arguments or
  * configuration (the message names the file, the path and the problem).
  */
-@Command(name = "ingest", mixinStandardHelpOptions = true,
-    description = "Run online-ingest: Kafka events -> row pre-aggregates in Redis slice hashes (continuous).")
+@Command(
+    name = "ingest",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run online-ingest: Kafka events -> row pre-aggregates in Redis slice hashes (continuous).")
 public final class OnlineIngestJob implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(OnlineIngestJob.class);
 
-  @Mixin
-  JobOptions job = new JobOptions();
+  @Mixin JobOptions job = new JobOptions();
 
-  @Option(names = "--checkpoint", description = "Checkpoint directory. Default: <state-dir>/checkpoints/online-ingest/<name>-v<version>.")
+  @Option(
+      names = "--checkpoint",
+      description =
+          "Checkpoint directory. Default: <state-dir>/checkpoints/online-ingest/<name>-v<version>.")
   String checkpoint;
 
-  @Option(names = "--trigger", description = "micro-batch or real-time (overrides slicestore.ingest.trigger).")
+  @Option(
+      names = "--trigger",
+      description = "micro-batch or real-time (overrides slicestore.ingest.trigger).")
   String trigger;
 
-  @Option(names = "--max-offsets-per-trigger",
-      description = "Micro-batch: at most this many Kafka records per batch (overrides slicestore.ingest.max-offsets-per-trigger).")
+  @Option(
+      names = "--max-offsets-per-trigger",
+      description =
+          "Micro-batch: at most this many Kafka records per batch (overrides slicestore.ingest.max-offsets-per-trigger).")
   Long maxOffsetsPerTrigger;
 
-  @Option(names = "--stop-when-idle",
-      description = "Process every event available now, then stop (runs the micro-batch trigger; for scripts and catch-up).")
+  @Option(
+      names = "--stop-when-idle",
+      description =
+          "Process every event available now, then stop (runs the micro-batch trigger; for scripts and catch-up).")
   boolean stopWhenIdle;
 
   /** Entry point for spark-submit and the launcher. */
@@ -62,7 +73,8 @@ public final class OnlineIngestJob implements Callable<Integer> {
         app = app.with("slicestore.ingest.trigger", trigger);
       }
       if (stopWhenIdle && app.ingestTrigger() != AppConfig.IngestTrigger.MICRO_BATCH) {
-        LOG.info("--stop-when-idle: using the micro-batch trigger (real-time mode has no end of available data)");
+        LOG.info(
+            "--stop-when-idle: using the micro-batch trigger (real-time mode has no end of available data)");
         app = app.with("slicestore.ingest.trigger", "micro-batch");
       }
       if (maxOffsetsPerTrigger != null) {
@@ -73,8 +85,13 @@ public final class OnlineIngestJob implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
-    String dir = checkpoint != null ? checkpoint
-        : Path.of(app.stateDir(), "checkpoints", "online-ingest", fs.name() + "-v" + fs.version()).toAbsolutePath().toString();
+    String dir =
+        checkpoint != null
+            ? checkpoint
+            : Path.of(
+                    app.stateDir(), "checkpoints", "online-ingest", fs.name() + "-v" + fs.version())
+                .toAbsolutePath()
+                .toString();
     SparkSession spark = job.sparkSession("slicestore online-ingest " + fs.name());
     RunningIngest ingest;
     try {

@@ -13,7 +13,11 @@ import org.apache.spark.sql.streaming.StreamingQueryException;
  * @param spark the session it runs in
  * @param realTime true iff it runs Spark's real-time mode trigger
  */
-public record RunningIngest(StreamingQuery query, IngestMetrics metrics, IngestProgressLogger listener, SparkSession spark,
+public record RunningIngest(
+    StreamingQuery query,
+    IngestMetrics metrics,
+    IngestProgressLogger listener,
+    SparkSession spark,
     boolean realTime) {
   /**
    * Stops the query, unregisters its progress logger, and closes the Redis pools and dead-letter
@@ -40,7 +44,8 @@ public record RunningIngest(StreamingQuery query, IngestMetrics metrics, IngestP
    */
   public void processAllAvailable() throws StreamingQueryException {
     if (realTime) {
-      throw new IllegalStateException("Cannot wait for all available data in real-time mode: use the micro-batch trigger");
+      throw new IllegalStateException(
+          "Cannot wait for all available data in real-time mode: use the micro-batch trigger");
     }
     query.processAllAvailable();
   }

@@ -28,11 +28,11 @@ import redis.clients.jedis.AbstractPipeline;
  * The online-ingest sink, one instance per task: validates each row (entity key, event time,
  * lateness, future skew), and writes its {@link RowPreAggregate} with one {@code HSET} into the
  * (entity, slice) hash, in the field named by its Kafka partition and offset. The first time this
- * writer meets a slice hash it also queues, in the same pipeline, the slice's entry in the
- * entity's slice index ({@link SliceIndex#record}: four commands, <i>ahead</i> of the {@code HSET},
- * which keeps the index invariant) and the hash's absolute expiry ({@code PEXPIREAT}, after the
- * {@code HSET} that creates the hash). Both are fixed per slice, so once per (entity, slice) and
- * writer is enough: a hash cannot expire while events for it are still accepted. Rejected records go to the
+ * writer meets a slice hash it also queues, in the same pipeline, the slice's entry in the entity's
+ * slice index ({@link SliceIndex#record}: four commands, <i>ahead</i> of the {@code HSET}, which
+ * keeps the index invariant) and the hash's absolute expiry ({@code PEXPIREAT}, after the {@code
+ * HSET} that creates the hash). Both are fixed per slice, so once per (entity, slice) and writer is
+ * enough: a hash cannot expire while events for it are still accepted. Rejected records go to the
  * dead-letter topic with their coordinates and reason. Replaying a record rewrites the same field,
  * so Spark's at-least-once delivery gives exactly-once Redis state with no state store.
  *
@@ -41,8 +41,8 @@ import redis.clients.jedis.AbstractPipeline;
  * call to flush from until the next record arrives). Dead-letter sends are asynchronous and flushed
  * before the task ends, so they are durable before Spark commits the batch.
  *
- * <p>Serializable: carries only configuration; Redis and Kafka clients come from
- * {@link ExecutorResources}. Spark calls one instance from one thread.
+ * <p>Serializable: carries only configuration; Redis and Kafka clients come from {@link
+ * ExecutorResources}. Spark calls one instance from one thread.
  */
 final class SliceWriter extends ForeachWriter<Row> {
   private static final long serialVersionUID = 1L;
@@ -58,8 +58,13 @@ final class SliceWriter extends ForeachWriter<Row> {
 
   private transient AbstractPipeline pipeline;
   private transient int pending;
-  /** Slice hashes whose index entry and expiry this writer has queued (both stay valid until the hash expires). */
+
+  /**
+   * Slice hashes whose index entry and expiry this writer has queued (both stay valid until the
+   * hash expires).
+   */
   private transient Set<ByteBuffer> seen;
+
   private transient AtomicReference<Exception> deadLetterFailure;
   private transient OnlineLayout layout;
   private transient Slicing slicing;
@@ -67,7 +72,12 @@ final class SliceWriter extends ForeachWriter<Row> {
   private transient boolean sentDeadLetters;
   private transient RowValidator.Result result;
 
-  SliceWriter(AppConfig config, FeatureSet featureSet, StructType schema, IngestMetrics metrics, boolean realTime) {
+  SliceWriter(
+      AppConfig config,
+      FeatureSet featureSet,
+      StructType schema,
+      IngestMetrics metrics,
+      boolean realTime) {
     this.config = config;
     this.featureSet = featureSet;
     this.metrics = metrics;
@@ -105,24 +115,40 @@ final class SliceWriter extends ForeachWriter<Row> {
     long eventTime = r.eventTimeMillis;
     long now = System.currentTimeMillis();
     if (featureSet.isTooLate(eventTime, now)) {
-      deadLetter(row, RejectReason.TOO_LATE, "event time " + java.time.Instant.ofEpochMilli(eventTime)
-          + " is older than the online horizon (longest window + allowed lateness) at " + java.time.Instant.ofEpochMilli(now));
+      deadLetter(
+          row,
+          RejectReason.TOO_LATE,
+          "event time "
+              + java.time.Instant.ofEpochMilli(eventTime)
+              + " is older than the online horizon (longest window + allowed lateness) at "
+              + java.time.Instant.ofEpochMilli(now));
       return;
     }
     if (featureSet.isTooFarInFuture(eventTime, now)) {
-      deadLetter(row, RejectReason.TOO_FAR_IN_FUTURE, "event time " + java.time.Instant.ofEpochMilli(eventTime)
-          + " is more than " + featureSet.maxFutureSkewMillis() + " ms after " + java.time.Instant.ofEpochMilli(now));
+      deadLetter(
+          row,
+          RejectReason.TOO_FAR_IN_FUTURE,
+          "event time "
+              + java.time.Instant.ofEpochMilli(eventTime)
+              + " is more than "
+              + featureSet.maxFutureSkewMillis()
+              + " ms after "
+              + java.time.Instant.ofEpochMilli(now));
       return;
     }
     long sliceIndex = slicing.sliceIndex(eventTime);
     byte[] key = layout.sliceKey(r.entityKey, sliceIndex);
-    byte[] field = layout.eventField(validator.topicIndex(row), validator.partition(row), validator.offset(row));
-    byte[] value = new RowPreAggregate(eventTime, r.inputs).encode(inputs, slicing.sliceStartMillis(sliceIndex), slicing.sliceMillis());
+    byte[] field =
+        layout.eventField(
+            validator.topicIndex(row), validator.partition(row), validator.offset(row));
+    byte[] value =
+        new RowPreAggregate(eventTime, r.inputs)
+            .encode(inputs, slicing.sliceStartMillis(sliceIndex), slicing.sliceMillis());
     ByteBuffer keyBuffer = ByteBuffer.wrap(key);
     boolean firstTime = !seen.contains(keyBuffer);
     if (firstTime) {
       if (seen.size() >= MAX_SEEN) {
-        seen.clear();   // bounded memory; forgetting only repeats idempotent writes
+        seen.clear(); // bounded memory; forgetting only repeats idempotent writes
       }
       seen.add(keyBuffer);
       SliceIndex.record(pipeline, featureSet, layout, r.entityKey, sliceIndex, now);
@@ -168,14 +194,24 @@ final class SliceWriter extends ForeachWriter<Row> {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("Cannot encode dead-letter record", e);
     }
-    ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(featureSet.deadLetterTopic(), null, validator.recordKey(row), payload,
-        List.of(new RecordHeader("slicestore.reason", reason.code().getBytes(StandardCharsets.UTF_8))));
+    ProducerRecord<byte[], byte[]> rec =
+        new ProducerRecord<>(
+            featureSet.deadLetterTopic(),
+            null,
+            validator.recordKey(row),
+            payload,
+            List.of(
+                new RecordHeader(
+                    "slicestore.reason", reason.code().getBytes(StandardCharsets.UTF_8))));
     AtomicReference<Exception> failure = deadLetterFailure;
-    ExecutorResources.deadLetterProducer(config).send(rec, (md, ex) -> {
-      if (ex != null) {
-        failure.compareAndSet(null, ex);
-      }
-    });
+    ExecutorResources.deadLetterProducer(config)
+        .send(
+            rec,
+            (md, ex) -> {
+              if (ex != null) {
+                failure.compareAndSet(null, ex);
+              }
+            });
     sentDeadLetters = true;
     // No flush here, even in real-time mode: the producer sends within its linger time anyway, and
     // close() flushes before Spark commits the batch, which is what durability needs.
@@ -184,7 +220,12 @@ final class SliceWriter extends ForeachWriter<Row> {
   private void checkDeadLetters() {
     Exception e = deadLetterFailure.get();
     if (e != null) {
-      throw new IllegalStateException("Cannot write to dead-letter topic " + featureSet.deadLetterTopic() + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "Cannot write to dead-letter topic "
+              + featureSet.deadLetterTopic()
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 

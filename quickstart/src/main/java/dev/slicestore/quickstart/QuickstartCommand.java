@@ -1,22 +1,22 @@
 package dev.slicestore.quickstart;
 
+import dev.slicestore.compaction.Compaction;
+import dev.slicestore.compaction.CompactionOptions;
+import dev.slicestore.compaction.CompactionResult;
 import dev.slicestore.core.config.AppConfig;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.config.FeatureSetLoader;
 import dev.slicestore.core.online.OnlineLayout;
-import dev.slicestore.compaction.Compaction;
-import dev.slicestore.compaction.CompactionOptions;
-import dev.slicestore.compaction.CompactionResult;
 import dev.slicestore.core.online.RedisClients;
 import dev.slicestore.ingest.OnlineIngest;
 import dev.slicestore.ingest.RunningIngest;
-import dev.slicestore.quickstart.replay.EventGenerator;
-import dev.slicestore.quickstart.replay.EventReplay;
-import dev.slicestore.quickstart.replay.ReplayResult;
 import dev.slicestore.localstack.LocalKafka;
 import dev.slicestore.localstack.LocalStack;
 import dev.slicestore.localstack.StackInfo;
 import dev.slicestore.localstack.StackPorts;
+import dev.slicestore.quickstart.replay.EventGenerator;
+import dev.slicestore.quickstart.replay.EventReplay;
+import dev.slicestore.quickstart.replay.ReplayResult;
 import dev.slicestore.serving.FeatureClient;
 import dev.slicestore.serving.FeatureServer;
 import dev.slicestore.serving.FeatureTable;
@@ -44,9 +44,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
@@ -59,17 +59,23 @@ import redis.clients.jedis.resps.ScanResult;
  * into Redis and Iceberg, then asks the gRPC FeatureService for the busiest customers and prints
  * their features.
  */
-@Command(name = "quickstart", mixinStandardHelpOptions = true,
+@Command(
+    name = "quickstart",
+    mixinStandardHelpOptions = true,
     description = "Run the local stack, replay events, ingest them and print served features.")
 public final class QuickstartCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Option(names = "--input", paramLabel = "FILE",
-      description = "CSV(.gz) with the retail columns, e.g. ../shared/data/online-retail.csv.gz. Default: generated events.")
+  @Option(
+      names = "--input",
+      paramLabel = "FILE",
+      description =
+          "CSV(.gz) with the retail columns, e.g. ../shared/data/online-retail.csv.gz. Default: generated events.")
   Path input;
 
-  @Option(names = "--events", description = "Generated events when no --input is given (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--events",
+      description = "Generated events when no --input is given (default: ${DEFAULT-VALUE}).")
   long events = 200_000;
 
   @Option(names = "--seed", description = "Seed of the event generator (default: random, printed).")
@@ -78,10 +84,14 @@ public final class QuickstartCommand implements Callable<Integer> {
   @Option(names = "--feature-set", description = "Feature-set file (default: ${DEFAULT-VALUE}).")
   Path featureSetFile = Path.of("conf/feature-sets/retail.conf");
 
-  @Option(names = "--state-dir", description = "Local stack state directory (default: $SLICESTORE_STATE_DIR or .state).")
+  @Option(
+      names = "--state-dir",
+      description = "Local stack state directory (default: $SLICESTORE_STATE_DIR or .state).")
   Path stateDir;
 
-  @Option(names = "--top", description = "How many of the busiest customers to show (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--top",
+      description = "How many of the busiest customers to show (default: ${DEFAULT-VALUE}).")
   int top = 5;
 
   @Override
@@ -89,28 +99,45 @@ public final class QuickstartCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Path state = LocalStack.resolveStateDir(stateDir);
     FeatureSet fs = FeatureSetLoader.load(featureSetFile);
-    out.println("== 1/6 local stack (Kafka in-process KRaft, redis-server) under " + state.toAbsolutePath());
+    out.println(
+        "== 1/6 local stack (Kafka in-process KRaft, redis-server) under "
+            + state.toAbsolutePath());
     out.flush();
     StackInfo stack = LocalStack.read(state);
     if (stack == null) {
       stack = LocalStack.up(state, StackPorts.DEFAULTS, LocalStack.DEFAULT_START_TIMEOUT, out);
     } else {
-      out.println("   already running: Kafka " + stack.bootstrapServers() + ", Redis " + stack.redisHost() + ":" + stack.redisPort());
+      out.println(
+          "   already running: Kafka "
+              + stack.bootstrapServers()
+              + ", Redis "
+              + stack.redisHost()
+              + ":"
+              + stack.redisPort());
     }
     Path conf = Path.of("conf/application.conf");
-    AppConfig app = AppConfig.load(Files.isRegularFile(conf) ? conf : null)
-        .withEndpoints(stack.bootstrapServers(), List.of(stack.redisHost() + ":" + stack.redisPort()))
-        .with("slicestore.state-dir", state.toString())
-        // a bulk catch-up: micro-batch has the higher throughput and a clear "caught up" point
-        .with("slicestore.ingest.trigger", "micro-batch");
+    AppConfig app =
+        AppConfig.load(Files.isRegularFile(conf) ? conf : null)
+            .withEndpoints(
+                stack.bootstrapServers(), List.of(stack.redisHost() + ":" + stack.redisPort()))
+            .with("slicestore.state-dir", state.toString())
+            // a bulk catch-up: micro-batch has the higher throughput and a clear "caught up" point
+            .with("slicestore.ingest.trigger", "micro-batch");
 
-    out.println("== 2/6 resetting feature set " + fs.name() + ": topics " + fs.topics() + " and " + fs.deadLetterTopic()
-        + ", its Redis keys, its ingest checkpoint and its local Iceberg tables");
+    out.println(
+        "== 2/6 resetting feature set "
+            + fs.name()
+            + ": topics "
+            + fs.topics()
+            + " and "
+            + fs.deadLetterTopic()
+            + ", its Redis keys, its ingest checkpoint and its local Iceberg tables");
     out.flush();
     resetTopics(stack.bootstrapServers(), fs);
     try (UnifiedJedis redis = RedisClients.create(app)) {
-      long deleted = deleteKeys(redis, new OnlineLayout(fs).keyPrefix() + "*")
-          + deleteKeys(redis, new OnlineLayout(fs).indexKeyPrefix() + "*");
+      long deleted =
+          deleteKeys(redis, new OnlineLayout(fs).keyPrefix() + "*")
+              + deleteKeys(redis, new OnlineLayout(fs).indexKeyPrefix() + "*");
       out.println("   deleted " + deleted + " Redis keys");
     }
     Path checkpoint = state.resolve("checkpoints/quickstart/" + fs.name() + "-v" + fs.version());
@@ -118,7 +145,8 @@ public final class QuickstartCommand implements Callable<Integer> {
     // the topic starts again at offset 0, so the local Iceberg tables (Hadoop catalog: one
     // directory per table) start again too; otherwise compaction rightly refuses to drop their rows
     for (String table : List.of(fs.name() + "_events", fs.name() + "_slices")) {
-      deleteRecursively(state.resolve("warehouse").resolve(OfflineLayout.DEFAULT_NAMESPACE).resolve(table));
+      deleteRecursively(
+          state.resolve("warehouse").resolve(OfflineLayout.DEFAULT_NAMESPACE).resolve(table));
     }
 
     out.println("== 3/6 replaying events into " + fs.topics().get(0));
@@ -127,18 +155,37 @@ public final class QuickstartCommand implements Callable<Integer> {
     if (source == null) {
       long s = seed != null ? seed : System.nanoTime();
       source = state.resolve("generated-events.csv.gz");
-      EventGenerator.Summary summary = EventGenerator.builder().seed(s).events(events).build().writeCsv(source);
-      out.println("   generated " + summary.rows() + " events (" + summary.rowsWithoutCustomer() + " without a customer) with seed "
-          + s + " (rerun with --seed " + s + ") into " + source);
+      EventGenerator.Summary summary =
+          EventGenerator.builder().seed(s).events(events).build().writeCsv(source);
+      out.println(
+          "   generated "
+              + summary.rows()
+              + " events ("
+              + summary.rowsWithoutCustomer()
+              + " without a customer) with seed "
+              + s
+              + " (rerun with --seed "
+              + s
+              + ") into "
+              + source);
     }
-    ReplayResult replay = EventReplay.builder().input(source).topic(fs.topics().get(0))
-        .bootstrapServers(stack.bootstrapServers()).rebaseTime(true).out(out).build().run();
+    ReplayResult replay =
+        EventReplay.builder()
+            .input(source)
+            .topic(fs.topics().get(0))
+            .bootstrapServers(stack.bootstrapServers())
+            .rebaseTime(true)
+            .out(out)
+            .build()
+            .run();
 
-    out.println("== 4/6 online-ingest (Spark local mode, micro-batch) until it has caught up with Kafka");
+    out.println(
+        "== 4/6 online-ingest (Spark local mode, micro-batch) until it has caught up with Kafka");
     out.flush();
     SparkSession spark = SparkSessions.local("slicestore quickstart", 2);
     try {
-      RunningIngest ingest = OnlineIngest.start(spark, app, fs, checkpoint.toAbsolutePath().toString());
+      RunningIngest ingest =
+          OnlineIngest.start(spark, app, fs, checkpoint.toAbsolutePath().toString());
       try {
         ingest.processAllAvailable();
       } finally {
@@ -148,32 +195,53 @@ public final class QuickstartCommand implements Callable<Integer> {
 
       // the last day of closed slices: those that ended at least the allowed lateness ago
       long slice = fs.sliceMillis();
-      long to = Math.floorDiv(System.currentTimeMillis() - fs.allowedLatenessMillis(), slice) * slice;
+      long to =
+          Math.floorDiv(System.currentTimeMillis() - fs.allowedLatenessMillis(), slice) * slice;
       long from = to - Math.max(slice, Math.floorDiv(Duration.ofDays(1).toMillis(), slice) * slice);
-      out.println("== 5/6 compaction of the closed slices [" + Instant.ofEpochMilli(from) + ", " + Instant.ofEpochMilli(to)
-          + ") into one entry per slice in Redis, and into Iceberg tables under " + state.resolve("warehouse"));
+      out.println(
+          "== 5/6 compaction of the closed slices ["
+              + Instant.ofEpochMilli(from)
+              + ", "
+              + Instant.ofEpochMilli(to)
+              + ") into one entry per slice in Redis, and into Iceberg tables under "
+              + state.resolve("warehouse"));
       out.flush();
-      CompactionResult compaction = Compaction.run(spark, app, fs, from, to, CompactionOptions.defaults());
+      CompactionResult compaction =
+          Compaction.run(spark, app, fs, from, to, CompactionOptions.defaults());
       out.println("   " + compaction.describe());
     } finally {
       spark.stop();
     }
 
-    out.println("== 6/6 serving: GetFeatures for the " + top + " busiest customers of the last 30 days");
+    out.println(
+        "== 6/6 serving: GetFeatures for the " + top + " busiest customers of the last 30 days");
     out.flush();
     try (UnifiedJedis redis = RedisClients.create(app)) {
       List<String> busiest = busiestEntities(redis, fs, top);
       if (busiest.isEmpty()) {
-        out.println("   no entity has events in the online store (were all events too late or rejected?)");
+        out.println(
+            "   no entity has events in the online store (were all events too late or rejected?)");
         return 1;
       }
       String name = InProcessServerBuilder.generateName();
-      FeatureServer server = new FeatureServer(InProcessServerBuilder.forName(name), Map.of(fs.name(), fs), redis,
-          app.redisNodes(), Clock.systemUTC()).start();
+      FeatureServer server =
+          new FeatureServer(
+                  InProcessServerBuilder.forName(name),
+                  Map.of(fs.name(), fs),
+                  redis,
+                  app.redisNodes(),
+                  Clock.systemUTC())
+              .start();
       ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
       try {
-        GetFeaturesResponse response = FeatureClient.fetch(channel,
-            GetFeaturesRequest.newBuilder().setFeatureSet(fs.name()).addAllEntityKeys(busiest).build(), Duration.ofSeconds(10));
+        GetFeaturesResponse response =
+            FeatureClient.fetch(
+                channel,
+                GetFeaturesRequest.newBuilder()
+                    .setFeatureSet(fs.name())
+                    .addAllEntityKeys(busiest)
+                    .build(),
+                Duration.ofSeconds(10));
         out.println(FeatureTable.render(fs.name(), response));
       } finally {
         channel.shutdownNow();
@@ -199,7 +267,8 @@ public final class QuickstartCommand implements Callable<Integer> {
       if (!existing.isEmpty()) {
         admin.deleteTopics(existing).all().get();
         long deadline = System.currentTimeMillis() + 30_000;
-        while (System.currentTimeMillis() < deadline && admin.listTopics().names().get().stream().anyMatch(existing::contains)) {
+        while (System.currentTimeMillis() < deadline
+            && admin.listTopics().names().get().stream().anyMatch(existing::contains)) {
           Thread.sleep(200);
         }
       }
@@ -237,7 +306,9 @@ public final class QuickstartCommand implements Callable<Integer> {
     Map<String, Long> events = new HashMap<>();
     String cursor = ScanParams.SCAN_POINTER_START;
     do {
-      ScanResult<String> page = redis.scan(cursor, new ScanParams().match(new OnlineLayout(fs).keyPrefix() + "*").count(1000));
+      ScanResult<String> page =
+          redis.scan(
+              cursor, new ScanParams().match(new OnlineLayout(fs).keyPrefix() + "*").count(1000));
       for (String key : page.getResult()) {
         String entity = key.substring(key.indexOf('{') + 1, key.lastIndexOf('}'));
         events.merge(entity, redis.hlen(key), Long::sum);
@@ -245,8 +316,12 @@ public final class QuickstartCommand implements Callable<Integer> {
       cursor = page.getCursor();
     } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
     return events.entrySet().stream()
-        .sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()).thenComparing(Map.Entry.comparingByKey()))
-        .limit(n).map(Map.Entry::getKey).toList();
+        .sorted(
+            Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())
+                .thenComparing(Map.Entry.comparingByKey()))
+        .limit(n)
+        .map(Map.Entry::getKey)
+        .toList();
   }
 
   private static void deleteRecursively(Path p) throws java.io.IOException {

@@ -20,15 +20,21 @@ import picocli.CommandLine.Command;
  * The command-line client of {@code slicestore.v1.FeatureService}, and static helpers for Java
  * callers.
  *
- * <p>Commands: {@link GetFeaturesCommand} ({@code get}) and {@link ListFeatureSetsCommand}
- * ({@code list-feature-sets}, alias {@code feature-sets}). A gRPC error is printed as
- * {@code error: <CODE>: <description>} and exits with 1.
+ * <p>Commands: {@link GetFeaturesCommand} ({@code get}) and {@link ListFeatureSetsCommand} ({@code
+ * list-feature-sets}, alias {@code feature-sets}). A gRPC error is printed as {@code error: <CODE>:
+ * <description>} and exits with 1.
  *
  * <p>The static helpers are thread-safe (gRPC channels and stubs are).
  */
-@Command(name = "slicestore-client", mixinStandardHelpOptions = true,
+@Command(
+    name = "slicestore-client",
+    mixinStandardHelpOptions = true,
     description = "Read online features from a slicestore server.",
-    subcommands = {GetFeaturesCommand.class, ListFeatureSetsCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      GetFeaturesCommand.class,
+      ListFeatureSetsCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class FeatureClient {
   /** The default server address. */
   public static final String DEFAULT_TARGET = "localhost:50051";
@@ -43,7 +49,8 @@ public final class FeatureClient {
    * @throws StatusRuntimeException with the server's status: INVALID_ARGUMENT, NOT_FOUND,
    *     UNAVAILABLE (Redis or the server unreachable), DEADLINE_EXCEEDED, INTERNAL...
    */
-  public static GetFeaturesResponse fetch(Channel channel, GetFeaturesRequest request, Duration deadline) {
+  public static GetFeaturesResponse fetch(
+      Channel channel, GetFeaturesRequest request, Duration deadline) {
     return FeatureServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)
         .getFeatures(request);
@@ -74,7 +81,9 @@ public final class FeatureClient {
     return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
   }
 
-  /** @return {@code error: <CODE>: <description>} for a gRPC failure */
+  /**
+   * @return {@code error: <CODE>: <description>} for a gRPC failure
+   */
   static String describe(StatusRuntimeException e) {
     Status s = e.getStatus();
     return "error: " + s.getCode() + (s.getDescription() == null ? "" : ": " + s.getDescription());

@@ -26,7 +26,9 @@ import java.util.List;
 final class FeatureProtos {
   private FeatureProtos() {}
 
-  /** @return a context value as Java: Long, Double, String, Boolean or null (no kind set) */
+  /**
+   * @return a context value as Java: Long, Double, String, Boolean or null (no kind set)
+   */
   static Object javaValue(Value v) {
     return switch (v.getKindCase()) {
       case INT64_VALUE -> v.getInt64Value();
@@ -34,12 +36,15 @@ final class FeatureProtos {
       case STRING_VALUE -> v.getStringValue();
       case BOOL_VALUE -> v.getBoolValue();
       case KIND_NOT_SET -> null;
-      case LIST_VALUE, ITEM_COUNTS -> throw new IllegalArgumentException("a list is not a context value: send one value");
+      case LIST_VALUE, ITEM_COUNTS ->
+          throw new IllegalArgumentException("a list is not a context value: send one value");
     };
   }
 
-  static EntityFeatures entityFeatures(String entity, long t, List<Feature> features, FeatureVector vector) {
-    EntityFeatures.Builder b = EntityFeatures.newBuilder().setEntityKey(entity).setEvaluationTimeMillis(t);
+  static EntityFeatures entityFeatures(
+      String entity, long t, List<Feature> features, FeatureVector vector) {
+    EntityFeatures.Builder b =
+        EntityFeatures.newBuilder().setEntityKey(entity).setEvaluationTimeMillis(t);
     for (int i = 0; i < features.size(); i++) {
       b.addValues(toValue(features.get(i), vector.values()[i]));
       b.addStatuses(status(vector.statuses()[i]));
@@ -51,11 +56,11 @@ final class FeatureProtos {
   }
 
   /**
-   * Converts a feature value to its protobuf form, following the feature's result type
-   * ({@link Feature#result()}): a scalar to the matching {@code Value} kind; a list
-   * ({@code List<Long|Double|String|Boolean>}) to {@code list_value}, element order kept; an
-   * item-count list ({@code List<ItemCount>}) to {@code item_counts}, order kept, each item as
-   * its string form ({@code String.valueOf}: {@code 17}, {@code 2.5}, {@code true}).
+   * Converts a feature value to its protobuf form, following the feature's result type ({@link
+   * Feature#result()}): a scalar to the matching {@code Value} kind; a list ({@code
+   * List<Long|Double|String|Boolean>}) to {@code list_value}, element order kept; an item-count
+   * list ({@code List<ItemCount>}) to {@code item_counts}, order kept, each item as its string form
+   * ({@code String.valueOf}: {@code 17}, {@code 2.5}, {@code true}).
    *
    * @param feature the feature (its {@link Feature#result()} picks the kind)
    * @param value the value as {@code AggregateFunction.getResult} returns it, or null
@@ -68,21 +73,32 @@ final class FeatureProtos {
     }
     ResultType result = feature.result();
     switch (result.kind()) {
-      case SCALAR: {
-        Value v = scalarValue(result.element(), value);
-        if (v != null) {
-          return v;
+      case SCALAR:
+        {
+          Value v = scalarValue(result.element(), value);
+          if (v != null) {
+            return v;
+          }
+          break;
         }
-        break;
-      }
       case LIST:
         if (value instanceof List<?> list) {
           ValueList.Builder b = ValueList.newBuilder();
           for (Object element : list) {
-            Value v = element == null ? Value.getDefaultInstance() : scalarValue(result.element(), element);
+            Value v =
+                element == null
+                    ? Value.getDefaultInstance()
+                    : scalarValue(result.element(), element);
             if (v == null) {
-              throw new IllegalStateException("Cannot convert the value of feature " + feature.name() + ": element "
-                  + element.getClass().getSimpleName() + " " + element + " does not fit its type " + result.configName());
+              throw new IllegalStateException(
+                  "Cannot convert the value of feature "
+                      + feature.name()
+                      + ": element "
+                      + element.getClass().getSimpleName()
+                      + " "
+                      + element
+                      + " does not fit its type "
+                      + result.configName());
             }
             b.addValues(v);
           }
@@ -94,11 +110,18 @@ final class FeatureProtos {
           ItemCounts.Builder b = ItemCounts.newBuilder();
           for (Object element : list) {
             if (!(element instanceof dev.slicestore.core.aggregate.ItemCount ic)) {
-              throw new IllegalStateException("Cannot convert the value of feature " + feature.name() + ": element "
-                  + element + " is not an ItemCount");
+              throw new IllegalStateException(
+                  "Cannot convert the value of feature "
+                      + feature.name()
+                      + ": element "
+                      + element
+                      + " is not an ItemCount");
             }
-            b.addItems(ItemCount.newBuilder().setItem(String.valueOf(ic.item())).setCount(ic.count())
-                .setErrorBound(ic.errorBound()));
+            b.addItems(
+                ItemCount.newBuilder()
+                    .setItem(String.valueOf(ic.item()))
+                    .setCount(ic.count())
+                    .setErrorBound(ic.errorBound()));
           }
           return Value.newBuilder().setItemCounts(b).build();
         }
@@ -106,11 +129,21 @@ final class FeatureProtos {
       default:
         break;
     }
-    throw new IllegalStateException("Cannot convert the value of feature " + feature.name() + ": "
-        + value.getClass().getSimpleName() + " " + value + " does not fit its type " + result.configName());
+    throw new IllegalStateException(
+        "Cannot convert the value of feature "
+            + feature.name()
+            + ": "
+            + value.getClass().getSimpleName()
+            + " "
+            + value
+            + " does not fit its type "
+            + result.configName());
   }
 
-  /** @return the scalar {@code Value} of {@code value}, or null if its Java type does not fit {@code type} */
+  /**
+   * @return the scalar {@code Value} of {@code value}, or null if its Java type does not fit {@code
+   *     type}
+   */
   private static Value scalarValue(ValueType type, Object value) {
     switch (type) {
       case LONG:
@@ -147,23 +180,25 @@ final class FeatureProtos {
   }
 
   static FeatureSetInfo featureSetInfo(FeatureSet fs) {
-    FeatureSetInfo.Builder b = FeatureSetInfo.newBuilder()
-        .setName(fs.name())
-        .setVersion(fs.version())
-        .setEntityKeyColumn(fs.entityKeyColumn())
-        .setSliceMillis(fs.sliceMillis());
+    FeatureSetInfo.Builder b =
+        FeatureSetInfo.newBuilder()
+            .setName(fs.name())
+            .setVersion(fs.version())
+            .setEntityKeyColumn(fs.entityKeyColumn())
+            .setSliceMillis(fs.sliceMillis());
     for (Feature f : fs.features()) {
       Aggregation a = fs.aggregations().get(f.aggregationIndex());
-      b.addFeatures(FeatureInfo.newBuilder()
-          .setName(f.name())
-          .setWindowMillis(f.windowMillis())
-          .setSessionGapMillis(f.sessionGapMillis())
-          .setValueType(f.result().configName())
-          .setAggregation(a.name())
-          .setFunction(a.function().name())
-          .setInputColumn(a.inputColumn() == null ? "" : a.inputColumn())
-          .setContextKey(a.contextKey() == null ? "" : a.contextKey())
-          .setContextType(a.contextKey() == null ? "" : a.inputType().configName()));
+      b.addFeatures(
+          FeatureInfo.newBuilder()
+              .setName(f.name())
+              .setWindowMillis(f.windowMillis())
+              .setSessionGapMillis(f.sessionGapMillis())
+              .setValueType(f.result().configName())
+              .setAggregation(a.name())
+              .setFunction(a.function().name())
+              .setInputColumn(a.inputColumn() == null ? "" : a.inputColumn())
+              .setContextKey(a.contextKey() == null ? "" : a.contextKey())
+              .setContextType(a.contextKey() == null ? "" : a.inputType().configName()));
     }
     return b.build();
   }

@@ -1,35 +1,26 @@
 package dev.slicestore.serving;
 
-import dev.slicestore.core.aggregate.ResultType;
 import dev.slicestore.core.aggregate.ValueType;
-import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.Feature;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.online.FeatureVector;
-import dev.slicestore.core.codec.CorruptDataException;
 import dev.slicestore.core.online.OnlineLayout;
 import dev.slicestore.core.online.RequestContext;
 import dev.slicestore.core.online.SliceIndex;
 import dev.slicestore.core.online.WindowEvaluator;
 import dev.slicestore.serving.v1.EntityFeatures;
-import dev.slicestore.serving.v1.FeatureInfo;
 import dev.slicestore.serving.v1.FeatureServiceGrpc;
 import dev.slicestore.serving.v1.FeatureSetInfo;
-import dev.slicestore.serving.v1.FeatureStatus;
 import dev.slicestore.serving.v1.GetFeaturesRequest;
 import dev.slicestore.serving.v1.GetFeaturesResponse;
-import dev.slicestore.serving.v1.ItemCount;
-import dev.slicestore.serving.v1.ItemCounts;
 import dev.slicestore.serving.v1.ListFeatureSetsRequest;
 import dev.slicestore.serving.v1.ListFeatureSetsResponse;
 import dev.slicestore.serving.v1.Value;
-import dev.slicestore.serving.v1.ValueList;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,31 +41,29 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.AbstractPipeline;
-import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
-import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * The {@code slicestore.v1.FeatureService} implementation.
  *
- * <p>{@link #getFeatures} validates the request, takes the evaluation time {@code t} from the
- * clock once, reads the non-empty slices of the longest window of every requested entity with two
- * pipelined round trips (each entity's {@link SliceIndex}, then the slice hashes it lists: about
- * 2 hashes instead of 720 for a retail customer's 30-day window of hourly slices), and merges each entity's windows with core's {@link WindowEvaluator} (docs/design.md,
- * "Window semantics"). Features with request context ({@code bloom_contains}) get their values
- * from the request's {@code context} / {@code entity_contexts}, resolved and converted per entity
- * before Redis is read (a missing or ill-typed value is {@code INVALID_ARGUMENT}); an entity
- * requested twice is then evaluated once per occurrence with its own values. The Redis read runs on the given executor while the gRPC thread waits for
- * it until a little before the call's deadline, so a client with a deadline gets
- * {@code UNAVAILABLE} (retry elsewhere or later) rather than {@code DEADLINE_EXCEEDED} when Redis
- * hangs.
+ * <p>{@link #getFeatures} validates the request, takes the evaluation time {@code t} from the clock
+ * once, reads the non-empty slices of the longest window of every requested entity with two
+ * pipelined round trips (each entity's {@link SliceIndex}, then the slice hashes it lists: about 2
+ * hashes instead of 720 for a retail customer's 30-day window of hourly slices), and merges each
+ * entity's windows with core's {@link WindowEvaluator} (docs/design.md, "Window semantics").
+ * Features with request context ({@code bloom_contains}) get their values from the request's {@code
+ * context} / {@code entity_contexts}, resolved and converted per entity before Redis is read (a
+ * missing or ill-typed value is {@code INVALID_ARGUMENT}); an entity requested twice is then
+ * evaluated once per occurrence with its own values. The Redis read runs on the given executor
+ * while the gRPC thread waits for it until a little before the call's deadline, so a client with a
+ * deadline gets {@code UNAVAILABLE} (retry elsewhere or later) rather than {@code
+ * DEADLINE_EXCEEDED} when Redis hangs.
  *
  * <p>Status codes: {@code INVALID_ARGUMENT} for a malformed request, {@code NOT_FOUND} for an
- * unknown feature set or feature, {@code UNAVAILABLE} when Redis does not answer,
- * {@code RESOURCE_EXHAUSTED} when the Redis-read executor rejects the read, {@code INTERNAL} for
- * anything unexpected (never {@code UNKNOWN}). Nothing is logged per request at INFO.
+ * unknown feature set or feature, {@code UNAVAILABLE} when Redis does not answer, {@code
+ * RESOURCE_EXHAUSTED} when the Redis-read executor rejects the read, {@code INTERNAL} for anything
+ * unexpected (never {@code UNKNOWN}). Nothing is logged per request at INFO.
  *
  * <p>Thread-safe: one instance serves all calls concurrently.
  */
@@ -95,7 +84,10 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
   private final Executor redisExecutor;
 
   /** A feature set with its precomputed full-feature evaluator. */
-  private record Served(FeatureSet featureSet, WindowEvaluator allFeatures, List<String> allNames,
+  private record Served(
+      FeatureSet featureSet,
+      WindowEvaluator allFeatures,
+      List<String> allNames,
       FeatureSetInfo info) {}
 
   /**
@@ -103,30 +95,39 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
    * @param redis the online store client (thread-safe; not closed by this class)
    * @param redisNodes the Redis nodes as {@code host:port}, only for error messages (not null)
    * @param clock the clock {@code t} is read from, once per request (not null)
-   * @param redisExecutor runs the pipelined Redis reads (not null; not shut down by this class);
-   *     it may reject work with {@link RejectedExecutionException} when saturated
+   * @param redisExecutor runs the pipelined Redis reads (not null; not shut down by this class); it
+   *     may reject work with {@link RejectedExecutionException} when saturated
    */
-  public FeatureServiceImpl(Map<String, FeatureSet> featureSets, UnifiedJedis redis, List<String> redisNodes,
-      Clock clock, Executor redisExecutor) {
+  public FeatureServiceImpl(
+      Map<String, FeatureSet> featureSets,
+      UnifiedJedis redis,
+      List<String> redisNodes,
+      Clock clock,
+      Executor redisExecutor) {
     Map<String, Served> served = new TreeMap<>();
     for (FeatureSet fs : featureSets.values()) {
       List<String> names = fs.features().stream().map(Feature::name).toList();
-      served.put(fs.name(), new Served(fs, new WindowEvaluator(fs, fs.features()), names, FeatureProtos.featureSetInfo(fs)));
+      served.put(
+          fs.name(),
+          new Served(
+              fs, new WindowEvaluator(fs, fs.features()), names, FeatureProtos.featureSetInfo(fs)));
     }
     this.featureSets = Collections.unmodifiableMap(served);
     this.knownNames = served.isEmpty() ? "none" : String.join(", ", served.keySet());
     this.sliceReader = new SliceReader(redis);
-    this.redisDescription = redisNodes.isEmpty() ? "" : " (nodes " + String.join(", ", redisNodes) + ")";
+    this.redisDescription =
+        redisNodes.isEmpty() ? "" : " (nodes " + String.join(", ", redisNodes) + ")";
     this.clock = clock;
     this.redisExecutor = redisExecutor;
   }
 
   /**
-   * Evaluates the requested features; see the class comment for the status codes. Responds
-   * exactly once on {@code responseObserver}.
+   * Evaluates the requested features; see the class comment for the status codes. Responds exactly
+   * once on {@code responseObserver}.
    */
   @Override
-  public void getFeatures(GetFeaturesRequest request, StreamObserver<GetFeaturesResponse> responseObserver) {
+  public void getFeatures(
+      GetFeaturesRequest request, StreamObserver<GetFeaturesResponse> responseObserver) {
     GetFeaturesResponse response;
     try {
       response = evaluate(request);
@@ -135,9 +136,15 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
       return;
     } catch (RuntimeException e) {
       LOG.error("GetFeatures failed unexpectedly for feature set '{}'", request.getFeatureSet(), e);
-      responseObserver.onError(Status.INTERNAL
-          .withDescription("Internal error while evaluating features of '" + request.getFeatureSet() + "': " + e)
-          .withCause(e).asException());
+      responseObserver.onError(
+          Status.INTERNAL
+              .withDescription(
+                  "Internal error while evaluating features of '"
+                      + request.getFeatureSet()
+                      + "': "
+                      + e)
+              .withCause(e)
+              .asException());
       return;
     }
     responseObserver.onNext(response);
@@ -146,7 +153,8 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
 
   /** Lists every served feature set, sorted by name. Never fails. */
   @Override
-  public void listFeatureSets(ListFeatureSetsRequest request, StreamObserver<ListFeatureSetsResponse> responseObserver) {
+  public void listFeatureSets(
+      ListFeatureSetsRequest request, StreamObserver<ListFeatureSetsResponse> responseObserver) {
     ListFeatureSetsResponse.Builder b = ListFeatureSetsResponse.newBuilder();
     for (Served s : featureSets.values()) {
       b.addFeatureSets(s.info());
@@ -167,8 +175,16 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
       for (String name : request.getFeaturesList()) {
         Feature f = served.featureSet().feature(name);
         if (f == null) {
-          throw Status.NOT_FOUND.withDescription("Unknown feature '" + name + "' in feature set '"
-              + served.featureSet().name() + "' (known: " + String.join(", ", served.allNames()) + ")").asException();
+          throw Status.NOT_FOUND
+              .withDescription(
+                  "Unknown feature '"
+                      + name
+                      + "' in feature set '"
+                      + served.featureSet().name()
+                      + "' (known: "
+                      + String.join(", ", served.allNames())
+                      + ")")
+              .asException();
         }
         features.add(f);
       }
@@ -181,12 +197,15 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
     long t = clock.millis();
     long newest = evaluator.newestSliceIndex(t);
     // distinct entities, each read once even if requested several times
-    Map<String, SliceReader.EntitySlices> reads = readSlices(evaluator.layout(), new LinkedHashSet<>(request.getEntityKeysList()),
-        newest - evaluator.sliceCount() + 1, newest);
+    Map<String, SliceReader.EntitySlices> reads =
+        readSlices(
+            evaluator.layout(),
+            new LinkedHashSet<>(request.getEntityKeysList()),
+            newest - evaluator.sliceCount() + 1,
+            newest);
     List<Feature> features = evaluator.features();
-    GetFeaturesResponse.Builder b = GetFeaturesResponse.newBuilder()
-        .addAllFeatureNames(names)
-        .setEvaluationTimeMillis(t);
+    GetFeaturesResponse.Builder b =
+        GetFeaturesResponse.newBuilder().addAllFeatureNames(names).setEvaluationTimeMillis(t);
     // without request context an entity's features are the same at every occurrence: evaluate once
     Map<String, EntityFeatures> byEntity = new LinkedHashMap<>();
     for (int i = 0; i < request.getEntityKeysCount(); i++) {
@@ -197,7 +216,8 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
         SliceReader.EntitySlices read = reads.get(entity);
         FeatureVector vector;
         if (read.error() != null) {
-          dev.slicestore.core.online.FeatureStatus[] statuses = new dev.slicestore.core.online.FeatureStatus[features.size()];
+          dev.slicestore.core.online.FeatureStatus[] statuses =
+              new dev.slicestore.core.online.FeatureStatus[features.size()];
           Arrays.fill(statuses, dev.slicestore.core.online.FeatureStatus.ERROR);
           vector = new FeatureVector(new Object[features.size()], statuses, read.error());
         } else {
@@ -212,16 +232,16 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
   }
 
   /**
-   * Resolves and converts the request-context values of every entity occurrence, before any
-   * Redis read.
+   * Resolves and converts the request-context values of every entity occurrence, before any Redis
+   * read.
    *
-   * @return per entity_keys entry its typed values by context key; null when no requested
-   *     feature uses request context
+   * @return per entity_keys entry its typed values by context key; null when no requested feature
+   *     uses request context
    * @throws StatusException INVALID_ARGUMENT naming the feature, the key and the entity when a
    *     value is missing or does not fit the key's type
    */
-  private static List<Map<String, Object>> contexts(GetFeaturesRequest request, FeatureSet fs, WindowEvaluator evaluator)
-      throws StatusException {
+  private static List<Map<String, Object>> contexts(
+      GetFeaturesRequest request, FeatureSet fs, WindowEvaluator evaluator) throws StatusException {
     Map<String, ValueType> keys = evaluator.contextKeys();
     if (keys.isEmpty()) {
       return null;
@@ -235,22 +255,51 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
     }
     List<Map<String, Object>> out = new ArrayList<>(request.getEntityKeysCount());
     for (int i = 0; i < request.getEntityKeysCount(); i++) {
-      Map<String, Value> own = request.getEntityContextsCount() == 0 ? Map.of() : request.getEntityContexts(i).getValuesMap();
+      Map<String, Value> own =
+          request.getEntityContextsCount() == 0
+              ? Map.of()
+              : request.getEntityContexts(i).getValuesMap();
       Map<String, Object> typed = new LinkedHashMap<>();
       for (Map.Entry<String, ValueType> k : keys.entrySet()) {
         String key = k.getKey();
         String entity = "entity_keys[" + i + "] ('" + request.getEntityKeys(i) + "')";
         Value v = own.containsKey(key) ? own.get(key) : request.getContextMap().get(key);
         if (v == null) {
-          throw invalid("Feature '" + featureOfKey.get(key) + "' of feature set '" + fs.name() + "' needs the request"
-              + " context value '" + key + "' (a " + k.getValue().configName() + ") for " + entity + ", which is missing:"
-              + " set context[\"" + key + "\"] for every entity or entity_contexts[" + i + "].values[\"" + key + "\"]");
+          throw invalid(
+              "Feature '"
+                  + featureOfKey.get(key)
+                  + "' of feature set '"
+                  + fs.name()
+                  + "' needs the request"
+                  + " context value '"
+                  + key
+                  + "' (a "
+                  + k.getValue().configName()
+                  + ") for "
+                  + entity
+                  + ", which is missing:"
+                  + " set context[\""
+                  + key
+                  + "\"] for every entity or entity_contexts["
+                  + i
+                  + "].values[\""
+                  + key
+                  + "\"]");
         }
         try {
           typed.put(key, RequestContext.convert(k.getValue(), FeatureProtos.javaValue(v)));
         } catch (IllegalArgumentException e) {
-          throw invalid("Invalid request context value '" + key + "' for " + entity + " (feature '" + featureOfKey.get(key)
-              + "' needs a " + k.getValue().configName() + "): " + e.getMessage());
+          throw invalid(
+              "Invalid request context value '"
+                  + key
+                  + "' for "
+                  + entity
+                  + " (feature '"
+                  + featureOfKey.get(key)
+                  + "' needs a "
+                  + k.getValue().configName()
+                  + "): "
+                  + e.getMessage());
         }
       }
       out.add(typed);
@@ -267,8 +316,12 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
       throw invalid("entity_keys is empty: request at least one entity key");
     }
     if (n > MAX_ENTITIES) {
-      throw invalid("entity_keys has " + n + " keys, more than the maximum of " + MAX_ENTITIES
-          + " per request: split the request");
+      throw invalid(
+          "entity_keys has "
+              + n
+              + " keys, more than the maximum of "
+              + MAX_ENTITIES
+              + " per request: split the request");
     }
     for (int i = 0; i < n; i++) {
       if (request.getEntityKeys(i).isEmpty()) {
@@ -282,17 +335,28 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
         throw invalid("features[" + i + "] is empty");
       }
       if (!seen.add(f)) {
-        throw invalid("features[" + i + "] names feature '" + f + "' a second time: name each feature at most once");
+        throw invalid(
+            "features["
+                + i
+                + "] names feature '"
+                + f
+                + "' a second time: name each feature at most once");
       }
     }
     if (request.getEntityContextsCount() != 0 && request.getEntityContextsCount() != n) {
-      throw invalid("entity_contexts has " + request.getEntityContextsCount() + " entries for " + n
-          + " entity_keys: give none, or exactly one per entity key, in the same order");
+      throw invalid(
+          "entity_contexts has "
+              + request.getEntityContextsCount()
+              + " entries for "
+              + n
+              + " entity_keys: give none, or exactly one per entity key, in the same order");
     }
     Served served = featureSets.get(request.getFeatureSet());
     if (served == null) {
-      throw Status.NOT_FOUND.withDescription(
-          "Unknown feature set '" + request.getFeatureSet() + "' (known: " + knownNames + ")").asException();
+      throw Status.NOT_FOUND
+          .withDescription(
+              "Unknown feature set '" + request.getFeatureSet() + "' (known: " + knownNames + ")")
+          .asException();
     }
     return served;
   }
@@ -305,14 +369,16 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
    * Reads the non-empty slice hashes in {@code [oldest, newest]} of every entity, on the Redis
    * executor, waiting until a little before the call's deadline.
    */
-  private Map<String, SliceReader.EntitySlices> readSlices(OnlineLayout layout, Set<String> entities, long oldest, long newest)
-      throws StatusException {
-    FutureTask<Map<String, SliceReader.EntitySlices>> task = new FutureTask<>(() -> sliceReader.read(layout, entities, oldest, newest));
+  private Map<String, SliceReader.EntitySlices> readSlices(
+      OnlineLayout layout, Set<String> entities, long oldest, long newest) throws StatusException {
+    FutureTask<Map<String, SliceReader.EntitySlices>> task =
+        new FutureTask<>(() -> sliceReader.read(layout, entities, oldest, newest));
     try {
       redisExecutor.execute(task);
     } catch (RejectedExecutionException e) {
       throw Status.RESOURCE_EXHAUSTED
-          .withDescription("Server overloaded: too many Redis reads in flight; retry with backoff").asException();
+          .withDescription("Server overloaded: too many Redis reads in flight; retry with backoff")
+          .asException();
     }
     Deadline deadline = Context.current().getDeadline();
     try {
@@ -320,20 +386,31 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
         return task.get();
       }
       long remainingNanos = deadline.timeRemaining(TimeUnit.NANOSECONDS);
-      long marginNanos = Math.min(TimeUnit.MILLISECONDS.toNanos(MAX_DEADLINE_MARGIN_MILLIS), Math.max(0, remainingNanos / 5));
+      long marginNanos =
+          Math.min(
+              TimeUnit.MILLISECONDS.toNanos(MAX_DEADLINE_MARGIN_MILLIS),
+              Math.max(0, remainingNanos / 5));
       long waitNanos = Math.max(0, remainingNanos - marginNanos);
       try {
         return task.get(waitNanos, TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
         task.cancel(true);
-        throw Status.UNAVAILABLE.withDescription("Redis is unreachable" + redisDescription + ": no answer within "
-            + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms, before the request's deadline").asException();
+        throw Status.UNAVAILABLE
+            .withDescription(
+                "Redis is unreachable"
+                    + redisDescription
+                    + ": no answer within "
+                    + TimeUnit.NANOSECONDS.toMillis(waitNanos)
+                    + " ms, before the request's deadline")
+            .asException();
       }
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof JedisException je) {
-        throw Status.UNAVAILABLE.withDescription("Redis is unreachable" + redisDescription + ": " + describe(je))
-            .withCause(je).asException();
+        throw Status.UNAVAILABLE
+            .withDescription("Redis is unreachable" + redisDescription + ": " + describe(je))
+            .withCause(je)
+            .asException();
       }
       if (cause instanceof RuntimeException re) {
         throw re;
@@ -355,7 +432,11 @@ public final class FeatureServiceImpl extends FeatureServiceGrpc.FeatureServiceI
       root = root.getCause();
     }
     if (root != e && root.getMessage() != null && !sb.toString().contains(root.getMessage())) {
-      sb.append(" (").append(root.getClass().getSimpleName()).append(": ").append(root.getMessage()).append(')');
+      sb.append(" (")
+          .append(root.getClass().getSimpleName())
+          .append(": ")
+          .append(root.getMessage())
+          .append(')');
     }
     return sb.toString();
   }

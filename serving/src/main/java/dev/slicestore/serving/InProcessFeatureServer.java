@@ -31,13 +31,19 @@ public final class InProcessFeatureServer implements AutoCloseable {
    * @param clock the clock serving evaluates at
    * @throws IOException if the server cannot start
    */
-  public InProcessFeatureServer(Map<String, FeatureSet> featureSets, UnifiedJedis redis, List<String> nodes, Clock clock)
+  public InProcessFeatureServer(
+      Map<String, FeatureSet> featureSets, UnifiedJedis redis, List<String> nodes, Clock clock)
       throws IOException {
     this(featureSets, redis, nodes, clock, false);
   }
 
-  private InProcessFeatureServer(Map<String, FeatureSet> featureSets, UnifiedJedis redis, List<String> nodes, Clock clock,
-      boolean directExecutor) throws IOException {
+  private InProcessFeatureServer(
+      Map<String, FeatureSet> featureSets,
+      UnifiedJedis redis,
+      List<String> nodes,
+      Clock clock,
+      boolean directExecutor)
+      throws IOException {
     String name = InProcessServerBuilder.generateName();
     InProcessServerBuilder serverBuilder = InProcessServerBuilder.forName(name);
     InProcessChannelBuilder channelBuilder = InProcessChannelBuilder.forName(name);
@@ -60,17 +66,22 @@ public final class InProcessFeatureServer implements AutoCloseable {
    * @return the started server
    * @throws IOException if the server cannot start
    */
-  public static InProcessFeatureServer direct(Map<String, FeatureSet> featureSets, UnifiedJedis redis, List<String> nodes,
-      Clock clock) throws IOException {
+  public static InProcessFeatureServer direct(
+      Map<String, FeatureSet> featureSets, UnifiedJedis redis, List<String> nodes, Clock clock)
+      throws IOException {
     return new InProcessFeatureServer(featureSets, redis, nodes, clock, true);
   }
 
-  /** @return the running server */
+  /**
+   * @return the running server
+   */
   public FeatureServer server() {
     return server;
   }
 
-  /** @return a channel to the server (closed by {@link #close()}) */
+  /**
+   * @return a channel to the server (closed by {@link #close()})
+   */
   public ManagedChannel channel() {
     return channel;
   }

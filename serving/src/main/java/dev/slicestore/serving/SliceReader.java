@@ -22,8 +22,8 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * (about 2 hashes instead of 720 for a retail customer's 30-day window of hourly slices). The
  * result is what {@link dev.slicestore.core.online.WindowEvaluator#evaluate} takes.
  *
- * <p>Thread-safe if the client is (Jedis's pooled and cluster clients are): each call uses its
- * own pipelines.
+ * <p>Thread-safe if the client is (Jedis's pooled and cluster clients are): each call uses its own
+ * pipelines.
  */
 public final class SliceReader {
   private final UnifiedJedis redis;
@@ -39,7 +39,9 @@ public final class SliceReader {
    */
   public record EntitySlices(List<Map<byte[], byte[]>> hashesNewestFirst, String error) {}
 
-  /** @param redis the online store client (not closed by this class) */
+  /**
+   * @param redis the online store client (not closed by this class)
+   */
   public SliceReader(UnifiedJedis redis) {
     this.redis = redis;
   }
@@ -57,12 +59,14 @@ public final class SliceReader {
    * @throws redis.clients.jedis.exceptions.JedisException when the store cannot be read at all
    *     (connection lost, timeout, LOADING, NOAUTH, CLUSTERDOWN...)
    */
-  public Map<String, EntitySlices> read(OnlineLayout layout, Set<String> entities, long oldestSliceIndex,
-      long newestSliceIndex) {
+  public Map<String, EntitySlices> read(
+      OnlineLayout layout, Set<String> entities, long oldestSliceIndex, long newestSliceIndex) {
     Map<String, Response<List<byte[]>>> indexReplies = new LinkedHashMap<>();
     try (AbstractPipeline pipeline = redis.pipelined()) {
       for (String entity : entities) {
-        indexReplies.put(entity, SliceIndex.queueRead(pipeline, layout, entity, oldestSliceIndex, newestSliceIndex));
+        indexReplies.put(
+            entity,
+            SliceIndex.queueRead(pipeline, layout, entity, oldestSliceIndex, newestSliceIndex));
       }
       pipeline.sync();
     }
@@ -77,9 +81,14 @@ public final class SliceReader {
           listed.put(e.getKey(), slices);
         }
       } catch (JedisDataException ex) {
-        out.put(e.getKey(), new EntitySlices(null, unreadable(keyText(layout.indexKey(e.getKey())), ex)));
+        out.put(
+            e.getKey(),
+            new EntitySlices(null, unreadable(keyText(layout.indexKey(e.getKey())), ex)));
       } catch (CorruptDataException ex) {
-        out.put(e.getKey(), new EntitySlices(null, ex.getMessage() + " in " + keyText(layout.indexKey(e.getKey()))));
+        out.put(
+            e.getKey(),
+            new EntitySlices(
+                null, ex.getMessage() + " in " + keyText(layout.indexKey(e.getKey()))));
       }
     }
     if (listed.isEmpty()) {
@@ -100,7 +109,9 @@ public final class SliceReader {
       long[] slices = e.getValue();
       List<Response<Map<byte[], byte[]>>> rs = responses.get(e.getKey());
       List<Map<byte[], byte[]>> hashes =
-          new ArrayList<>(Collections.nCopies((int) (newestSliceIndex - slices[slices.length - 1] + 1), Map.of()));
+          new ArrayList<>(
+              Collections.nCopies(
+                  (int) (newestSliceIndex - slices[slices.length - 1] + 1), Map.of()));
       String error = null;
       for (int i = 0; i < slices.length; i++) {
         try {
@@ -110,7 +121,9 @@ public final class SliceReader {
           break;
         }
       }
-      out.put(e.getKey(), error == null ? new EntitySlices(hashes, null) : new EntitySlices(null, error));
+      out.put(
+          e.getKey(),
+          error == null ? new EntitySlices(hashes, null) : new EntitySlices(null, error));
     }
     Map<String, EntitySlices> ordered = new LinkedHashMap<>();
     for (String entity : entities) {

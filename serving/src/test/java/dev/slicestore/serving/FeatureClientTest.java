@@ -1,7 +1,5 @@
 package dev.slicestore.serving;
 
-import dev.slicestore.testkit.CliRun;
-import dev.slicestore.testkit.RedisFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,11 +11,11 @@ import dev.slicestore.core.time.Slicing;
 import dev.slicestore.serving.v1.GetFeaturesRequest;
 import dev.slicestore.serving.v1.GetFeaturesResponse;
 import dev.slicestore.serving.v1.Value;
+import dev.slicestore.testkit.CliRun;
+import dev.slicestore.testkit.RedisFixture;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -25,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import redis.clients.jedis.UnifiedJedis;
 
 /** The CLI against a real Netty server on a free port: table, JSON, listing and errors. */
@@ -45,19 +42,33 @@ class FeatureClientTest {
     Slicing slicing = fs.slicing();
     // alice: three events in the current slice (amounts 1.5, 2.25, 1/3), one at t (excluded)
     Object[][] events = {
-        {T - 50_000, 1.5, 2L, "DE"}, {T - 40_000, 2.25, 1L, "FR"}, {T - 1, 1.0 / 3, 4L, "DE"}, {T, 1000.0, 9L, "ZZ"}};
+      {T - 50_000, 1.5, 2L, "DE"},
+      {T - 40_000, 2.25, 1L, "FR"},
+      {T - 1, 1.0 / 3, 4L, "DE"},
+      {T, 1000.0, 9L, "ZZ"}
+    };
     long offset = 0;
     for (Object[] e : events) {
       long time = (Long) e[0];
       long index = slicing.sliceIndex(time);
       redis.zadd(layout.indexKey("alice"), index, OnlineLayout.indexMember(index));
-      redis.hset(layout.sliceKey("alice", index), layout.eventField(0, 0, offset++),
+      redis.hset(
+          layout.sliceKey("alice", index),
+          layout.eventField(0, 0, offset++),
           new RowPreAggregate(time, new Object[] {e[1], e[2], e[3]})
               .encode(fs.inputColumns(), slicing.sliceStartMillis(index), fs.sliceMillis()));
     }
-    assertThat(fs.inputColumns()).extracting(c -> c.name()).containsExactly("amount", "quantity", "country");
-    server = new FeatureServer(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
-        TestFeatureSets.all(), redis, List.of(redisServer.node()), new MutableClock(T)).start();
+    assertThat(fs.inputColumns())
+        .extracting(c -> c.name())
+        .containsExactly("amount", "quantity", "country");
+    server =
+        new FeatureServer(
+                Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
+                TestFeatureSets.all(),
+                redis,
+                List.of(redisServer.node()),
+                new MutableClock(T))
+            .start();
     target = "127.0.0.1:" + server.port();
   }
 
@@ -74,10 +85,23 @@ class FeatureClientTest {
 
   @Test
   void printsATableWithOneColumnPerEntity() {
-    CliRun r = run("get", "--target", target, "--feature-set", "shop", "--entity", "alice", "--entity", "nobody",
-        "--features", "amount_sum_1h,amount_mean_1h,events_1h,country_max_1h,quantity_sum_1d");
+    CliRun r =
+        run(
+            "get",
+            "--target",
+            target,
+            "--feature-set",
+            "shop",
+            "--entity",
+            "alice",
+            "--entity",
+            "nobody",
+            "--features",
+            "amount_sum_1h,amount_mean_1h,events_1h,country_max_1h,quantity_sum_1d");
     assertThat(r.exitCode()).as(r.err()).isZero();
-    assertThat(r.out()).isEqualTo("""
+    assertThat(r.out())
+        .isEqualTo(
+            """
         Feature set shop at t = 2024-06-01T12:34:56.789Z (epoch ms 1717245296789)
 
         feature             alice    nobody
@@ -93,8 +117,20 @@ class FeatureClientTest {
 
   @Test
   void jsonCarriesTheExactValues() throws Exception {
-    CliRun r = run("get", "--json", "--target", target, "--feature-set", "shop", "--entity", "alice",
-        "--entity", "nobody", "--deadline", "3s");
+    CliRun r =
+        run(
+            "get",
+            "--json",
+            "--target",
+            target,
+            "--feature-set",
+            "shop",
+            "--entity",
+            "alice",
+            "--entity",
+            "nobody",
+            "--deadline",
+            "3s");
     assertThat(r.exitCode()).as(r.err()).isZero();
     JsonNode json = new ObjectMapper().readTree(r.out());
     assertThat(json.get("feature_set").asText()).isEqualTo("shop");
@@ -103,16 +139,26 @@ class FeatureClientTest {
     ManagedChannel channel = FeatureClient.openChannel(target);
     GetFeaturesResponse direct;
     try {
-      direct = FeatureClient.fetch(channel,
-          GetFeaturesRequest.newBuilder().setFeatureSet("shop").addEntityKeys("alice").addEntityKeys("nobody").build(),
-          Duration.ofSeconds(5));
+      direct =
+          FeatureClient.fetch(
+              channel,
+              GetFeaturesRequest.newBuilder()
+                  .setFeatureSet("shop")
+                  .addEntityKeys("alice")
+                  .addEntityKeys("nobody")
+                  .build(),
+              Duration.ofSeconds(5));
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
-    assertThat(json.get("features")).extracting(JsonNode::asText).isEqualTo(direct.getFeatureNamesList());
+    assertThat(json.get("features"))
+        .extracting(JsonNode::asText)
+        .isEqualTo(direct.getFeatureNamesList());
     JsonNode alice = json.get("entities").get(0);
     assertThat(alice.get("entity_key").asText()).isEqualTo("alice");
-    assertThat(alice.get("values").get("amount_sum_1h").doubleValue()).as("exact").isEqualTo(1.5 + 2.25 + 1.0 / 3);
+    assertThat(alice.get("values").get("amount_sum_1h").doubleValue())
+        .as("exact")
+        .isEqualTo(1.5 + 2.25 + 1.0 / 3);
     assertThat(alice.get("values").get("events_1h").isIntegralNumber()).isTrue();
     assertThat(alice.get("values").get("events_1h").longValue()).isEqualTo(3L);
     assertThat(alice.get("values").get("country_max_1h").asText()).isEqualTo("FR");
@@ -155,7 +201,8 @@ class FeatureClientTest {
     CliRun r = run("get", "--target", target, "--feature-set", "retail", "--entity", "alice");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.out()).isEmpty();
-    assertThat(r.err()).isEqualTo("error: NOT_FOUND: Unknown feature set 'retail' (known: other, shop)\n");
+    assertThat(r.err())
+        .isEqualTo("error: NOT_FOUND: Unknown feature set 'retail' (known: other, shop)\n");
 
     CliRun bad = run("get", "--target", target, "--feature-set", "shop", "--entity", "");
     assertThat(bad.exitCode()).isEqualTo(1);
@@ -164,8 +211,17 @@ class FeatureClientTest {
 
   @Test
   void aServerNobodyRunsIsUnavailable() throws Exception {
-    CliRun r = run("get", "--target", "127.0.0.1:" + RedisFixture.freePort(), "--deadline", "2s",
-        "--feature-set", "shop", "--entity", "alice");
+    CliRun r =
+        run(
+            "get",
+            "--target",
+            "127.0.0.1:" + RedisFixture.freePort(),
+            "--deadline",
+            "2s",
+            "--feature-set",
+            "shop",
+            "--entity",
+            "alice");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err()).startsWith("error: UNAVAILABLE");
   }
@@ -173,7 +229,8 @@ class FeatureClientTest {
   @Test
   void usageErrorsExitWithTwo() {
     assertThat(run("get", "--target", target, "--feature-set", "shop").exitCode()).isEqualTo(2);
-    assertThat(run("get", "--deadline", "0s", "--feature-set", "shop", "--entity", "a").exitCode()).isEqualTo(2);
+    assertThat(run("get", "--deadline", "0s", "--feature-set", "shop", "--entity", "a").exitCode())
+        .isEqualTo(2);
   }
 
   @Test

@@ -1,6 +1,5 @@
 package dev.slicestore.serving;
 
-import dev.slicestore.testkit.RedisFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slicestore.core.aggregate.AggregateFunction;
@@ -20,6 +19,7 @@ import dev.slicestore.serving.v1.FeatureStatus;
 import dev.slicestore.serving.v1.GetFeaturesRequest;
 import dev.slicestore.serving.v1.GetFeaturesResponse;
 import dev.slicestore.serving.v1.Value;
+import dev.slicestore.testkit.RedisFixture;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -40,10 +40,10 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
- * Every feature served equals a naive oracle computed here from the raw event list with
- * the window rule (docs/design.md, "Window rule"), at the {@code t} the server reported: events exactly at {@code t}
- * (excluded), at slice starts, an entity without data, and a compacted slice with replayed,
- * bogus and late event fields around its covered range.
+ * Every feature served equals a naive oracle computed here from the raw event list with the window
+ * rule (docs/design.md, "Window rule"), at the {@code t} the server reported: events exactly at
+ * {@code t} (excluded), at slice starts, an entity without data, and a compacted slice with
+ * replayed, bogus and late event fields around its covered range.
  */
 class FeatureServiceOracleTest {
   private static final Logger LOG = LoggerFactory.getLogger(FeatureServiceOracleTest.class);
@@ -56,7 +56,13 @@ class FeatureServiceOracleTest {
   private static UnifiedJedis redis;
 
   /** One raw event, as the oracle sees it. */
-  record Event(String entity, long timeMillis, int partition, long offset, Double amount, Long quantity,
+  record Event(
+      String entity,
+      long timeMillis,
+      int partition,
+      long offset,
+      Double amount,
+      Long quantity,
       String country) {}
 
   private final FeatureSet fs = TestFeatureSets.shop();
@@ -94,7 +100,8 @@ class FeatureServiceOracleTest {
     long cur = slicing.sliceIndex(t0);
     long curStart = slicing.sliceStartMillis(cur);
     long eventAtT = curStart + 1 + rnd.nextInt((int) HOUR - 2);
-    List<Long> evaluationTimes = List.of(t0, curStart, curStart + 1, eventAtT, slicing.sliceEndMillis(cur) - 1);
+    List<Long> evaluationTimes =
+        List.of(t0, curStart, curStart + 1, eventAtT, slicing.sliceEndMillis(cur) - 1);
 
     // random events from before the longest window to after the current slice
     for (String entity : List.of("alice", "bob", "carol", "dave")) {
@@ -104,7 +111,8 @@ class FeatureServiceOracleTest {
         write(randomEvent(entity, time));
       }
     }
-    // boundaries: slice starts around each window's oldest slice, the last ms of a slice, events at and just before each t
+    // boundaries: slice starts around each window's oldest slice, the last ms of a slice, events at
+    // and just before each t
     for (long idx : new long[] {cur, cur - 1, cur - 2, cur - 3, cur - 23, cur - 24}) {
       write(randomEvent("alice", slicing.sliceStartMillis(idx)));
     }
@@ -117,14 +125,22 @@ class FeatureServiceOracleTest {
     writeCompactedSlice("carol", cur - 2);
 
     MutableClock clock = new MutableClock(0);
-    try (InProcessFeatureServer server = new InProcessFeatureServer(TestFeatureSets.all(), redis,
-        List.of(redisServer.node()), clock)) {
+    try (InProcessFeatureServer server =
+        new InProcessFeatureServer(
+            TestFeatureSets.all(), redis, List.of(redisServer.node()), clock)) {
       for (long t : evaluationTimes) {
         clock.set(t);
-        GetFeaturesResponse response = FeatureClient.fetch(server.channel(),
-            GetFeaturesRequest.newBuilder().setFeatureSet("shop").addAllEntityKeys(ENTITIES).build(), DEADLINE);
+        GetFeaturesResponse response =
+            FeatureClient.fetch(
+                server.channel(),
+                GetFeaturesRequest.newBuilder()
+                    .setFeatureSet("shop")
+                    .addAllEntityKeys(ENTITIES)
+                    .build(),
+                DEADLINE);
         assertThat(response.getEvaluationTimeMillis()).as("reported t").isEqualTo(t);
-        assertThat(response.getFeatureNamesList()).as("all features, in the feature set's order")
+        assertThat(response.getFeatureNamesList())
+            .as("all features, in the feature set's order")
             .isEqualTo(fs.features().stream().map(Feature::name).toList());
         assertMatchesOracle(response);
       }
@@ -137,17 +153,32 @@ class FeatureServiceOracleTest {
     long cur = slicing.sliceIndex(t);
     for (String entity : List.of("alice", "bob")) {
       for (int i = 0; i < 40; i++) {
-        write(randomEvent(entity, slicing.sliceStartMillis(cur - 23) + (long) (rnd.nextDouble() * 25 * HOUR)));
+        write(
+            randomEvent(
+                entity,
+                slicing.sliceStartMillis(cur - 23) + (long) (rnd.nextDouble() * 25 * HOUR)));
       }
     }
     List<String> wanted = List.of("country_max_1d", "amount_sum_3h", "events_1h", "amount_mean_1d");
-    try (InProcessFeatureServer server = new InProcessFeatureServer(TestFeatureSets.all(), redis,
-        List.of(redisServer.node()), new MutableClock(t))) {
-      GetFeaturesResponse subset = FeatureClient.fetch(server.channel(), GetFeaturesRequest.newBuilder()
-          .setFeatureSet("shop").addAllEntityKeys(List.of("bob", "alice", "bob")).addAllFeatures(wanted).build(), DEADLINE);
+    try (InProcessFeatureServer server =
+        new InProcessFeatureServer(
+            TestFeatureSets.all(), redis, List.of(redisServer.node()), new MutableClock(t))) {
+      GetFeaturesResponse subset =
+          FeatureClient.fetch(
+              server.channel(),
+              GetFeaturesRequest.newBuilder()
+                  .setFeatureSet("shop")
+                  .addAllEntityKeys(List.of("bob", "alice", "bob"))
+                  .addAllFeatures(wanted)
+                  .build(),
+              DEADLINE);
       assertThat(subset.getFeatureNamesList()).isEqualTo(wanted);
-      assertThat(subset.getEntitiesList()).extracting(EntityFeatures::getEntityKey).containsExactly("bob", "alice", "bob");
-      assertThat(subset.getEntities(0)).as("a repeated entity gets the same answer").isEqualTo(subset.getEntities(2));
+      assertThat(subset.getEntitiesList())
+          .extracting(EntityFeatures::getEntityKey)
+          .containsExactly("bob", "alice", "bob");
+      assertThat(subset.getEntities(0))
+          .as("a repeated entity gets the same answer")
+          .isEqualTo(subset.getEntities(2));
       assertMatchesOracle(subset);
     }
   }
@@ -168,10 +199,17 @@ class FeatureServiceOracleTest {
     redis.zadd(layout.indexKey("bob"), cur - 100_000, OnlineLayout.indexMember(cur - 100_000));
     redis.zadd(layout.indexKey("bob"), cur + 1, OnlineLayout.indexMember(cur + 1));
     redis.hset(layout.sliceKey("bob", cur + 1), layout.eventField(0, 0, 1), new byte[] {9, 9, 9});
-    try (InProcessFeatureServer server = new InProcessFeatureServer(TestFeatureSets.all(), redis,
-        List.of(redisServer.node()), new MutableClock(t))) {
-      GetFeaturesResponse r = FeatureClient.fetch(server.channel(), GetFeaturesRequest.newBuilder()
-          .setFeatureSet("shop").addAllEntityKeys(List.of("alice", "bob", "dave", "erin", "frank")).build(), DEADLINE);
+    try (InProcessFeatureServer server =
+        new InProcessFeatureServer(
+            TestFeatureSets.all(), redis, List.of(redisServer.node()), new MutableClock(t))) {
+      GetFeaturesResponse r =
+          FeatureClient.fetch(
+              server.channel(),
+              GetFeaturesRequest.newBuilder()
+                  .setFeatureSet("shop")
+                  .addAllEntityKeys(List.of("alice", "bob", "dave", "erin", "frank"))
+                  .build(),
+              DEADLINE);
       EntityFeatures alice = r.getEntities(0);
       assertThat(alice.getStatusesList()).containsOnly(FeatureStatus.ERROR);
       assertThat(alice.getValuesList()).containsOnly(Value.getDefaultInstance());
@@ -179,11 +217,16 @@ class FeatureServiceOracleTest {
       assertThat(r.getEntities(1).getStatusesList()).doesNotContain(FeatureStatus.ERROR);
       assertThat(r.getEntities(1).getError()).isEmpty();
       assertThat(r.getEntities(2).getStatusesList()).containsOnly(FeatureStatus.ERROR);
-      assertThat(r.getEntities(2).getError()).contains("WRONGTYPE").contains("ss:shop:3:{dave}:" + cur);
+      assertThat(r.getEntities(2).getError())
+          .contains("WRONGTYPE")
+          .contains("ss:shop:3:{dave}:" + cur);
       assertThat(r.getEntities(3).getStatusesList()).containsOnly(FeatureStatus.ERROR);
       assertThat(r.getEntities(3).getError()).contains("WRONGTYPE").contains("ssi:shop:3:{erin}");
       assertThat(r.getEntities(4).getStatusesList()).containsOnly(FeatureStatus.ERROR);
-      assertThat(r.getEntities(4).getError()).contains("Corrupt slice index").contains("'x7'").contains("ssi:shop:3:{frank}");
+      assertThat(r.getEntities(4).getError())
+          .contains("Corrupt slice index")
+          .contains("'x7'")
+          .contains("ssi:shop:3:{frank}");
     }
   }
 
@@ -200,7 +243,8 @@ class FeatureServiceOracleTest {
     } else if (kind < 0.9) {
       amount = -rnd.nextDouble() * 1e-3;
     }
-    // quantities stay positive: a window whose long sum is exactly 0 would be EMPTY in core (see report)
+    // quantities stay positive: a window whose long sum is exactly 0 would be EMPTY in core (see
+    // report)
     Long quantity = rnd.nextDouble() < 0.05 ? null : 1L + rnd.nextInt(20);
     String country = rnd.nextDouble() < 0.1 ? null : COUNTRIES[rnd.nextInt(COUNTRIES.length)];
     return new Event(entity, time, partition, nextOffset[partition]++, amount, quantity, country);
@@ -214,10 +258,12 @@ class FeatureServiceOracleTest {
 
   private void writeField(Event e) {
     long index = slicing.sliceIndex(e.timeMillis());
-    byte[] value = new RowPreAggregate(e.timeMillis(), inputs(e))
-        .encode(fs.inputColumns(), slicing.sliceStartMillis(index), fs.sliceMillis());
+    byte[] value =
+        new RowPreAggregate(e.timeMillis(), inputs(e))
+            .encode(fs.inputColumns(), slicing.sliceStartMillis(index), fs.sliceMillis());
     redis.zadd(layout.indexKey(e.entity()), index, OnlineLayout.indexMember(index));
-    redis.hset(layout.sliceKey(e.entity(), index), layout.eventField(0, e.partition(), e.offset()), value);
+    redis.hset(
+        layout.sliceKey(e.entity(), index), layout.eventField(0, e.partition(), e.offset()), value);
   }
 
   private Object[] inputs(Event e) {
@@ -249,31 +295,40 @@ class FeatureServiceOracleTest {
     List<Event> compacted = new ArrayList<>();
     for (long offset = 100; offset < 110; offset++) {
       Event e = randomEvent(entity, start + rnd.nextInt((int) HOUR));
-      compacted.add(new Event(entity, e.timeMillis(), 0, offset, e.amount(), e.quantity(), e.country()));
+      compacted.add(
+          new Event(entity, e.timeMillis(), 0, offset, e.amount(), e.quantity(), e.country()));
     }
     List<Object> accumulators = new ArrayList<>();
     for (Aggregation a : fs.aggregations()) {
       AggregateFunction f = a.function();
       Object acc = f.createAccumulator();
       for (Event e : compacted) {
-        acc = f.add(acc, a.inputColumn() == null ? null : input(e, a.inputColumn()),
-            new EventPosition(e.timeMillis(), 0, e.partition(), e.offset()));
+        acc =
+            f.add(
+                acc,
+                a.inputColumn() == null ? null : input(e, a.inputColumn()),
+                new EventPosition(e.timeMillis(), 0, e.partition(), e.offset()));
       }
       accumulators.add(acc);
     }
     long maxTime = compacted.stream().mapToLong(Event::timeMillis).max().orElseThrow();
-    CompactedEntry entry = new CompactedEntry(compacted.size(), maxTime, List.of(new CoveredRange(0, 0, 100, 110)),
-        accumulators);
+    CompactedEntry entry =
+        new CompactedEntry(
+            compacted.size(), maxTime, List.of(new CoveredRange(0, 0, 100, 110)), accumulators);
     redis.zadd(layout.indexKey(entity), index, OnlineLayout.indexMember(index));
-    redis.hset(layout.sliceKey(entity, index), OnlineLayout.compactedField(), entry.encode(fs, start));
+    redis.hset(
+        layout.sliceKey(entity, index), OnlineLayout.compactedField(), entry.encode(fs, start));
     oracleEvents.get(entity).addAll(compacted);
 
     writeField(compacted.get(2)); // replay after compaction: must not count twice
     writeField(compacted.get(7));
-    writeField(new Event(entity, start + 5, 0, 104, 1e9, 1000L, "ZZZ")); // inside the range: ignored
+    writeField(
+        new Event(entity, start + 5, 0, 104, 1e9, 1000L, "ZZZ")); // inside the range: ignored
     for (long[] po : new long[][] {{0, 99}, {0, 110}, {0, 111}, {1, 105}}) {
       Event e = randomEvent(entity, start + rnd.nextInt((int) HOUR));
-      write(new Event(entity, e.timeMillis(), (int) po[0], po[1], e.amount(), e.quantity(), e.country()));
+      write(
+          new Event(
+              entity, e.timeMillis(), (int) po[0], po[1], e.amount(), e.quantity(), e.country()));
     }
   }
 
@@ -289,9 +344,11 @@ class FeatureServiceOracleTest {
       for (int i = 0; i < response.getFeatureNamesCount(); i++) {
         Feature f = fs.feature(response.getFeatureNames(i));
         Expected expected = oracle(oracleEvents.getOrDefault(ef.getEntityKey(), List.of()), f, t);
-        assertThat(ef.getValues(i)).as("%s of %s at t=%d (seed %d)", f.name(), ef.getEntityKey(), t, seed)
+        assertThat(ef.getValues(i))
+            .as("%s of %s at t=%d (seed %d)", f.name(), ef.getEntityKey(), t, seed)
             .isEqualTo(expected.value());
-        assertThat(ef.getStatuses(i)).as("status of %s of %s at t=%d (seed %d)", f.name(), ef.getEntityKey(), t, seed)
+        assertThat(ef.getStatuses(i))
+            .as("status of %s of %s at t=%d (seed %d)", f.name(), ef.getEntityKey(), t, seed)
             .isEqualTo(expected.status());
       }
     }
@@ -299,58 +356,77 @@ class FeatureServiceOracleTest {
 
   record Expected(Value value, FeatureStatus status) {}
 
-  /** docs/design.md, "Window rule": e counts iff floorDiv(e, s) > floorDiv(t, s) - W / s and e < t. */
+  /**
+   * docs/design.md, "Window rule": e counts iff floorDiv(e, s) > floorDiv(t, s) - W / s and e < t.
+   */
   private Expected oracle(List<Event> all, Feature feature, long t) {
     long s = fs.sliceMillis();
     long w = feature.windowMillis() / s;
-    List<Event> in = all.stream()
-        .filter(e -> e.timeMillis() < t && Math.floorDiv(e.timeMillis(), s) > Math.floorDiv(t, s) - w)
-        .toList();
+    List<Event> in =
+        all.stream()
+            .filter(
+                e ->
+                    e.timeMillis() < t
+                        && Math.floorDiv(e.timeMillis(), s) > Math.floorDiv(t, s) - w)
+            .toList();
     Aggregation a = fs.aggregations().get(feature.aggregationIndex());
-    List<Object> inputs = a.inputColumn() == null ? null
-        : in.stream().map(e -> input(e, a.inputColumn())).filter(v -> v != null).toList();
+    List<Object> inputs =
+        a.inputColumn() == null
+            ? null
+            : in.stream().map(e -> input(e, a.inputColumn())).filter(v -> v != null).toList();
     switch (a.function().name()) {
-      case "count": {
-        long n = inputs == null ? in.size() : inputs.size();
-        return new Expected(Value.newBuilder().setInt64Value(n).build(), status(n > 0));
-      }
-      case "sum": {
-        if (a.inputType() == ValueType.LONG) {
-          long sum = 0;
-          for (Object v : inputs) {
-            sum = Math.addExact(sum, (Long) v);
+      case "count":
+        {
+          long n = inputs == null ? in.size() : inputs.size();
+          return new Expected(Value.newBuilder().setInt64Value(n).build(), status(n > 0));
+        }
+      case "sum":
+        {
+          if (a.inputType() == ValueType.LONG) {
+            long sum = 0;
+            for (Object v : inputs) {
+              sum = Math.addExact(sum, (Long) v);
+            }
+            return new Expected(
+                Value.newBuilder().setInt64Value(sum).build(), status(!inputs.isEmpty()));
           }
-          return new Expected(Value.newBuilder().setInt64Value(sum).build(), status(!inputs.isEmpty()));
+          return new Expected(
+              Value.newBuilder().setDoubleValue(exactSum(inputs).doubleValue()).build(),
+              status(!inputs.isEmpty()));
         }
-        return new Expected(Value.newBuilder().setDoubleValue(exactSum(inputs).doubleValue()).build(),
-            status(!inputs.isEmpty()));
-      }
-      case "mean": {
-        if (inputs.isEmpty()) {
-          return new Expected(Value.getDefaultInstance(), FeatureStatus.EMPTY);
+      case "mean":
+        {
+          if (inputs.isEmpty()) {
+            return new Expected(Value.getDefaultInstance(), FeatureStatus.EMPTY);
+          }
+          double mean = exactSum(inputs).doubleValue() / inputs.size();
+          return new Expected(
+              Value.newBuilder().setDoubleValue(mean).build(), FeatureStatus.PRESENT);
         }
-        double mean = exactSum(inputs).doubleValue() / inputs.size();
-        return new Expected(Value.newBuilder().setDoubleValue(mean).build(), FeatureStatus.PRESENT);
-      }
       case "min":
-      case "max": {
-        if (inputs.isEmpty()) {
-          return new Expected(Value.getDefaultInstance(), FeatureStatus.EMPTY);
+      case "max":
+        {
+          if (inputs.isEmpty()) {
+            return new Expected(Value.getDefaultInstance(), FeatureStatus.EMPTY);
+          }
+          Comparator<Object> order =
+              a.inputType() == ValueType.DOUBLE
+                  ? (x, y) -> Double.compare((Double) x, (Double) y)
+                  : a.inputType() == ValueType.LONG
+                      ? (x, y) -> Long.compare((Long) x, (Long) y)
+                      : (x, y) -> ((String) x).compareTo((String) y);
+          Object best =
+              a.function().name().equals("max")
+                  ? inputs.stream().max(order).orElseThrow()
+                  : inputs.stream().min(order).orElseThrow();
+          Value.Builder v = Value.newBuilder();
+          switch (a.inputType()) {
+            case DOUBLE -> v.setDoubleValue((Double) best);
+            case LONG -> v.setInt64Value((Long) best);
+            default -> v.setStringValue((String) best);
+          }
+          return new Expected(v.build(), FeatureStatus.PRESENT);
         }
-        Comparator<Object> order = a.inputType() == ValueType.DOUBLE
-            ? (x, y) -> Double.compare((Double) x, (Double) y)
-            : a.inputType() == ValueType.LONG ? (x, y) -> Long.compare((Long) x, (Long) y)
-            : (x, y) -> ((String) x).compareTo((String) y);
-        Object best = a.function().name().equals("max")
-            ? inputs.stream().max(order).orElseThrow() : inputs.stream().min(order).orElseThrow();
-        Value.Builder v = Value.newBuilder();
-        switch (a.inputType()) {
-          case DOUBLE -> v.setDoubleValue((Double) best);
-          case LONG -> v.setInt64Value((Long) best);
-          default -> v.setStringValue((String) best);
-        }
-        return new Expected(v.build(), FeatureStatus.PRESENT);
-      }
       default:
         throw new IllegalStateException("no oracle for " + a.function().name());
     }

@@ -1,10 +1,10 @@
 package dev.slicestore.serving;
 
-import dev.slicestore.testkit.RedisFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.slicestore.serving.v1.GetFeaturesRequest;
+import dev.slicestore.testkit.RedisFixture;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -21,22 +21,33 @@ import redis.clients.jedis.UnifiedJedis;
  * connections and a frozen server), and the health service follows Redis.
  */
 class RedisFailureTest {
-  private static final GetFeaturesRequest REQUEST = GetFeaturesRequest.newBuilder()
-      .setFeatureSet("shop").addEntityKeys("alice").addEntityKeys("bob").build();
+  private static final GetFeaturesRequest REQUEST =
+      GetFeaturesRequest.newBuilder()
+          .setFeatureSet("shop")
+          .addEntityKeys("alice")
+          .addEntityKeys("bob")
+          .build();
   private static final Duration ONE_SECOND = Duration.ofSeconds(1);
 
   @Test
   void unreachableRedisGivesUnavailableWithinTheDeadline() throws Exception {
     int port = RedisFixture.freePort(); // nobody listens there
     try (UnifiedJedis redis = RedisFixture.client(port, 500);
-        InProcessFeatureServer server = new InProcessFeatureServer(TestFeatureSets.all(), redis,
-            List.of("127.0.0.1:" + port), new MutableClock(1_717_243_200_000L))) {
+        InProcessFeatureServer server =
+            new InProcessFeatureServer(
+                TestFeatureSets.all(),
+                redis,
+                List.of("127.0.0.1:" + port),
+                new MutableClock(1_717_243_200_000L))) {
       long start = System.nanoTime();
       assertThatThrownBy(() -> FeatureClient.fetch(server.channel(), REQUEST, ONE_SECOND))
-          .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-            assertThat(e.getStatus().getDescription()).startsWith("Redis is unreachable (nodes 127.0.0.1:" + port + "): ");
-          });
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                assertThat(e.getStatus().getDescription())
+                    .startsWith("Redis is unreachable (nodes 127.0.0.1:" + port + "): ");
+              });
       assertThat(elapsedMillis(start)).isLessThan(1000);
       assertThat(server.server().servingStatus()).isEqualTo(ServingStatus.NOT_SERVING);
     }
@@ -45,24 +56,39 @@ class RedisFailureTest {
   @Test
   void frozenRedisGivesUnavailableNotDeadlineExceeded() throws Exception {
     try (RedisFixture redisServer = RedisFixture.start();
-        UnifiedJedis redis = redisServer.client(10_000); // longer than the deadline: only the deadline can end the call
-        InProcessFeatureServer server = new InProcessFeatureServer(TestFeatureSets.all(), redis,
-            List.of(redisServer.node()), new MutableClock(1_717_243_200_000L))) {
-      assertThat(FeatureClient.fetch(server.channel(), REQUEST, ONE_SECOND).getEntitiesCount()).isEqualTo(2);
+        UnifiedJedis redis =
+            redisServer.client(
+                10_000); // longer than the deadline: only the deadline can end the call
+        InProcessFeatureServer server =
+            new InProcessFeatureServer(
+                TestFeatureSets.all(),
+                redis,
+                List.of(redisServer.node()),
+                new MutableClock(1_717_243_200_000L))) {
+      assertThat(FeatureClient.fetch(server.channel(), REQUEST, ONE_SECOND).getEntitiesCount())
+          .isEqualTo(2);
       redisServer.pause();
       long start = System.nanoTime();
       assertThatThrownBy(() -> FeatureClient.fetch(server.channel(), REQUEST, ONE_SECOND))
-          .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-            assertThat(e.getStatus().getDescription())
-                .startsWith("Redis is unreachable (nodes " + redisServer.node() + "): no answer within ")
-                .endsWith("ms, before the request's deadline");
-          });
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                assertThat(e.getStatus().getDescription())
+                    .startsWith(
+                        "Redis is unreachable (nodes "
+                            + redisServer.node()
+                            + "): no answer within ")
+                    .endsWith("ms, before the request's deadline");
+              });
       long elapsed = elapsedMillis(start);
       assertThat(elapsed).as("answered before the 1 s deadline").isBetween(700L, 999L);
       redisServer.resume();
-      assertThat(FeatureClient.fetch(server.channel(), REQUEST, Duration.ofSeconds(5)).getEntitiesCount())
-          .as("served again once Redis answers").isEqualTo(2);
+      assertThat(
+              FeatureClient.fetch(server.channel(), REQUEST, Duration.ofSeconds(5))
+                  .getEntitiesCount())
+          .as("served again once Redis answers")
+          .isEqualTo(2);
     }
   }
 
@@ -70,13 +96,21 @@ class RedisFailureTest {
   void healthFollowsRedis() throws Exception {
     RedisFixture redisServer = RedisFixture.start();
     try (UnifiedJedis redis = redisServer.client(500);
-        InProcessFeatureServer server = new InProcessFeatureServer(TestFeatureSets.all(), redis,
-            List.of(redisServer.node()), new MutableClock(1_717_243_200_000L))) {
+        InProcessFeatureServer server =
+            new InProcessFeatureServer(
+                TestFeatureSets.all(),
+                redis,
+                List.of(redisServer.node()),
+                new MutableClock(1_717_243_200_000L))) {
       HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(server.channel());
       for (String service : List.of("", "slicestore.v1.FeatureService")) {
-        assertThat(health.withDeadlineAfter(5, TimeUnit.SECONDS)
-            .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus())
-            .as("health of '%s' while Redis runs", service).isEqualTo(ServingStatus.SERVING);
+        assertThat(
+                health
+                    .withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .check(HealthCheckRequest.newBuilder().setService(service).build())
+                    .getStatus())
+            .as("health of '%s' while Redis runs", service)
+            .isEqualTo(ServingStatus.SERVING);
       }
       redisServer.close();
       for (String service : List.of("", "slicestore.v1.FeatureService")) {
@@ -84,10 +118,15 @@ class RedisFailureTest {
         ServingStatus status;
         do {
           Thread.sleep(100);
-          status = health.withDeadlineAfter(5, TimeUnit.SECONDS)
-              .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus();
+          status =
+              health
+                  .withDeadlineAfter(5, TimeUnit.SECONDS)
+                  .check(HealthCheckRequest.newBuilder().setService(service).build())
+                  .getStatus();
         } while (status == ServingStatus.SERVING && System.nanoTime() < until);
-        assertThat(status).as("health of '%s' after Redis stopped", service).isEqualTo(ServingStatus.NOT_SERVING);
+        assertThat(status)
+            .as("health of '%s' after Redis stopped", service)
+            .isEqualTo(ServingStatus.NOT_SERVING);
       }
     } finally {
       redisServer.close();

@@ -1,6 +1,5 @@
 package dev.slicestore.serving;
 
-import dev.slicestore.testkit.RedisFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,6 +14,7 @@ import dev.slicestore.serving.v1.GetFeaturesResponse;
 import dev.slicestore.serving.v1.ListFeatureSetsResponse;
 import dev.slicestore.serving.v1.RequestContext;
 import dev.slicestore.serving.v1.Value;
+import dev.slicestore.testkit.RedisFixture;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -27,10 +27,10 @@ import org.junit.jupiter.api.Test;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
- * {@code bloom_contains} features answered with request context over gRPC, against a real
- * {@code redis-server}: shared and per-entity values, duplicate entities with different values,
- * empty windows, explicit nulls, text values parsed to the key's type, and INVALID_ARGUMENT for
- * missing and ill-typed values.
+ * {@code bloom_contains} features answered with request context over gRPC, against a real {@code
+ * redis-server}: shared and per-entity values, duplicate entities with different values, empty
+ * windows, explicit nulls, text values parsed to the key's type, and INVALID_ARGUMENT for missing
+ * and ill-typed values.
  */
 class RequestContextTest {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
@@ -47,22 +47,30 @@ class RequestContextTest {
     FeatureSet fs = TestFeatureSets.cards();
     OnlineLayout layout = new OnlineLayout(fs);
     Slicing slicing = fs.slicing();
-    assertThat(fs.inputColumns()).extracting(c -> c.name()).containsExactly("merchant", "mcc", "amount");
-    // card-1: m1 and m2 within the hour, m3 five hours ago (1d only), m9 at t (excluded); card-2: m2 only
+    assertThat(fs.inputColumns())
+        .extracting(c -> c.name())
+        .containsExactly("merchant", "mcc", "amount");
+    // card-1: m1 and m2 within the hour, m3 five hours ago (1d only), m9 at t (excluded); card-2:
+    // m2 only
     Object[][] events = {
-        {"card-1", T - 60_000, "m1", 5411L, 12.5}, {"card-1", T - 30 * 60_000, "m2", 5812L, 3.0},
-        {"card-1", T - 5 * HOUR, "m3", 4111L, 40.0}, {"card-1", T, "m9", 7995L, 999.0},
-        {"card-2", T - 10_000, "m2", 5812L, 7.0}};
+      {"card-1", T - 60_000, "m1", 5411L, 12.5}, {"card-1", T - 30 * 60_000, "m2", 5812L, 3.0},
+      {"card-1", T - 5 * HOUR, "m3", 4111L, 40.0}, {"card-1", T, "m9", 7995L, 999.0},
+      {"card-2", T - 10_000, "m2", 5812L, 7.0}
+    };
     long offset = 0;
     for (Object[] e : events) {
       long time = (Long) e[1];
       long index = slicing.sliceIndex(time);
       redis.zadd(layout.indexKey((String) e[0]), index, OnlineLayout.indexMember(index));
-      redis.hset(layout.sliceKey((String) e[0], index), layout.eventField(0, 0, offset++),
+      redis.hset(
+          layout.sliceKey((String) e[0], index),
+          layout.eventField(0, 0, offset++),
           new RowPreAggregate(time, new Object[] {e[2], e[3], e[4]})
               .encode(fs.inputColumns(), slicing.sliceStartMillis(index), fs.sliceMillis()));
     }
-    server = new InProcessFeatureServer(Map.of("cards", fs), redis, List.of(redisServer.node()), new MutableClock(T));
+    server =
+        new InProcessFeatureServer(
+            Map.of("cards", fs), redis, List.of(redisServer.node()), new MutableClock(T));
   }
 
   @AfterAll
@@ -98,21 +106,30 @@ class RequestContextTest {
 
   @Test
   void eachEntityIsAskedAboutItsOwnValue() {
-    GetFeaturesResponse r = fetch(request("merchant_seen_1h", "merchant_seen_1d", "tx_1d")
-        .addEntityKeys("card-1").addEntityKeys("card-1").addEntityKeys("card-1").addEntityKeys("card-2")
-        .addEntityKeys("nobody")
-        .putContext("merchant", str("m3"))                       // shared: for entities without their own value
-        .addEntityContexts(ctx("merchant", str("m1")))
-        .addEntityContexts(ctx("merchant", str("m9")))           // only at t: excluded
-        .addEntityContexts(RequestContext.getDefaultInstance())  // -> the shared m3
-        .addEntityContexts(ctx("merchant", str("m2")))
-        .addEntityContexts(ctx("merchant", str("m2"))));
-    assertThat(r.getFeatureNamesList()).containsExactly("merchant_seen_1h", "merchant_seen_1d", "tx_1d");
-    assertThat(r.getEntitiesList()).extracting(e -> e.getEntityKey())
+    GetFeaturesResponse r =
+        fetch(
+            request("merchant_seen_1h", "merchant_seen_1d", "tx_1d")
+                .addEntityKeys("card-1")
+                .addEntityKeys("card-1")
+                .addEntityKeys("card-1")
+                .addEntityKeys("card-2")
+                .addEntityKeys("nobody")
+                .putContext("merchant", str("m3")) // shared: for entities without their own value
+                .addEntityContexts(ctx("merchant", str("m1")))
+                .addEntityContexts(ctx("merchant", str("m9"))) // only at t: excluded
+                .addEntityContexts(RequestContext.getDefaultInstance()) // -> the shared m3
+                .addEntityContexts(ctx("merchant", str("m2")))
+                .addEntityContexts(ctx("merchant", str("m2"))));
+    assertThat(r.getFeatureNamesList())
+        .containsExactly("merchant_seen_1h", "merchant_seen_1d", "tx_1d");
+    assertThat(r.getEntitiesList())
+        .extracting(e -> e.getEntityKey())
         .containsExactly("card-1", "card-1", "card-1", "card-2", "nobody");
     assertThat(r.getEntities(0).getValuesList()).containsExactly(bool(true), bool(true), i64(3));
     assertThat(r.getEntities(1).getValuesList()).containsExactly(bool(false), bool(false), i64(3));
-    assertThat(r.getEntities(2).getValuesList()).as("m3: five hours ago").containsExactly(bool(false), bool(true), i64(3));
+    assertThat(r.getEntities(2).getValuesList())
+        .as("m3: five hours ago")
+        .containsExactly(bool(false), bool(true), i64(3));
     assertThat(r.getEntities(3).getValuesList()).containsExactly(bool(true), bool(true), i64(1));
     assertThat(r.getEntities(0).getStatusesList()).containsOnly(FeatureStatus.PRESENT);
     // an empty window: null and EMPTY
@@ -123,17 +140,23 @@ class RequestContextTest {
 
   @Test
   void aSharedContextAppliesToEveryEntityAndTextIsParsedToTheKeysType() {
-    GetFeaturesResponse r = fetch(request("mcc_seen_1d", "merchant_seen_1h")
-        .addEntityKeys("card-1").addEntityKeys("card-2")
-        .putContext("category", str("5812"))              // a long key given as text
-        .putContext("merchant", Value.getDefaultInstance())   // explicit null
-        .putContext("unused", str("ignored")));
+    GetFeaturesResponse r =
+        fetch(
+            request("mcc_seen_1d", "merchant_seen_1h")
+                .addEntityKeys("card-1")
+                .addEntityKeys("card-2")
+                .putContext("category", str("5812")) // a long key given as text
+                .putContext("merchant", Value.getDefaultInstance()) // explicit null
+                .putContext("unused", str("ignored")));
     assertThat(r.getEntities(0).getValues(0)).isEqualTo(bool(true));
     assertThat(r.getEntities(1).getValues(0)).isEqualTo(bool(true));
-    assertThat(r.getEntities(0).getValues(1)).as("null context value").isEqualTo(Value.getDefaultInstance());
+    assertThat(r.getEntities(0).getValues(1))
+        .as("null context value")
+        .isEqualTo(Value.getDefaultInstance());
     assertThat(r.getEntities(0).getStatuses(1)).isEqualTo(FeatureStatus.PRESENT);
 
-    GetFeaturesResponse typed = fetch(request("mcc_seen_1d").addEntityKeys("card-2").putContext("category", i64(4111)));
+    GetFeaturesResponse typed =
+        fetch(request("mcc_seen_1d").addEntityKeys("card-2").putContext("category", i64(4111)));
     assertThat(typed.getEntities(0).getValues(0)).isEqualTo(bool(false));
   }
 
@@ -141,7 +164,8 @@ class RequestContextTest {
   void featuresWithoutContextNeedNone() {
     GetFeaturesResponse r = fetch(request("tx_1h", "last_merchants_1d").addEntityKeys("card-1"));
     assertThat(r.getEntities(0).getValues(0)).isEqualTo(i64(2));
-    assertThat(r.getEntities(0).getValues(1).getListValue().getValuesList()).containsExactly(str("m3"), str("m2"), str("m1"));
+    assertThat(r.getEntities(0).getValues(1).getListValue().getValuesList())
+        .containsExactly(str("m3"), str("m2"), str("m1"));
   }
 
   @Test
@@ -161,21 +185,27 @@ class RequestContextTest {
   private static void assertInvalid(GetFeaturesRequest.Builder request, String description) {
     assertThatThrownBy(() -> fetch(request))
         .isInstanceOf(StatusRuntimeException.class)
-        .satisfies(e -> {
-          Status s = ((StatusRuntimeException) e).getStatus();
-          assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-          assertThat(s.getDescription()).isEqualTo(description);
-        });
+        .satisfies(
+            e -> {
+              Status s = ((StatusRuntimeException) e).getStatus();
+              assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(s.getDescription()).isEqualTo(description);
+            });
   }
 
   @Test
   void missingValuesAreInvalidArgumentNamingFeatureKeyAndEntity() {
-    assertInvalid(request().addEntityKeys("card-1").putContext("merchant", str("m1")),
+    assertInvalid(
+        request().addEntityKeys("card-1").putContext("merchant", str("m1")),
         "Feature 'mcc_seen_1d' of feature set 'cards' needs the request context value 'category' (a long) for"
             + " entity_keys[0] ('card-1'), which is missing: set context[\"category\"] for every entity or"
             + " entity_contexts[0].values[\"category\"]");
-    assertInvalid(request("merchant_seen_1d").addEntityKeys("card-1").addEntityKeys("card-2")
-            .addEntityContexts(ctx("merchant", str("m1"))).addEntityContexts(ctx("category", i64(1))),
+    assertInvalid(
+        request("merchant_seen_1d")
+            .addEntityKeys("card-1")
+            .addEntityKeys("card-2")
+            .addEntityContexts(ctx("merchant", str("m1")))
+            .addEntityContexts(ctx("category", i64(1))),
         "Feature 'merchant_seen_1d' of feature set 'cards' needs the request context value 'merchant' (a string) for"
             + " entity_keys[1] ('card-2'), which is missing: set context[\"merchant\"] for every entity or"
             + " entity_contexts[1].values[\"merchant\"]");
@@ -183,18 +213,31 @@ class RequestContextTest {
 
   @Test
   void illTypedValuesAndMisalignedEntityContextsAreInvalidArgument() {
-    assertInvalid(request("mcc_seen_1d").addEntityKeys("card-1").putContext("category", str("groceries")),
+    assertInvalid(
+        request("mcc_seen_1d").addEntityKeys("card-1").putContext("category", str("groceries")),
         "Invalid request context value 'category' for entity_keys[0] ('card-1') (feature 'mcc_seen_1d' needs a long):"
             + " 'groceries' is not a long (a decimal integer)");
-    assertInvalid(request("merchant_seen_1d").addEntityKeys("card-1")
+    assertInvalid(
+        request("merchant_seen_1d")
+            .addEntityKeys("card-1")
             .putContext("merchant", Value.newBuilder().setBoolValue(true).build()),
         "Invalid request context value 'merchant' for entity_keys[0] ('card-1') (feature 'merchant_seen_1d' needs a"
             + " string): a boolean value does not fit an input column of type string");
-    assertInvalid(request("merchant_seen_1d").addEntityKeys("card-1").putContext("merchant", Value.newBuilder()
-            .setListValue(dev.slicestore.serving.v1.ValueList.newBuilder().addValues(str("m1"))).build()),
+    assertInvalid(
+        request("merchant_seen_1d")
+            .addEntityKeys("card-1")
+            .putContext(
+                "merchant",
+                Value.newBuilder()
+                    .setListValue(
+                        dev.slicestore.serving.v1.ValueList.newBuilder().addValues(str("m1")))
+                    .build()),
         "Invalid request context value 'merchant' for entity_keys[0] ('card-1') (feature 'merchant_seen_1d' needs a"
             + " string): a list is not a context value: send one value");
-    assertInvalid(request("tx_1h").addEntityKeys("card-1").addEntityKeys("card-2")
+    assertInvalid(
+        request("tx_1h")
+            .addEntityKeys("card-1")
+            .addEntityKeys("card-2")
             .addEntityContexts(ctx("merchant", str("m1"))),
         "entity_contexts has 1 entries for 2 entity_keys: give none, or exactly one per entity key, in the same order");
   }

@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code serve} refuses to start, with a plain message and exit code 1, when there is nothing to serve. */
+/**
+ * {@code serve} refuses to start, with a plain message and exit code 1, when there is nothing to
+ * serve.
+ */
 class ServeCommandTest {
   private static String[] run(String... args) {
     StringWriter err = new StringWriter();
@@ -24,19 +27,23 @@ class ServeCommandTest {
   void aMissingFeatureSetDirectoryIsNamed(@TempDir Path dir) {
     String[] r = run("--feature-sets", dir.resolve("nope").toString(), "--port", "0");
     assertThat(r[0]).isEqualTo("1");
-    assertThat(r[1]).isEqualTo("error: feature-set directory not found: " + dir.resolve("nope") + "\n");
+    assertThat(r[1])
+        .isEqualTo("error: feature-set directory not found: " + dir.resolve("nope") + "\n");
   }
 
   @Test
   void anEmptyFeatureSetDirectoryIsRefused(@TempDir Path dir) {
     String[] r = run("--feature-sets", dir.toString(), "--port", "0");
     assertThat(r[0]).isEqualTo("1");
-    assertThat(r[1]).contains("no feature sets in " + dir.toAbsolutePath()).contains("nothing to serve");
+    assertThat(r[1])
+        .contains("no feature sets in " + dir.toAbsolutePath())
+        .contains("nothing to serve");
   }
 
   @Test
   void anInvalidFeatureSetIsReportedWithItsFile(@TempDir Path dir) throws Exception {
-    Files.writeString(dir.resolve("bad.conf"), TestFeatureSets.shopText().replace("slice = 1h", "slice = 7m"));
+    Files.writeString(
+        dir.resolve("bad.conf"), TestFeatureSets.shopText().replace("slice = 1h", "slice = 7m"));
     String[] r = run("--feature-sets", dir.toString(), "--port", "0");
     assertThat(r[0]).isEqualTo("1");
     assertThat(r[1]).startsWith("error: Invalid configuration").contains("bad.conf");

@@ -1,11 +1,11 @@
 package dev.slicestore.serving;
 
-import dev.slicestore.testkit.RedisFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.online.OnlineLayout;
 import dev.slicestore.core.online.SliceIndex;
+import dev.slicestore.testkit.RedisFixture;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -51,10 +51,16 @@ class SliceIndexTest {
     System.out.println("SliceIndexTest seed " + seed);
     Random rnd = new Random(seed);
     for (int trial = 0; trial < 2_000; trial++) {
-      long now = (long) (rnd.nextDouble() * 5e12) - 1_000_000_000_000L;   // 1938 BC .. 2096, either side of the epoch
+      long now =
+          (long) (rnd.nextDouble() * 5e12)
+              - 1_000_000_000_000L; // 1938 BC .. 2096, either side of the epoch
       long i = SliceIndex.lastExpiredSlice(fs, now);
-      assertThat(fs.sliceExpiryMillis(i)).as("seed %d, now %d: slice %d has expired", seed, now, i).isLessThanOrEqualTo(now);
-      assertThat(fs.sliceExpiryMillis(i + 1)).as("seed %d, now %d: slice %d has not", seed, now, i + 1).isGreaterThan(now);
+      assertThat(fs.sliceExpiryMillis(i))
+          .as("seed %d, now %d: slice %d has expired", seed, now, i)
+          .isLessThanOrEqualTo(now);
+      assertThat(fs.sliceExpiryMillis(i + 1))
+          .as("seed %d, now %d: slice %d has not", seed, now, i + 1)
+          .isGreaterThan(now);
     }
   }
 
@@ -62,12 +68,16 @@ class SliceIndexTest {
   void indexExpiresWithItsLatestSliceWhateverTheOrderAndDropsExpiredMembers() {
     long now = System.currentTimeMillis();
     long cur = fs.slicing().sliceIndex(now);
-    long[] order = {cur - 3, cur, cur - 5, cur, cur - 1};   // newest first seen second, then older ones late
+    long[] order = {
+      cur - 3, cur, cur - 5, cur, cur - 1
+    }; // newest first seen second, then older ones late
     for (long slice : order) {
       record("alice", slice, now);
     }
     byte[] key = layout.indexKey("alice");
-    assertThat(redis.pexpireTime(key)).as("expiry of the latest slice's hash").isEqualTo(fs.sliceExpiryMillis(cur));
+    assertThat(redis.pexpireTime(key))
+        .as("expiry of the latest slice's hash")
+        .isEqualTo(fs.sliceExpiryMillis(cur));
     assertThat(read("alice", cur - 10, cur)).containsExactly(cur, cur - 1, cur - 3, cur - 5);
     assertThat(read("alice", cur - 4, cur - 1)).containsExactly(cur - 1, cur - 3);
     assertThat(read("nobody", cur - 10, cur)).isEmpty();

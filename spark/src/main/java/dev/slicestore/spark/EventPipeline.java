@@ -43,15 +43,19 @@ public final class EventPipeline {
    * @throws ConfigProblemException if a transform or the filter is not valid Spark SQL for the
    *     schema, naming the file, the path and Spark's message
    */
-  public static Dataset<Row> parseAndTransform(SparkSession spark, Dataset<Row> kafkaRows, FeatureSet featureSet) {
-    Dataset<Row> parsed = kafkaRows.select("key", "value", "topic", "partition", "offset", "timestamp")
-        .mapPartitions(new ParseEvents(featureSet), Encoders.row(ParseEvents.outputSchema(featureSet)));
+  public static Dataset<Row> parseAndTransform(
+      SparkSession spark, Dataset<Row> kafkaRows, FeatureSet featureSet) {
+    Dataset<Row> parsed =
+        kafkaRows
+            .select("key", "value", "topic", "partition", "offset", "timestamp")
+            .mapPartitions(
+                new ParseEvents(featureSet), Encoders.row(ParseEvents.outputSchema(featureSet)));
     return applyTransforms(spark, parsed, featureSet);
   }
 
   /**
-   * Applies the feature set's transform columns (cast to their declared types) and adds the
-   * boolean filter column {@link EventColumns#KEEP} (null counts as false).
+   * Applies the feature set's transform columns (cast to their declared types) and adds the boolean
+   * filter column {@link EventColumns#KEEP} (null counts as false).
    */
   static Dataset<Row> applyTransforms(SparkSession spark, Dataset<Row> parsed, FeatureSet fs) {
     validateExpressions(spark, parsed.schema(), fs);
@@ -66,7 +70,9 @@ public final class EventPipeline {
       }
     }
     for (TransformColumn t : fs.transformColumns()) {
-      cols.add(expr("CAST((" + t.expression() + ") AS " + SparkTypes.sparkType(t.type()).sql() + ")").as(t.name()));
+      cols.add(
+          expr("CAST((" + t.expression() + ") AS " + SparkTypes.sparkType(t.type()).sql() + ")")
+              .as(t.name()));
     }
     Dataset<Row> transformed = parsed.select(cols.toArray(new Column[0]));
     Column keep = fs.filter() == null ? lit(true) : coalesce(expr(fs.filter()), lit(false));
@@ -81,8 +87,14 @@ public final class EventPipeline {
       try {
         empty.selectExpr(t.expression()).schema();
       } catch (Exception e) {
-        problems.add(fs.sourceFile() + ": transforms.columns[" + i + "].expression: Invalid Spark SQL expression '"
-            + t.expression() + "': " + firstLine(e.getMessage()));
+        problems.add(
+            fs.sourceFile()
+                + ": transforms.columns["
+                + i
+                + "].expression: Invalid Spark SQL expression '"
+                + t.expression()
+                + "': "
+                + firstLine(e.getMessage()));
       }
     }
     if (problems.isEmpty() && fs.filter() != null) {
@@ -100,12 +112,25 @@ public final class EventPipeline {
         }
         Dataset<Row> after = empty.select(cols.toArray(new Column[0]));
         after.where(expr(fs.filter())).schema();
-        if (!after.select(expr(fs.filter())).schema().fields()[0].dataType().sameType(DataTypes.BooleanType)) {
-          problems.add(fs.sourceFile() + ": transforms.filter: must be a boolean expression: '" + fs.filter() + "'");
+        if (!after
+            .select(expr(fs.filter()))
+            .schema()
+            .fields()[0]
+            .dataType()
+            .sameType(DataTypes.BooleanType)) {
+          problems.add(
+              fs.sourceFile()
+                  + ": transforms.filter: must be a boolean expression: '"
+                  + fs.filter()
+                  + "'");
         }
       } catch (Exception e) {
-        problems.add(fs.sourceFile() + ": transforms.filter: Invalid Spark SQL expression '" + fs.filter() + "': "
-            + firstLine(e.getMessage()));
+        problems.add(
+            fs.sourceFile()
+                + ": transforms.filter: Invalid Spark SQL expression '"
+                + fs.filter()
+                + "': "
+                + firstLine(e.getMessage()));
       }
     }
     if (!problems.isEmpty()) {

@@ -24,8 +24,8 @@ public final class IcebergCatalog {
   private IcebergCatalog() {}
 
   /**
-   * Registers the local default catalog under {@code catalog} unless Spark already has a
-   * {@code spark.sql.catalog.<catalog>} setting.
+   * Registers the local default catalog under {@code catalog} unless Spark already has a {@code
+   * spark.sql.catalog.<catalog>} setting.
    *
    * @param spark the session (its runtime configuration is changed)
    * @param app the deployment configuration (its state directory holds the local warehouse)
@@ -39,7 +39,10 @@ public final class IcebergCatalog {
     }
     Map<String, String> props = localCatalogProperties(catalog, app.stateDir());
     props.forEach((k, v) -> spark.conf().set(k, v));
-    return "local Iceberg Hadoop catalog " + catalog + " with warehouse " + props.get(prefix + ".warehouse");
+    return "local Iceberg Hadoop catalog "
+        + catalog
+        + " with warehouse "
+        + props.get(prefix + ".warehouse");
   }
 
   /**
@@ -49,26 +52,36 @@ public final class IcebergCatalog {
    */
   public static Map<String, String> localCatalogProperties(String catalog, String stateDir) {
     String prefix = "spark.sql.catalog." + catalog;
-    return Map.of(prefix, "org.apache.iceberg.spark.SparkCatalog", prefix + ".type", "hadoop",
-        prefix + ".warehouse", Path.of(stateDir, "warehouse").toAbsolutePath().normalize().toString(),
-        prefix + ".cache-enabled", "false");
+    return Map.of(
+        prefix,
+        "org.apache.iceberg.spark.SparkCatalog",
+        prefix + ".type",
+        "hadoop",
+        prefix + ".warehouse",
+        Path.of(stateDir, "warehouse").toAbsolutePath().normalize().toString(),
+        prefix + ".cache-enabled",
+        "false");
   }
 
   /**
    * @param spark the session
    * @param table a Spark table name, {@code catalog.namespace.table}
    * @return the Iceberg table behind it (loaded fresh)
-   * @throws IllegalStateException if it cannot be loaded (no such table, not Iceberg, catalog error)
+   * @throws IllegalStateException if it cannot be loaded (no such table, not Iceberg, catalog
+   *     error)
    */
   public static Table load(SparkSession spark, String table) {
     try {
       return Spark3Util.loadIcebergTable(spark, quote(table));
     } catch (Exception e) {
-      throw new IllegalStateException("Cannot load Iceberg table " + table + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "Cannot load Iceberg table " + table + ": " + e.getMessage(), e);
     }
   }
 
-  /** @return {@code a.b.c} as {@code `a`.`b`.`c`} (backquotes inside a part are doubled) */
+  /**
+   * @return {@code a.b.c} as {@code `a`.`b`.`c`} (backquotes inside a part are doubled)
+   */
   public static String quote(String dotted) {
     List<String> parts = new ArrayList<>();
     for (String p : dotted.split("\\.")) {

@@ -12,25 +12,37 @@ import picocli.CommandLine.Option;
 
 /**
  * The options every slicestore Spark job takes (a picocli mixin shared by online-ingest and
- * compaction): {@code --config}, {@code --feature-set}, the endpoint overrides
- * {@code --bootstrap-servers} and {@code --redis}, and {@code --master} for runs without
- * spark-submit. Not thread-safe (a picocli command object is used once).
+ * compaction): {@code --config}, {@code --feature-set}, the endpoint overrides {@code
+ * --bootstrap-servers} and {@code --redis}, and {@code --master} for runs without spark-submit. Not
+ * thread-safe (a picocli command object is used once).
  */
 public final class JobOptions {
-  @Option(names = "--config", description = "Deployment configuration (HOCON). Default: conf/application.conf if present.")
+  @Option(
+      names = "--config",
+      description = "Deployment configuration (HOCON). Default: conf/application.conf if present.")
   Path config;
 
-  @Option(names = "--feature-set", required = true,
-      description = "Feature-set file, or the name of one in the feature-sets directory (repeatable where a job takes several).")
+  @Option(
+      names = "--feature-set",
+      required = true,
+      description =
+          "Feature-set file, or the name of one in the feature-sets directory (repeatable where a job takes several).")
   List<String> featureSets;
 
-  @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (overrides the configuration).")
+  @Option(
+      names = "--bootstrap-servers",
+      description = "Kafka bootstrap servers (overrides the configuration).")
   String bootstrapServers;
 
-  @Option(names = "--redis", split = ",", description = "Redis host:port node(s) (overrides the configuration).")
+  @Option(
+      names = "--redis",
+      split = ",",
+      description = "Redis host:port node(s) (overrides the configuration).")
   List<String> redisNodes;
 
-  @Option(names = "--master", description = "Spark master when spark-submit did not set one. Default: local[*].")
+  @Option(
+      names = "--master",
+      description = "Spark master when spark-submit did not set one. Default: local[*].")
   String master = SparkSessions.DEFAULT_LOCAL_MASTER;
 
   /**
@@ -47,7 +59,8 @@ public final class JobOptions {
    */
   public FeatureSet featureSet(AppConfig app) {
     if (featureSets.size() != 1) {
-      throw new ConfigProblemException(List.of("--feature-set: this job takes one feature set, not " + featureSets));
+      throw new ConfigProblemException(
+          List.of("--feature-set: this job takes one feature set, not " + featureSets));
     }
     return resolveFeatureSet(app, featureSets.get(0));
   }
@@ -78,7 +91,8 @@ public final class JobOptions {
     if (Files.isRegularFile(inDir)) {
       return FeatureSetLoader.load(inDir);
     }
-    throw new ConfigProblemException(List.of(fileOrName + ": no such feature-set file, and no " + inDir));
+    throw new ConfigProblemException(
+        List.of(fileOrName + ": no such feature-set file, and no " + inDir));
   }
 
   /**
@@ -93,17 +107,19 @@ public final class JobOptions {
 
   /**
    * Runs a batch Spark job body in {@link #sparkSession} and maps its outcome to the exit codes
-   * every slicestore job uses: 0 done (the body's summary is printed), 3 refused
-   * ({@code refusal}), 2 invalid arguments ({@link IllegalArgumentException}), 1 failed (any
-   * other exception, logged with its stack trace). Messages go to standard error as
-   * {@code error: <message>}; the session is stopped in every case.
+   * every slicestore job uses: 0 done (the body's summary is printed), 3 refused ({@code refusal}),
+   * 2 invalid arguments ({@link IllegalArgumentException}), 1 failed (any other exception, logged
+   * with its stack trace). Messages go to standard error as {@code error: <message>}; the session
+   * is stopped in every case.
    *
    * @param appName the Spark application name
    * @param refusal the job's "refused, nothing changed" exception type
    * @param body the job; returns the summary to print
    * @return the exit code
    */
-  public int runSpark(String appName, Class<? extends RuntimeException> refusal,
+  public int runSpark(
+      String appName,
+      Class<? extends RuntimeException> refusal,
       java.util.function.Function<SparkSession, String> body) {
     SparkSession spark = sparkSession(appName);
     try {
@@ -117,7 +133,8 @@ public final class JobOptions {
       if (e instanceof IllegalArgumentException) {
         return 2;
       }
-      org.slf4j.LoggerFactory.getLogger(JobOptions.class).error("{} failed: {}", appName, e.getMessage(), e);
+      org.slf4j.LoggerFactory.getLogger(JobOptions.class)
+          .error("{} failed: {}", appName, e.getMessage(), e);
       return 1;
     } finally {
       spark.stop();

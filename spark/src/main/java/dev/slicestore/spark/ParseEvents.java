@@ -20,9 +20,9 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Executor-side, row-level parse of Kafka records (the Kafka source's rows: key, value, topic,
- * partition, offset, timestamp) into the feature set's typed payload columns plus metadata
- * columns. A record that cannot be parsed keeps its coordinates and raw value and gets a reject
- * reason; it is never dropped here.
+ * partition, offset, timestamp) into the feature set's typed payload columns plus metadata columns.
+ * A record that cannot be parsed keeps its coordinates and raw value and gets a reject reason; it
+ * is never dropped here.
  *
  * <p>Serializable; one instance is shipped to every task. Not thread-safe per call, as Spark uses
  * it.
@@ -37,7 +37,9 @@ final class ParseEvents implements MapPartitionsFunction<Row, Row> {
     this.topics = featureSet.topics();
   }
 
-  /** @return the output schema: metadata columns, then the payload fields in schema order */
+  /**
+   * @return the output schema: metadata columns, then the payload fields in schema order
+   */
   static StructType outputSchema(FeatureSet featureSet) {
     List<StructField> fields = new ArrayList<>();
     fields.add(DataTypes.createStructField(EventColumns.TOPIC_INDEX, DataTypes.IntegerType, false));
@@ -47,8 +49,13 @@ final class ParseEvents implements MapPartitionsFunction<Row, Row> {
     fields.add(DataTypes.createStructField(EventColumns.KEY, DataTypes.BinaryType, true));
     fields.add(DataTypes.createStructField(EventColumns.VALUE, DataTypes.BinaryType, true));
     fields.add(DataTypes.createStructField(EventColumns.REJECT_REASON, DataTypes.StringType, true));
-    fields.add(DataTypes.createStructField(EventColumns.REJECT_MESSAGE, DataTypes.StringType, true));
-    featureSet.schema().forEach((name, type) -> fields.add(DataTypes.createStructField(name, SparkTypes.sparkType(type), true)));
+    fields.add(
+        DataTypes.createStructField(EventColumns.REJECT_MESSAGE, DataTypes.StringType, true));
+    featureSet
+        .schema()
+        .forEach(
+            (name, type) ->
+                fields.add(DataTypes.createStructField(name, SparkTypes.sparkType(type), true)));
     return DataTypes.createStructType(fields);
   }
 
@@ -94,12 +101,15 @@ final class ParseEvents implements MapPartitionsFunction<Row, Row> {
       return null;
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(value)).toString();
+          .decode(ByteBuffer.wrap(value))
+          .toString();
     } catch (CharacterCodingException e) {
-      throw new BadRecordException(dev.slicestore.core.event.RejectReason.MALFORMED_JSON, "value is not valid UTF-8");
+      throw new BadRecordException(
+          dev.slicestore.core.event.RejectReason.MALFORMED_JSON, "value is not valid UTF-8");
     }
   }
 }

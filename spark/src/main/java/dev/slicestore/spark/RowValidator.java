@@ -16,8 +16,8 @@ import org.apache.spark.sql.types.StructType;
  * and the event time. Time-dependent checks (too late, too far in the future) are the caller's,
  * because they differ between the online path and compaction.
  *
- * <p>Serializable (carries column indices resolved on the driver); not thread-safe per instance,
- * as Spark uses it (one per task).
+ * <p>Serializable (carries column indices resolved on the driver); not thread-safe per instance, as
+ * Spark uses it (one per task).
  */
 public final class RowValidator implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -26,16 +26,22 @@ public final class RowValidator implements Serializable {
   public static final class Result {
     /** Entity key (non-empty) when accepted. */
     public String entityKey;
+
     /** Event time in epoch ms when accepted. */
     public long eventTimeMillis;
+
     /** Input values, one per {@link FeatureSet#inputColumns()}, when accepted. */
     public Object[] inputs;
+
     /** The reject reason, or null when accepted. */
     public RejectReason reason;
+
     /** What is wrong, when rejected. */
     public String message;
 
-    /** @return true iff the row was accepted */
+    /**
+     * @return true iff the row was accepted
+     */
     public boolean accepted() {
       return reason == null;
     }
@@ -73,13 +79,19 @@ public final class RowValidator implements Serializable {
     this.messageIdx = schema.fieldIndex(EventColumns.REJECT_MESSAGE);
     this.keepIdx = schema.fieldIndex(EventColumns.KEEP);
     this.entityIdx = schema.fieldIndex(featureSet.entityKeyColumn());
-    this.eventTimeIdx = featureSet.eventTime().usesRecordTimestamp() ? -1 : schema.fieldIndex(featureSet.eventTime().column());
+    this.eventTimeIdx =
+        featureSet.eventTime().usesRecordTimestamp()
+            ? -1
+            : schema.fieldIndex(featureSet.eventTime().column());
     List<InputColumn> in = featureSet.inputColumns();
     this.inputIdx = new int[in.size()];
     for (int i = 0; i < in.size(); i++) {
       inputIdx[i] = schema.fieldIndex(in.get(i).name());
     }
-    this.timeParser = featureSet.eventTime().usesRecordTimestamp() ? null : new EventTimeParser(featureSet.eventTime());
+    this.timeParser =
+        featureSet.eventTime().usesRecordTimestamp()
+            ? null
+            : new EventTimeParser(featureSet.eventTime());
   }
 
   /**
@@ -102,10 +114,16 @@ public final class RowValidator implements Serializable {
     Object entity = row.get(entityIdx);
     String entityKey = entity == null ? null : entity.toString();
     if (entityKey == null || entityKey.isEmpty()) {
-      return reject(out, RejectReason.MISSING_ENTITY_KEY, "entity key " + entityKeyColumn + " is " + (entity == null ? "missing" : "empty"));
+      return reject(
+          out,
+          RejectReason.MISSING_ENTITY_KEY,
+          "entity key " + entityKeyColumn + " is " + (entity == null ? "missing" : "empty"));
     }
     try {
-      out.eventTimeMillis = timeParser == null ? row.getLong(timestampIdx) : timeParser.parseMillis(row.get(eventTimeIdx));
+      out.eventTimeMillis =
+          timeParser == null
+              ? row.getLong(timestampIdx)
+              : timeParser.parseMillis(row.get(eventTimeIdx));
     } catch (BadRecordException e) {
       return reject(out, e.reason(), e.getMessage());
     }
@@ -133,32 +151,44 @@ public final class RowValidator implements Serializable {
     return RejectReason.MALFORMED_JSON;
   }
 
-  /** @return the row's topic index in the feature set's topic list */
+  /**
+   * @return the row's topic index in the feature set's topic list
+   */
   public int topicIndex(Row row) {
     return row.getInt(topicIdx);
   }
 
-  /** @return the row's Kafka partition */
+  /**
+   * @return the row's Kafka partition
+   */
   public int partition(Row row) {
     return row.getInt(partitionIdx);
   }
 
-  /** @return the row's Kafka offset */
+  /**
+   * @return the row's Kafka offset
+   */
   public long offset(Row row) {
     return row.getLong(offsetIdx);
   }
 
-  /** @return the row's Kafka record timestamp, epoch ms (-1 if none) */
+  /**
+   * @return the row's Kafka record timestamp, epoch ms (-1 if none)
+   */
   public long recordTimestampMillis(Row row) {
     return row.getLong(timestampIdx);
   }
 
-  /** @return the record's key bytes, or null */
+  /**
+   * @return the record's key bytes, or null
+   */
   public byte[] recordKey(Row row) {
     return (byte[]) row.get(keyIdx);
   }
 
-  /** @return the record's value bytes, or null */
+  /**
+   * @return the record's value bytes, or null
+   */
   public byte[] recordValue(Row row) {
     return (byte[]) row.get(valueIdx);
   }

@@ -15,6 +15,7 @@ import org.apache.spark.sql.SparkSession;
 public final class SparkSessions {
   /** The master a job uses when it is run without spark-submit and without {@code --master}. */
   public static final String DEFAULT_LOCAL_MASTER = "local[*]";
+
   /** Shuffle partitions of a job run on local Spark (instead of Spark's default 200). */
   public static final int LOCAL_JOB_SHUFFLE_PARTITIONS = 2;
 
@@ -30,11 +31,15 @@ public final class SparkSessions {
    * @return the builder
    * @throws IllegalArgumentException if {@code shufflePartitions < 1}
    */
-  public static SparkSession.Builder localBuilder(String appName, String master, int shufflePartitions) {
+  public static SparkSession.Builder localBuilder(
+      String appName, String master, int shufflePartitions) {
     if (shufflePartitions < 1) {
-      throw new IllegalArgumentException("Invalid shuffle partitions: " + shufflePartitions + " (must be >= 1)");
+      throw new IllegalArgumentException(
+          "Invalid shuffle partitions: " + shufflePartitions + " (must be >= 1)");
     }
-    return SparkSession.builder().master(master).appName(appName)
+    return SparkSession.builder()
+        .master(master)
+        .appName(appName)
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", Integer.toString(shufflePartitions));
   }
@@ -52,11 +57,12 @@ public final class SparkSessions {
 
   /**
    * A job's session: spark-submit's settings when it set a master ({@code spark.master} in the
-   * JVM's Spark configuration), else local Spark on {@code localMaster} with
-   * {@value #LOCAL_JOB_SHUFFLE_PARTITIONS} shuffle partitions and no UI.
+   * JVM's Spark configuration), else local Spark on {@code localMaster} with {@value
+   * #LOCAL_JOB_SHUFFLE_PARTITIONS} shuffle partitions and no UI.
    *
    * @param appName the application name Spark shows
-   * @param localMaster the master for runs without spark-submit, e.g. {@value #DEFAULT_LOCAL_MASTER}
+   * @param localMaster the master for runs without spark-submit, e.g. {@value
+   *     #DEFAULT_LOCAL_MASTER}
    * @return the session
    */
   public static SparkSession forJob(String appName, String localMaster) {

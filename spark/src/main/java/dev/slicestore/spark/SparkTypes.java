@@ -13,9 +13,9 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 
 /**
- * The mapping between slicestore's value and result types and Spark SQL's types, the same for
- * every Spark path (online-ingest's parsed columns, the offline store's tables, training sets),
- * so that what Spark stores is typed as serving answers.
+ * The mapping between slicestore's value and result types and Spark SQL's types, the same for every
+ * Spark path (online-ingest's parsed columns, the offline store's tables, training sets), so that
+ * what Spark stores is typed as serving answers.
  *
  * <p>Stateless and thread-safe.
  */
@@ -37,15 +37,15 @@ public final class SparkTypes {
 
   /**
    * The Spark SQL type of an aggregate function's results, as the offline store and training sets
-   * type them (the same types serving answers with): every path that writes results to Spark
-   * goes through this method and {@link #resultSparkValue}.
+   * type them (the same types serving answers with): every path that writes results to Spark goes
+   * through this method and {@link #resultSparkValue}.
    *
    * <ul>
    *   <li>scalar: {@link #sparkType} of the value type;
-   *   <li>list (top_k, first_k, approx_percentile, ...): {@code array<T>} without null elements,
-   *       in the function's order;
-   *   <li>item counts (most_frequent): {@code array<struct<item: T, count: bigint,
-   *       error_bound: bigint>>}, most frequent first (an array, not a map, so the order is kept).
+   *   <li>list (top_k, first_k, approx_percentile, ...): {@code array<T>} without null elements, in
+   *       the function's order;
+   *   <li>item counts (most_frequent): {@code array<struct<item: T, count: bigint, error_bound:
+   *       bigint>>}, most frequent first (an array, not a map, so the order is kept).
    * </ul>
    *
    * @param function the aggregate function
@@ -69,18 +69,23 @@ public final class SparkTypes {
     return switch (result.kind()) {
       case SCALAR -> element;
       case LIST -> DataTypes.createArrayType(element, false);
-      case ITEM_COUNTS -> DataTypes.createArrayType(DataTypes.createStructType(new StructField[] {
-          DataTypes.createStructField("item", element, false),
-          DataTypes.createStructField("count", DataTypes.LongType, false),
-          DataTypes.createStructField("error_bound", DataTypes.LongType, false)}), false);
+      case ITEM_COUNTS ->
+          DataTypes.createArrayType(
+              DataTypes.createStructType(
+                  new StructField[] {
+                    DataTypes.createStructField("item", element, false),
+                    DataTypes.createStructField("count", DataTypes.LongType, false),
+                    DataTypes.createStructField("error_bound", DataTypes.LongType, false)
+                  }),
+              false);
     };
   }
 
   /**
-   * Converts a result of {@link AggregateFunction#getResult} to the external Spark value of
-   * {@link #resultSparkType}: {@code Long}, {@code Double}, {@code String}, {@code Boolean} for
-   * scalars; a Scala {@code Seq} (what Spark's row encoder wants for arrays) of the elements, or
-   * of {@code Row(item, count, error_bound)} for item counts, order kept.
+   * Converts a result of {@link AggregateFunction#getResult} to the external Spark value of {@link
+   * #resultSparkType}: {@code Long}, {@code Double}, {@code String}, {@code Boolean} for scalars; a
+   * Scala {@code Seq} (what Spark's row encoder wants for arrays) of the elements, or of {@code
+   * Row(item, count, error_bound)} for item counts, order kept.
    *
    * @param function the function that produced {@code result}
    * @param result the result, may be null
@@ -91,8 +96,8 @@ public final class SparkTypes {
   }
 
   /**
-   * Converts a value of {@code type} to the external Spark value of {@link #resultSparkType(ResultType)},
-   * as {@link #resultSparkValue(AggregateFunction, Object)}.
+   * Converts a value of {@code type} to the external Spark value of {@link
+   * #resultSparkType(ResultType)}, as {@link #resultSparkValue(AggregateFunction, Object)}.
    *
    * @param type the value's result type
    * @param result the value, may be null

@@ -20,16 +20,21 @@ public final class ChildJvm {
    * @return the started process
    * @throws java.io.IOException if it cannot be started
    */
-  public static Process start(Class<?> mainClass, List<String> args, Path log) throws java.io.IOException {
+  public static Process start(Class<?> mainClass, List<String> args, Path log)
+      throws java.io.IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-opens") || a.startsWith("-Xmx") || a.startsWith("-Djdk.reflect") || a.startsWith("-Dio.netty")
+      if (a.startsWith("--add-opens")
+          || a.startsWith("-Xmx")
+          || a.startsWith("-Djdk.reflect")
+          || a.startsWith("-Dio.netty")
           || a.startsWith("-XX:+IgnoreUnrecognizedVMOptions")) {
         cmd.add(a);
       }
     }
-    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    String cp =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     cmd.add("-cp");
     cmd.add(cp.replace(File.pathSeparatorChar, File.pathSeparatorChar));
     cmd.add(mainClass.getName());

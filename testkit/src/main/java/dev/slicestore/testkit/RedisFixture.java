@@ -35,8 +35,8 @@ public final class RedisFixture implements AutoCloseable {
   }
 
   /**
-   * Starts a server in a new temporary directory and waits until it answers {@code PING}
-   * (retrying on another port if a free port was taken meanwhile).
+   * Starts a server in a new temporary directory and waits until it answers {@code PING} (retrying
+   * on another port if a free port was taken meanwhile).
    *
    * @return the running server
    * @throws IOException if redis-server is missing or does not start, with the end of its log
@@ -70,27 +70,37 @@ public final class RedisFixture implements AutoCloseable {
     throw last;
   }
 
-  /** @return a loopback port nobody listens on right now (to test refused connections) */
+  /**
+   * @return a loopback port nobody listens on right now (to test refused connections)
+   */
   public static int freePort() {
     return Ports.freePort();
   }
 
-  /** @return the host clients connect to */
+  /**
+   * @return the host clients connect to
+   */
   public String host() {
     return redis.host();
   }
 
-  /** @return the port the server listens on */
+  /**
+   * @return the port the server listens on
+   */
   public int port() {
     return redis.port();
   }
 
-  /** @return {@code host:port}, as the configuration's Redis nodes take it */
+  /**
+   * @return {@code host:port}, as the configuration's Redis nodes take it
+   */
   public String node() {
     return redis.host() + ":" + redis.port();
   }
 
-  /** @return the launcher (pid, data directory) */
+  /**
+   * @return the launcher (pid, data directory)
+   */
   public LocalRedis localRedis() {
     return redis;
   }
@@ -109,8 +119,12 @@ public final class RedisFixture implements AutoCloseable {
    * @return a new pooled client; the caller closes it
    */
   public static UnifiedJedis client(int port, int timeoutMillis) {
-    return new JedisPooled(new HostAndPort(LocalRedis.HOST, port), DefaultJedisClientConfig.builder()
-        .connectionTimeoutMillis(timeoutMillis).socketTimeoutMillis(timeoutMillis).build());
+    return new JedisPooled(
+        new HostAndPort(LocalRedis.HOST, port),
+        DefaultJedisClientConfig.builder()
+            .connectionTimeoutMillis(timeoutMillis)
+            .socketTimeoutMillis(timeoutMillis)
+            .build());
   }
 
   /**
@@ -137,7 +151,8 @@ public final class RedisFixture implements AutoCloseable {
 
   private void signal(String name) throws IOException, InterruptedException {
     long pid = redis.pid();
-    int rc = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start().waitFor();
+    int rc =
+        new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start().waitFor();
     if (rc != 0) {
       throw new IOException("kill -" + name + " " + pid + " failed with " + rc);
     }

@@ -14,7 +14,9 @@ public final class TestSpark {
 
   private TestSpark() {}
 
-  /** @return the session (created on first use) */
+  /**
+   * @return the session (created on first use)
+   */
   public static SparkSession session() {
     return SparkSessions.local("slicestore-test", THREADS);
   }

@@ -9,17 +9,19 @@ import java.util.List;
 
 /**
  * A real Kafka broker (KRaft, in this JVM) and a real redis-server child ({@link RedisFixture},
- * configured like production), on free ports, with the deployment configuration that points at
- * them ({@link #config}: the reference configuration with these endpoints and the state directory
- * {@code <dir>/state}).
+ * configured like production), on free ports, with the deployment configuration that points at them
+ * ({@link #config}: the reference configuration with these endpoints and the state directory {@code
+ * <dir>/state}).
  *
  * <p>Not thread-safe: one test class owns a stack.
  */
 public final class TestStack implements AutoCloseable {
   /** The broker. */
   public final LocalKafka kafka;
+
   /** The Redis server. */
   public final RedisFixture redis;
+
   /** The configuration of the jobs and serving against this stack. */
   public final AppConfig config;
 
@@ -34,9 +36,10 @@ public final class TestStack implements AutoCloseable {
     kafka = new LocalKafka(dir.resolve("kafka"), 0, 0);
     kafka.start();
     redis = RedisFixture.start(dir.resolve("redis"));
-    config = AppConfig.load(null)
-        .withEndpoints(kafka.bootstrapServers(), List.of(redis.node()))
-        .with("slicestore.state-dir", dir.resolve("state").toString());
+    config =
+        AppConfig.load(null)
+            .withEndpoints(kafka.bootstrapServers(), List.of(redis.node()))
+            .with("slicestore.state-dir", dir.resolve("state").toString());
   }
 
   /**

@@ -22,16 +22,28 @@ import java.util.List;
  * @param eventsCoverage the slice ranges the events table covers at that snapshot
  * @param slicesCoverage the slice ranges the slices table covers at that snapshot
  */
-record FeatureSelection(FeatureSet fs, List<Feature> features, List<String> columns, List<Integer> order,
-    String eventsTable, long eventsSnapshot, String slicesTable, long slicesSnapshot, CoveredIntervals eventsCoverage,
+record FeatureSelection(
+    FeatureSet fs,
+    List<Feature> features,
+    List<String> columns,
+    List<Integer> order,
+    String eventsTable,
+    long eventsSnapshot,
+    String slicesTable,
+    long slicesSnapshot,
+    CoveredIntervals eventsCoverage,
     CoveredIntervals slicesCoverage) {
 
-  /** @return the plan of the requested features (needed aggregations, windows, request context) */
+  /**
+   * @return the plan of the requested features (needed aggregations, windows, request context)
+   */
   FeaturePlan plan() {
     return new FeaturePlan(fs, features);
   }
 
-  /** @return the longest requested window (session max-lengths included), in slices, at least 1 */
+  /**
+   * @return the longest requested window (session max-lengths included), in slices, at least 1
+   */
   int longestWindowSlices() {
     return Math.max(1, plan().longestWindowSlices());
   }

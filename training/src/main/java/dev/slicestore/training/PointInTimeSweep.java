@@ -4,10 +4,10 @@ import dev.slicestore.core.aggregate.EventPosition;
 import dev.slicestore.core.aggregate.ValueType;
 import dev.slicestore.core.config.Feature;
 import dev.slicestore.core.config.FeatureSet;
+import dev.slicestore.core.offline.PointInTimeEvaluator;
 import dev.slicestore.core.online.FeatureStatus;
 import dev.slicestore.core.online.FeatureVector;
 import dev.slicestore.core.online.RequestContext;
-import dev.slicestore.core.offline.PointInTimeEvaluator;
 import dev.slicestore.core.time.Sessions;
 import dev.slicestore.spark.SparkTypes;
 import dev.slicestore.training.SweepRecords.Field;
@@ -25,18 +25,18 @@ import org.apache.spark.util.LongAccumulator;
 
 /**
  * Executor side of a training set: one streaming pass over a partition of sweep records sorted by
- * (entity, time bucket, time, kind), feeding each (entity, bucket) group to a
- * {@link PointInTimeEvaluator} and emitting one row per spine record: its row id and one value
- * per feature. Memory is bounded by the slices of one group's longest window, whatever the size
- * of the partition.
+ * (entity, time bucket, time, kind), feeding each (entity, bucket) group to a {@link
+ * PointInTimeEvaluator} and emitting one row per spine record: its row id and one value per
+ * feature. Memory is bounded by the slices of one group's longest window, whatever the size of the
+ * partition.
  *
  * <p>Records: {@link SweepRecords.Field} (entity, bucket, time in µs, kind, then per kind: the
- * spine row's id and its request-context values as text, one per
- * {@link PointInTimeEvaluator#contextKeys()} key; the slice's index, accumulator bytes and
- * earliest and latest event times in ms, a null earliest time being unknown; the event's topic,
- * partition, offset and input values by slot). Output: {@code __ss_row_id} then the features in
- * request order, typed by {@link SparkTypes#resultSparkType(dev.slicestore.core.aggregate.ResultType)}
- * of each feature's result.
+ * spine row's id and its request-context values as text, one per {@link
+ * PointInTimeEvaluator#contextKeys()} key; the slice's index, accumulator bytes and earliest and
+ * latest event times in ms, a null earliest time being unknown; the event's topic, partition,
+ * offset and input values by slot). Output: {@code __ss_row_id} then the features in request order,
+ * typed by {@link SparkTypes#resultSparkType(dev.slicestore.core.aggregate.ResultType)} of each
+ * feature's result.
  *
  * <p>Serializable (configuration only); Spark calls it from one thread per task.
  */
@@ -50,8 +50,8 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
   /**
    * @param featureSet the feature set
    * @param features the features to compute, output order
-   * @param errors counts spine rows whose values could not be computed (corrupt bytes, overflow)
-   *     or whose request-context value does not parse as its key's type
+   * @param errors counts spine rows whose values could not be computed (corrupt bytes, overflow) or
+   *     whose request-context value does not parse as its key's type
    */
   PointInTimeSweep(FeatureSet featureSet, List<Feature> features, LongAccumulator errors) {
     this.featureSet = featureSet;
@@ -65,11 +65,12 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
     int needed = evaluator.neededAggregations().length;
     List<String> topics = featureSet.topics();
     Object[] inputs = new Object[featureSet.inputColumns().size()];
-    List<Map.Entry<String, ValueType>> contextKeys = new ArrayList<>(evaluator.contextKeys().entrySet());
+    List<Map.Entry<String, ValueType>> contextKeys =
+        new ArrayList<>(evaluator.contextKeys().entrySet());
     return new Iterator<>() {
       private String entity;
       private long bucket;
-      private boolean broken;   // this group hit corrupt data: its spine rows get nulls
+      private boolean broken; // this group hit corrupt data: its spine rows get nulls
       private Row next;
 
       @Override
@@ -115,8 +116,12 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
           } else if (kind == SweepRecords.KIND_EVENT && !broken) {
             long eventMillis = Math.floorDiv(rec.getLong(Field.TIME_US.position()), 1000L);
             int topic = topics.indexOf(rec.getString(Field.TOPIC.position()));
-            EventPosition position = new EventPosition(eventMillis, topic, rec.getInt(Field.PARTITION.position()),
-                rec.getLong(Field.OFFSET.position()));
+            EventPosition position =
+                new EventPosition(
+                    eventMillis,
+                    topic,
+                    rec.getInt(Field.PARTITION.position()),
+                    rec.getLong(Field.OFFSET.position()));
             Row in = rec.getStruct(Field.INPUTS.position());
             for (int i = 0; i < inputs.length; i++) {
               inputs[i] = in.get(i);
@@ -157,7 +162,9 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
             context.put(contextKeys.get(k).getKey(), value);
           }
         }
-        FeatureVector fv = evaluator.evaluate(Math.floorDiv(rec.getLong(Field.TIME_US.position()), 1000L), context);
+        FeatureVector fv =
+            evaluator.evaluate(
+                Math.floorDiv(rec.getLong(Field.TIME_US.position()), 1000L), context);
         for (int i = 0; i < features.size(); i++) {
           if (fv.statuses()[i] == FeatureStatus.ERROR) {
             error = true;
@@ -173,7 +180,9 @@ final class PointInTimeSweep implements MapPartitionsFunction<Row, Row> {
     };
   }
 
-  /** @return the features, output order */
+  /**
+   * @return the features, output order
+   */
   List<Feature> features() {
     return new ArrayList<>(features);
   }

@@ -38,8 +38,10 @@ final class SweepRecords {
 
   /** Kind of a record holding a closed slice's accumulators (at the slice's end time). */
   static final int KIND_SLICE = 0;
+
   /** Kind of a record holding a spine row (at its time). */
   static final int KIND_SPINE = 1;
+
   /** Kind of a record holding an event of a current slice (at its event time). */
   static final int KIND_EVENT = 2;
 
@@ -68,7 +70,10 @@ final class SweepRecords {
     PARTITION("partition", DataTypes.IntegerType, true),
     /** Kafka offset (events). */
     OFFSET("offset", DataTypes.LongType, true),
-    /** The event's input column values, one struct field per input slot (events; type per feature set). */
+    /**
+     * The event's input column values, one struct field per input slot (events; type per feature
+     * set).
+     */
     INPUTS("inputs", null, true),
     /** Request-context values as text, one per context key (spine rows). */
     CONTEXT("context", DataTypes.createArrayType(DataTypes.StringType, true), true),
@@ -87,7 +92,9 @@ final class SweepRecords {
       this.nullable = nullable;
     }
 
-    /** @return the index of this column in a sweep record */
+    /**
+     * @return the index of this column in a sweep record
+     */
     int position() {
       return ordinal();
     }
@@ -103,7 +110,9 @@ final class SweepRecords {
   static StructType schema(FeatureSelection s) {
     List<StructField> fields = new ArrayList<>();
     for (Field f : Field.values()) {
-      fields.add(DataTypes.createStructField(f.column, f == Field.INPUTS ? inputsType(s) : f.type, f.nullable));
+      fields.add(
+          DataTypes.createStructField(
+              f.column, f == Field.INPUTS ? inputsType(s) : f.type, f.nullable));
     }
     return DataTypes.createStructType(fields);
   }
@@ -112,7 +121,8 @@ final class SweepRecords {
     List<StructField> inputs = new ArrayList<>();
     List<InputColumn> columns = s.fs().inputColumns();
     for (int i = 0; i < columns.size(); i++) {
-      inputs.add(DataTypes.createStructField("i" + i, SparkTypes.sparkType(columns.get(i).type()), true));
+      inputs.add(
+          DataTypes.createStructField("i" + i, SparkTypes.sparkType(columns.get(i).type()), true));
     }
     if (inputs.isEmpty()) {
       inputs.add(DataTypes.createStructField("none", DataTypes.StringType, true));
@@ -120,8 +130,11 @@ final class SweepRecords {
     return DataTypes.createStructType(inputs);
   }
 
-  /** @return {@code source} as sweep records: the given fields, typed nulls for the others */
-  private static Dataset<Row> records(Dataset<Row> source, StructType schema, Map<Field, Column> given) {
+  /**
+   * @return {@code source} as sweep records: the given fields, typed nulls for the others
+   */
+  private static Dataset<Row> records(
+      Dataset<Row> source, StructType schema, Map<Field, Column> given) {
     List<Column> columns = new ArrayList<>();
     for (Field f : Field.values()) {
       Column c = given.get(f);
@@ -141,13 +154,22 @@ final class SweepRecords {
    * @param errors counts rows whose values could not be computed
    * @return {@link TrainingSets#ROW_ID} and one column per feature, typed as serving types them
    */
-  static Dataset<Row> sweep(SparkSession spark, FeatureSelection s, Dataset<Row> spine, long minTimeUs, long maxTimeUs,
-      Long timeBucketMillis, LongAccumulator errors) {
+  static Dataset<Row> sweep(
+      SparkSession spark,
+      FeatureSelection s,
+      Dataset<Row> spine,
+      long minTimeUs,
+      long maxTimeUs,
+      Long timeBucketMillis,
+      LongAccumulator errors) {
     int[] needed = s.plan().neededAggregations();
     long sliceMs = s.fs().sliceMillis();
     int n = s.longestWindowSlices();
     long bucketMs = timeBucketMillis != null ? timeBucketMillis : n * sliceMs;
-    bucketMs = Math.max(sliceMs, (bucketMs + sliceMs - 1) / sliceMs * sliceMs);   // whole slices: a slice is in one bucket
+    bucketMs =
+        Math.max(
+            sliceMs,
+            (bucketMs + sliceMs - 1) / sliceMs * sliceMs); // whole slices: a slice is in one bucket
     long bucketUs = Math.multiplyExact(bucketMs, 1000L);
     long sliceUs = Math.multiplyExact(sliceMs, 1000L);
     long minCurrent = Math.floorDiv(minTimeUs, sliceUs);
@@ -156,7 +178,9 @@ final class SweepRecords {
 
     Dataset<Row> records = spineRecords(s, spine, schema, bucketUs);
     if (n > 1) {
-      records = records.unionByName(sliceRecords(spark, s, schema, needed, n, sliceUs, bucketUs, minCurrent, maxCurrent));
+      records =
+          records.unionByName(
+              sliceRecords(spark, s, schema, needed, n, sliceUs, bucketUs, minCurrent, maxCurrent));
     }
     records = records.unionByName(eventRecords(spark, s, schema, bucketUs, minCurrent, maxCurrent));
 
@@ -164,20 +188,30 @@ final class SweepRecords {
     List<StructField> outFields = new ArrayList<>();
     outFields.add(DataTypes.createStructField(TrainingSets.ROW_ID, DataTypes.LongType, false));
     for (int i = 0; i < s.features().size(); i++) {
-      outFields.add(DataTypes.createStructField(s.columns().get(i), SparkTypes.resultSparkType(s.features().get(i).result()),
-          true));
+      outFields.add(
+          DataTypes.createStructField(
+              s.columns().get(i), SparkTypes.resultSparkType(s.features().get(i).result()), true));
     }
-    LOG.info("Feature set {}: sweeping slices {}..{} by (entity, {} ms time bucket) in {} partitions", s.fs().name(),
-        minCurrent - n + 1, maxCurrent, bucketMs, partitions);
+    LOG.info(
+        "Feature set {}: sweeping slices {}..{} by (entity, {} ms time bucket) in {} partitions",
+        s.fs().name(),
+        minCurrent - n + 1,
+        maxCurrent,
+        bucketMs,
+        partitions);
     Column entity = col(Field.ENTITY.column);
     Column bucket = col(Field.BUCKET.column);
-    return records.repartition(partitions, entity, bucket)
+    return records
+        .repartition(partitions, entity, bucket)
         .sortWithinPartitions(entity, bucket, col(Field.TIME_US.column), col(Field.KIND.column))
-        .mapPartitions(new PointInTimeSweep(s.fs(), s.features(), errors), Encoders.row(DataTypes.createStructType(outFields)));
+        .mapPartitions(
+            new PointInTimeSweep(s.fs(), s.features(), errors),
+            Encoders.row(DataTypes.createStructType(outFields)));
   }
 
   /** Spine rows, at their times; with their request-context values as text (bloom_contains). */
-  private static Dataset<Row> spineRecords(FeatureSelection s, Dataset<Row> spine, StructType schema, long bucketUs) {
+  private static Dataset<Row> spineRecords(
+      FeatureSelection s, Dataset<Row> spine, StructType schema, long bucketUs) {
     List<Column> contextColumns = new ArrayList<>();
     for (String key : s.plan().requestContextKeys().keySet()) {
       String column = Spines.contextColumn(spine, key);
@@ -190,7 +224,9 @@ final class SweepRecords {
     f.put(Field.KIND, lit(KIND_SPINE));
     f.put(Field.ROW_ID, col(TrainingSets.ROW_ID));
     if (!contextColumns.isEmpty()) {
-      f.put(Field.CONTEXT, org.apache.spark.sql.functions.array(contextColumns.toArray(Column[]::new)));
+      f.put(
+          Field.CONTEXT,
+          org.apache.spark.sql.functions.array(contextColumns.toArray(Column[]::new)));
     }
     return records(spine, schema, f);
   }
@@ -200,22 +236,43 @@ final class SweepRecords {
    * during {@code [slice end, slice end + (n - 1) slices)}, so it goes to every bucket that span
    * touches (at most two when the bucket is at least the longest window).
    */
-  private static Dataset<Row> sliceRecords(SparkSession spark, FeatureSelection s, StructType schema, int[] needed, int n,
-      long sliceUs, long bucketUs, long minCurrent, long maxCurrent) {
+  private static Dataset<Row> sliceRecords(
+      SparkSession spark,
+      FeatureSelection s,
+      StructType schema,
+      int[] needed,
+      int n,
+      long sliceUs,
+      long bucketUs,
+      long minCurrent,
+      long maxCurrent) {
     long sliceMs = s.fs().sliceMillis();
     List<Column> accs = new ArrayList<>();
     for (int a : needed) {
-      accs.add(col("`" + OfflineLayout.accumulatorColumn(s.fs().aggregations().get(a).name()) + "`"));
+      accs.add(
+          col("`" + OfflineLayout.accumulatorColumn(s.fs().aggregations().get(a).name()) + "`"));
     }
     String sliceEndUs = "((" + OfflineLayout.SLICE_INDEX + " + 1) * " + sliceUs + "L)";
-    String lastUseUs = "(" + sliceEndUs + " + " + Math.multiplyExact((long) (n - 1), sliceUs) + "L - 1)";
-    Dataset<Row> slices = Spines.readAt(spark, s.slicesTable(), s.slicesSnapshot())
-        .where(col(OfflineLayout.SLICE_INDEX).between(minCurrent - n + 1, maxCurrent - 1))
-        .where(col(OfflineLayout.SLICE_START).between(lit(new Timestamp((minCurrent - n + 1) * sliceMs)),
-            lit(new Timestamp(maxCurrent * sliceMs))));
+    String lastUseUs =
+        "(" + sliceEndUs + " + " + Math.multiplyExact((long) (n - 1), sliceUs) + "L - 1)";
+    Dataset<Row> slices =
+        Spines.readAt(spark, s.slicesTable(), s.slicesSnapshot())
+            .where(col(OfflineLayout.SLICE_INDEX).between(minCurrent - n + 1, maxCurrent - 1))
+            .where(
+                col(OfflineLayout.SLICE_START)
+                    .between(
+                        lit(new Timestamp((minCurrent - n + 1) * sliceMs)),
+                        lit(new Timestamp(maxCurrent * sliceMs))));
     Map<Field, Column> f = new EnumMap<>(Field.class);
     f.put(Field.ENTITY, col(OfflineLayout.ENTITY_KEY));
-    f.put(Field.BUCKET, expr("explode(sequence(" + floorDiv(sliceEndUs, bucketUs) + ", " + floorDiv(lastUseUs, bucketUs) + "))"));
+    f.put(
+        Field.BUCKET,
+        expr(
+            "explode(sequence("
+                + floorDiv(sliceEndUs, bucketUs)
+                + ", "
+                + floorDiv(lastUseUs, bucketUs)
+                + "))"));
     f.put(Field.TIME_US, expr(sliceEndUs));
     f.put(Field.KIND, lit(KIND_SLICE));
     f.put(Field.SLICE_INDEX, col(OfflineLayout.SLICE_INDEX));
@@ -226,22 +283,34 @@ final class SweepRecords {
   }
 
   /** Events of the spine rows' current slices, at their event times, with their input values. */
-  private static Dataset<Row> eventRecords(SparkSession spark, FeatureSelection s, StructType schema, long bucketUs,
-      long minCurrent, long maxCurrent) {
+  private static Dataset<Row> eventRecords(
+      SparkSession spark,
+      FeatureSelection s,
+      StructType schema,
+      long bucketUs,
+      long minCurrent,
+      long maxCurrent) {
     long sliceMs = s.fs().sliceMillis();
     List<Column> inputs = new ArrayList<>();
     List<InputColumn> inputColumns = s.fs().inputColumns();
     for (int i = 0; i < inputColumns.size(); i++) {
-      inputs.add(col("`" + inputColumns.get(i).name() + "`").cast(SparkTypes.sparkType(inputColumns.get(i).type())).as("i" + i));
+      inputs.add(
+          col("`" + inputColumns.get(i).name() + "`")
+              .cast(SparkTypes.sparkType(inputColumns.get(i).type()))
+              .as("i" + i));
     }
     if (inputs.isEmpty()) {
       inputs.add(lit(null).cast(DataTypes.StringType).as("none"));
     }
     String eventTimeUs = "unix_micros(" + OfflineLayout.EVENT_TIME + ")";
-    Dataset<Row> events = Spines.readAt(spark, s.eventsTable(), s.eventsSnapshot())
-        .where(col(OfflineLayout.SLICE_INDEX).between(minCurrent, maxCurrent))
-        .where(col(OfflineLayout.SLICE_START).between(lit(new Timestamp(minCurrent * sliceMs)),
-            lit(new Timestamp(maxCurrent * sliceMs))));
+    Dataset<Row> events =
+        Spines.readAt(spark, s.eventsTable(), s.eventsSnapshot())
+            .where(col(OfflineLayout.SLICE_INDEX).between(minCurrent, maxCurrent))
+            .where(
+                col(OfflineLayout.SLICE_START)
+                    .between(
+                        lit(new Timestamp(minCurrent * sliceMs)),
+                        lit(new Timestamp(maxCurrent * sliceMs))));
     Map<Field, Column> f = new EnumMap<>(Field.class);
     f.put(Field.ENTITY, col(OfflineLayout.ENTITY_KEY));
     f.put(Field.BUCKET, expr(floorDiv(eventTimeUs, bucketUs)));
@@ -254,8 +323,18 @@ final class SweepRecords {
     return records(events, schema, f);
   }
 
-  /** @return SQL for {@code floorDiv(expr, divisor)} on longs */
+  /**
+   * @return SQL for {@code floorDiv(expr, divisor)} on longs
+   */
   static String floorDiv(String expression, long divisor) {
-    return "((" + expression + " - pmod(" + expression + ", " + divisor + "L)) div " + divisor + "L)";
+    return "(("
+        + expression
+        + " - pmod("
+        + expression
+        + ", "
+        + divisor
+        + "L)) div "
+        + divisor
+        + "L)";
   }
 }

@@ -23,9 +23,9 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Writing a training set: a Parquet directory with the metadata file
- * {@value TrainingSets#METADATA_FILE}, or an Iceberg table with the metadata in its properties
- * {@value #PROP_TRAINING_SET} and {@code slicestore.source.<table>.snapshot-id}.
+ * Writing a training set: a Parquet directory with the metadata file {@value
+ * TrainingSets#METADATA_FILE}, or an Iceberg table with the metadata in its properties {@value
+ * #PROP_TRAINING_SET} and {@code slicestore.source.<table>.snapshot-id}.
  *
  * <p>Driver-side; stateless.
  */
@@ -41,17 +41,26 @@ final class TrainingSetOutput {
    * @throws IllegalArgumentException for any other format
    */
   static String format(TrainingSetRequest request) {
-    String f = request.outputFormat() != null ? request.outputFormat().toLowerCase(Locale.ROOT)
-        : Spines.inferFormat(request.output(), false);
+    String f =
+        request.outputFormat() != null
+            ? request.outputFormat().toLowerCase(Locale.ROOT)
+            : Spines.inferFormat(request.output(), false);
     if (!f.equals("parquet") && !f.equals("iceberg")) {
-      throw new IllegalArgumentException("Invalid --output-format '" + request.outputFormat() + "': use parquet or iceberg");
+      throw new IllegalArgumentException(
+          "Invalid --output-format '" + request.outputFormat() + "': use parquet or iceberg");
     }
     return f;
   }
 
   /** The run's metadata: what was read (tables at which snapshots), how, and how many rows. */
-  static Map<String, Object> metadata(TrainingSetRequest request, TrainingSetPlan plan, long spineRows, long written,
-      long uncovered, Long uncoveredFrom, Long uncoveredTo) {
+  static Map<String, Object> metadata(
+      TrainingSetRequest request,
+      TrainingSetPlan plan,
+      long spineRows,
+      long written,
+      long uncovered,
+      Long uncoveredFrom,
+      Long uncoveredTo) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("created_at", Instant.now().toString());
     List<Map<String, Object>> sets = new ArrayList<>();
@@ -86,8 +95,11 @@ final class TrainingSetOutput {
     rows.put("spine", spineRows);
     rows.put("written", written);
     rows.put("uncovered", uncovered);
-    rows.put("uncovered_from", uncoveredFrom == null ? null : Instant.ofEpochMilli(uncoveredFrom).toString());
-    rows.put("uncovered_to", uncoveredTo == null ? null : Instant.ofEpochMilli(uncoveredTo).toString());
+    rows.put(
+        "uncovered_from",
+        uncoveredFrom == null ? null : Instant.ofEpochMilli(uncoveredFrom).toString());
+    rows.put(
+        "uncovered_to", uncoveredTo == null ? null : Instant.ofEpochMilli(uncoveredTo).toString());
     m.put("rows", rows);
     m.put("on_uncovered", request.onUncovered().name().toLowerCase(Locale.ROOT));
     return m;
@@ -96,26 +108,39 @@ final class TrainingSetOutput {
   /**
    * Writes the training set and its metadata.
    *
-   * @throws IllegalStateException if the output cannot be written (e.g. it exists and
-   *     {@code overwrite} is false), naming the output and Spark's message
+   * @throws IllegalStateException if the output cannot be written (e.g. it exists and {@code
+   *     overwrite} is false), naming the output and Spark's message
    */
-  static void write(SparkSession spark, Dataset<Row> result, TrainingSetRequest request, String format,
-      Map<String, Object> metadata, Map<String, Long> snapshots) {
+  static void write(
+      SparkSession spark,
+      Dataset<Row> result,
+      TrainingSetRequest request,
+      String format,
+      Map<String, Object> metadata,
+      Map<String, Long> snapshots) {
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     try {
       if (format.equals("parquet")) {
-        result.write().mode(request.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(request.output());
+        result
+            .write()
+            .mode(request.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists)
+            .parquet(request.output());
         org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(request.output());
         FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
-        try (OutputStream out = fs.create(new org.apache.hadoop.fs.Path(dir, TrainingSets.METADATA_FILE), true)) {
+        try (OutputStream out =
+            fs.create(new org.apache.hadoop.fs.Path(dir, TrainingSets.METADATA_FILE), true)) {
           out.write(json.writeValueAsString(metadata).getBytes(StandardCharsets.UTF_8));
         }
       } else {
         String table = Spines.qualify(request.output(), request);
-        DataFrameWriterV2<Row> w = result.writeTo(IcebergCatalog.quote(table))
-            .tableProperty(PROP_TRAINING_SET, json.writeValueAsString(metadata));
+        DataFrameWriterV2<Row> w =
+            result
+                .writeTo(IcebergCatalog.quote(table))
+                .tableProperty(PROP_TRAINING_SET, json.writeValueAsString(metadata));
         for (Map.Entry<String, Long> e : snapshots.entrySet()) {
-          w = w.tableProperty("slicestore.source." + e.getKey() + ".snapshot-id", Long.toString(e.getValue()));
+          w =
+              w.tableProperty(
+                  "slicestore.source." + e.getKey() + ".snapshot-id", Long.toString(e.getValue()));
         }
         if (request.overwrite()) {
           w.createOrReplace();
@@ -124,11 +149,14 @@ final class TrainingSetOutput {
         }
       }
     } catch (IOException e) {
-      throw new IllegalStateException("Cannot write the training set's metadata to " + request.output() + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "Cannot write the training set's metadata to " + request.output() + ": " + e.getMessage(),
+          e);
     } catch (TrainingSetRefusedException | ConfigProblemException | CorruptDataException e) {
-      throw e;   // slicestore's own outcomes pass unchanged
+      throw e; // slicestore's own outcomes pass unchanged
     } catch (Exception e) {
-      throw new IllegalStateException("Cannot write the training set to " + request.output() + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "Cannot write the training set to " + request.output() + ": " + e.getMessage(), e);
     }
   }
 }

@@ -8,7 +8,9 @@ package dev.slicestore.training;
 public final class TrainingSetRefusedException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  /** @param message what was refused and why, in plain words */
+  /**
+   * @param message what was refused and why, in plain words
+   */
   public TrainingSetRefusedException(String message) {
     super(message);
   }

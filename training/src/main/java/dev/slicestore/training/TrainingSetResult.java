@@ -39,29 +39,50 @@ public record TrainingSetResult(
     Map<String, String> coverage,
     long elapsedMillis) {
 
-  /** @return a summary in plain words, several lines */
+  /**
+   * @return a summary in plain words, several lines
+   */
   public String describe() {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format("Training set written to %s (%s): %,d rows x %d features in %.1f s%n", output, outputFormat,
-        writtenRows, features.size(), elapsedMillis / 1000.0));
+    sb.append(
+        String.format(
+            "Training set written to %s (%s): %,d rows x %d features in %.1f s%n",
+            output, outputFormat, writtenRows, features.size(), elapsedMillis / 1000.0));
     sb.append(String.format("  spine: %,d rows", spineRows));
     if (uncoveredRows > 0) {
-      sb.append(String.format("; %,d beyond the offline store%s: %s", uncoveredRows, range(),
-          switch (onUncovered) {
-            case DROP -> "dropped";
-            case FLAG -> "kept with null features and " + TrainingSets.COVERED_COLUMN + " = false";
-            case FAIL -> "refused";
-          }));
+      sb.append(
+          String.format(
+              "; %,d beyond the offline store%s: %s",
+              uncoveredRows,
+              range(),
+              switch (onUncovered) {
+                case DROP -> "dropped";
+                case FLAG ->
+                    "kept with null features and " + TrainingSets.COVERED_COLUMN + " = false";
+                case FAIL -> "refused";
+              }));
     }
     sb.append(System.lineSeparator());
     if (errorRows > 0) {
-      sb.append(String.format("  %,d rows have null features because their stored data could not be read (see the log)%n",
-          errorRows));
+      sb.append(
+          String.format(
+              "  %,d rows have null features because their stored data could not be read (see the log)%n",
+              errorRows));
     }
-    coverage.forEach((fs, c) -> sb.append("  offline store of ").append(fs).append(" covers ").append(c)
-        .append(System.lineSeparator()));
-    snapshots.forEach((table, id) -> sb.append("  read ").append(table).append(" at snapshot ").append(id)
-        .append(System.lineSeparator()));
+    coverage.forEach(
+        (fs, c) ->
+            sb.append("  offline store of ")
+                .append(fs)
+                .append(" covers ")
+                .append(c)
+                .append(System.lineSeparator()));
+    snapshots.forEach(
+        (table, id) ->
+            sb.append("  read ")
+                .append(table)
+                .append(" at snapshot ")
+                .append(id)
+                .append(System.lineSeparator()));
     return sb.toString().stripTrailing();
   }
 
@@ -69,6 +90,10 @@ public record TrainingSetResult(
     if (uncoveredFromMillis == null) {
       return " (without entity key or time)";
     }
-    return " (times " + Instant.ofEpochMilli(uncoveredFromMillis) + " .. " + Instant.ofEpochMilli(uncoveredToMillis) + ")";
+    return " (times "
+        + Instant.ofEpochMilli(uncoveredFromMillis)
+        + " .. "
+        + Instant.ofEpochMilli(uncoveredToMillis)
+        + ")";
   }
 }

@@ -9,9 +9,14 @@ import java.util.Locale;
  * timestamp. Values computed for such rows would silently miss events, so they never get values.
  */
 public enum UncoveredPolicy {
-  /** Refuse the whole run (nothing is written); the error gives the number of rows and their time range. Default. */
+  /**
+   * Refuse the whole run (nothing is written); the error gives the number of rows and their time
+   * range. Default.
+   */
   FAIL,
-  /** Leave those rows out of the output; the summary and the metadata give how many and their range. */
+  /**
+   * Leave those rows out of the output; the summary and the metadata give how many and their range.
+   */
   DROP,
   /**
    * Keep every row, add the boolean column {@value TrainingSets#COVERED_COLUMN} (false for those
@@ -28,7 +33,8 @@ public enum UncoveredPolicy {
     try {
       return valueOf(text.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("Invalid --on-uncovered '" + text + "': use fail, drop or flag");
+      throw new IllegalArgumentException(
+          "Invalid --on-uncovered '" + text + "': use fail, drop or flag");
     }
   }
 }

@@ -13,8 +13,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * JMH: encoding and decoding one retail row pre-aggregate (event time + one double: 13 bytes),
- * the value online-ingest writes per event and serving decodes per field. Average time, ns.
+ * JMH: encoding and decoding one retail row pre-aggregate (event time + one double: 13 bytes), the
+ * value online-ingest writes per event and serving decodes per field. Average time, ns.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

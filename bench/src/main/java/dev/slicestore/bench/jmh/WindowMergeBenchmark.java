@@ -28,17 +28,18 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * JMH: the CPU cost of serving one entity, without Redis: {@link WindowEvaluator#evaluate} of the
- * retail feature set (count, sum, mean, max, min of a double; windows 1h, 1d, 7d, 30d: 20
- * features) over {@code slices} hourly slice hashes, each holding either {@code eventsPerSlice}
- * per-event fields (row pre-aggregates, before compaction) or one compacted entry (after).
- * Average time per evaluation, µs. Seeded data (42).
+ * retail feature set (count, sum, mean, max, min of a double; windows 1h, 1d, 7d, 30d: 20 features)
+ * over {@code slices} hourly slice hashes, each holding either {@code eventsPerSlice} per-event
+ * fields (row pre-aggregates, before compaction) or one compacted entry (after). Average time per
+ * evaluation, µs. Seeded data (42).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class WindowMergeBenchmark {
   /** The retail feature set's aggregations and windows, as a self-contained HOCON string. */
-  public static final String RETAIL = """
+  public static final String RETAIL =
+      """
       name = retail
       version = 1
       source { topics = [retail-events], schema { CustomerID = string, InvoiceDate = string, amount = double } }
@@ -95,18 +96,22 @@ public class WindowMergeBenchmark {
         double amount = Math.round(rnd.nextDouble() * 10_000) / 100.0;
         Object[] inputs = {amount};
         if (eventsPerSlice > 0) {
-          h.put(layout.eventField(0, 0, offset), new RowPreAggregate(time, inputs).encode(fs.inputColumns(), start, s));
+          h.put(
+              layout.eventField(0, 0, offset),
+              new RowPreAggregate(time, inputs).encode(fs.inputColumns(), start, s));
         } else {
           EventPosition pos = new EventPosition(time, 0, 0, offset);
           for (int a = 0; a < accs.size(); a++) {
             Aggregation agg = fs.aggregations().get(a);
-            accs.set(a, ((AggregateFunction) agg.function()).add(accs.get(a), agg.input(inputs), pos));
+            accs.set(
+                a, ((AggregateFunction) agg.function()).add(accs.get(a), agg.input(inputs), pos));
           }
         }
         offset++;
       }
       if (eventsPerSlice == 0) {
-        CompactedEntry c = new CompactedEntry(n, start, List.of(new CoveredRange(0, 0, first, offset)), accs);
+        CompactedEntry c =
+            new CompactedEntry(n, start, List.of(new CoveredRange(0, 0, first, offset)), accs);
         h.put(OnlineLayout.compactedField(), c.encode(fs, start));
       }
       hashes.add(h);

@@ -8,8 +8,8 @@ import dev.slicestore.core.codec.CorruptDataException;
  * {@code argmax} / {@code argmin}: the value of another column ({@code params.value}) on the event
  * with the largest / smallest input. Inputs are {@link KeyedValue}s; events with a null key are
  * ignored. Ties on the key are broken by the earliest {@link EventPosition} (event time, then
- * topic, partition and offset), a total order over distinct events, so every merge order gives
- * the same result. Keys compare as {@code min}/{@code max} do ({@link Double#compare} for doubles).
+ * topic, partition and offset), a total order over distinct events, so every merge order gives the
+ * same result. Keys compare as {@code min}/{@code max} do ({@link Double#compare} for doubles).
  * Result: the value column's type; an empty window, or a chosen event whose value is null, gives
  * null.
  *
@@ -53,7 +53,9 @@ final class ArgExtremumFunction implements AggregateFunction<ArgExtremumFunction
     return new Acc();
   }
 
-  /** @return true iff (key, position) beats the accumulator's event */
+  /**
+   * @return true iff (key, position) beats the accumulator's event
+   */
   private boolean beats(Object key, EventPosition position, Acc acc) {
     if (acc.key == null) {
       return true;
@@ -71,7 +73,8 @@ final class ArgExtremumFunction implements AggregateFunction<ArgExtremumFunction
       return acc;
     }
     if (!(input instanceof KeyedValue kv)) {
-      throw new IllegalArgumentException(name() + " takes a KeyedValue input, not " + input.getClass().getSimpleName());
+      throw new IllegalArgumentException(
+          name() + " takes a KeyedValue input, not " + input.getClass().getSimpleName());
     }
     if (kv.key() == null) {
       return acc;
@@ -90,7 +93,7 @@ final class ArgExtremumFunction implements AggregateFunction<ArgExtremumFunction
   @Override
   public Acc merge(Acc into, Acc other) {
     if (other.key != null && beats(other.key, other.position, into)) {
-      into.key = other.key;          // keys, values and positions are immutable: sharing them is safe
+      into.key = other.key; // keys, values and positions are immutable: sharing them is safe
       into.value = other.value;
       into.position = other.position;
     }
@@ -138,22 +141,30 @@ final class ArgExtremumFunction implements AggregateFunction<ArgExtremumFunction
       return acc;
     }
     if (presence != 1) {
-      throw new CorruptDataException("Corrupt " + name() + " accumulator: presence byte " + presence);
+      throw new CorruptDataException(
+          "Corrupt " + name() + " accumulator: presence byte " + presence);
     }
     acc.key = Codecs.readValue(in, keyType);
     int valuePresence = in.readByte();
     if (valuePresence == 1) {
       acc.value = Codecs.readValue(in, valueType);
     } else if (valuePresence != 0) {
-      throw new CorruptDataException("Corrupt " + name() + " accumulator: value presence byte " + valuePresence);
+      throw new CorruptDataException(
+          "Corrupt " + name() + " accumulator: value presence byte " + valuePresence);
     }
     long time = in.readZigZagLong();
     long topic = in.readZigZagLong();
     long partition = in.readZigZagLong();
     long offset = in.readZigZagLong();
     if (topic != (int) topic || partition != (int) partition) {
-      throw new CorruptDataException("Corrupt " + name() + " accumulator: topic " + topic + " / partition " + partition
-          + " out of range");
+      throw new CorruptDataException(
+          "Corrupt "
+              + name()
+              + " accumulator: topic "
+              + topic
+              + " / partition "
+              + partition
+              + " out of range");
     }
     acc.position = new EventPosition(time, (int) topic, (int) partition, offset);
     return acc;

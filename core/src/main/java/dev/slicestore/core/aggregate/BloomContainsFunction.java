@@ -11,48 +11,50 @@ import org.apache.datasketches.memory.Memory;
 
 /**
  * {@code bloom_contains}: a set-membership summary of the window's non-null values of any input
- * type, tested at request time with {@link #mightContain}. Apache DataSketches'
- * {@link BloomFilter} (Bloom, <i>Space/time trade-offs in hash coding with allowable errors</i>,
- * CACM 1970; DataSketches hashes with XXHash64 and a fixed seed, {@value #SEED}), sized by
- * {@link BloomFilterBuilder#suggestNumFilterBits} and {@link BloomFilterBuilder#suggestNumHashes}
- * for the parameters. Null inputs are ignored; {@code mightContain(acc, null)} is false.
+ * type, tested at request time with {@link #mightContain}. Apache DataSketches' {@link BloomFilter}
+ * (Bloom, <i>Space/time trade-offs in hash coding with allowable errors</i>, CACM 1970;
+ * DataSketches hashes with XXHash64 and a fixed seed, {@value #SEED}), sized by {@link
+ * BloomFilterBuilder#suggestNumFilterBits} and {@link BloomFilterBuilder#suggestNumHashes} for the
+ * parameters. Null inputs are ignored; {@code mightContain(acc, null)} is false.
  *
- * <p>Parameters: {@code expected-items}, 1 to 10,000,000 (required), and
- * {@code false-positive-rate}, greater than 0 and at most 0.5 (required). The filter (of m bits)
- * may take at most 8 MiB; larger combinations are rejected.
+ * <p>Parameters: {@code expected-items}, 1 to 10,000,000 (required), and {@code
+ * false-positive-rate}, greater than 0 and at most 0.5 (required). The filter (of m bits) may take
+ * at most 8 MiB; larger combinations are rejected.
  *
  * <h2>Sparse, then a filter</h2>
- * A row pre-aggregate must stay small (one per event in Redis), so while the distinct values
- * would encode smaller than a quarter of the filter the accumulator keeps the values themselves
- * (exact: no false positives); past that it becomes the DataSketches filter with every value
- * inserted. The switch depends only on the set of distinct values, and a filter is the bitwise
- * OR of its values' bits, so the state and every answer are the same in every merge order.
- * Merging two filters is {@link BloomFilter#union} (bitwise OR; both have this function's
- * parameters).
+ *
+ * A row pre-aggregate must stay small (one per event in Redis), so while the distinct values would
+ * encode smaller than a quarter of the filter the accumulator keeps the values themselves (exact:
+ * no false positives); past that it becomes the DataSketches filter with every value inserted. The
+ * switch depends only on the set of distinct values, and a filter is the bitwise OR of its values'
+ * bits, so the state and every answer are the same in every merge order. Merging two filters is
+ * {@link BloomFilter#union} (bitwise OR; both have this function's parameters).
  *
  * <h2>Answers</h2>
+ *
  * {@link #mightContain} never answers false for a value that was added. For a value that was not
- * added it answers true with probability about {@code (1 - e^(-h·n/m))^h} for n distinct values,
- * h hashes, m bits: at most {@code false-positive-rate} while n <= expected-items, growing past
- * it. In the sparse state it is exact.
+ * added it answers true with probability about {@code (1 - e^(-h·n/m))^h} for n distinct values, h
+ * hashes, m bits: at most {@code false-positive-rate} while n <= expected-items, growing past it.
+ * In the sparse state it is exact.
  *
  * <h2>Features: answered with request context</h2>
- * A {@code bloom_contains} feature is a question about a value the caller supplies at request
- * time ({@link #usesRequestContext()}): "might this entity's window contain the context value?"
- * Its values ({@link #featureResult()}, {@link #getFeatureResult}) are {@code boolean}: the
- * answer of {@link #mightContain} on the window's merged accumulator; null for an empty window
- * (status EMPTY) and for an explicitly null context value. The feature's context key is named by
- * the aggregation ({@code context = merchant}, default: the input column's name); serving takes
- * the value from {@code GetFeaturesRequest} context, training from the spine column of that name.
  *
- * <p>Context-free result ({@code getResult}, the offline slices table's column): {@code long},
- * the number of distinct values: exact in the sparse state, estimated from the number X of set
- * bits as {@code -(m/h)·ln(1 - X/m)} in the filter state (Swamidass and Baldi, <i>Mathematical
- * correction for fingerprint similarity measures to improve chemical retrieval</i>, J. Chem. Inf.
- * Model. 2007). An empty slice gives 0.
+ * A {@code bloom_contains} feature is a question about a value the caller supplies at request time
+ * ({@link #usesRequestContext()}): "might this entity's window contain the context value?" Its
+ * values ({@link #featureResult()}, {@link #getFeatureResult}) are {@code boolean}: the answer of
+ * {@link #mightContain} on the window's merged accumulator; null for an empty window (status EMPTY)
+ * and for an explicitly null context value. The feature's context key is named by the aggregation
+ * ({@code context = merchant}, default: the input column's name); serving takes the value from
+ * {@code GetFeaturesRequest} context, training from the spine column of that name.
  *
- * <p>Space: sparse at most a quarter of the filter's bits / 8 bytes plus one value; the filter
- * is DataSketches' serialization, about {@code m/8 + 32} bytes: {@code 1.44·log2(1/p)} bits per
+ * <p>Context-free result ({@code getResult}, the offline slices table's column): {@code long}, the
+ * number of distinct values: exact in the sparse state, estimated from the number X of set bits as
+ * {@code -(m/h)·ln(1 - X/m)} in the filter state (Swamidass and Baldi, <i>Mathematical correction
+ * for fingerprint similarity measures to improve chemical retrieval</i>, J. Chem. Inf. Model.
+ * 2007). An empty slice gives 0.
+ *
+ * <p>Space: sparse at most a quarter of the filter's bits / 8 bytes plus one value; the filter is
+ * DataSketches' serialization, about {@code m/8 + 32} bytes: {@code 1.44·log2(1/p)} bits per
  * expected item, e.g. 12 KB for 10,000 items at 1 %.
  *
  * <p>Binary form (version 1): version byte, state byte; state 0 (sparse): varint number of values
@@ -62,8 +64,10 @@ import org.apache.datasketches.memory.Memory;
 public final class BloomContainsFunction implements AggregateFunction<BloomContainsFunction.Acc> {
   private static final long serialVersionUID = 1L;
   private static final int SERIAL_VERSION = 1;
+
   /** The hash seed of every filter: filters merge only with equal seeds. */
   public static final long SEED = 9001L;
+
   private static final long MAX_BITS = 8L * 8 * 1024 * 1024;
 
   /** Mutable: the distinct values (sparse) or, once too many, the filter. Exactly one is set. */
@@ -81,20 +85,31 @@ public final class BloomContainsFunction implements AggregateFunction<BloomConta
     this.inputType = inputType;
     long bits = BloomFilterBuilder.suggestNumFilterBits(expectedItems, falsePositiveRate);
     if (bits > MAX_BITS) {
-      throw new IllegalArgumentException("Bad parameters expected-items = " + expectedItems + ", false-positive-rate = "
-          + falsePositiveRate + " for function bloom_contains: the filter would take " + (bits / 8 / 1024)
-          + " KiB, more than the 8 MiB allowed; lower expected-items or raise false-positive-rate");
+      throw new IllegalArgumentException(
+          "Bad parameters expected-items = "
+              + expectedItems
+              + ", false-positive-rate = "
+              + falsePositiveRate
+              + " for function bloom_contains: the filter would take "
+              + (bits / 8 / 1024)
+              + " KiB, more than the 8 MiB allowed; lower expected-items or raise false-positive-rate");
     }
     this.numHashes = BloomFilterBuilder.suggestNumHashes(expectedItems, bits);
-    this.numBits = BloomFilterBuilder.createBySize(bits, numHashes, SEED).getCapacity();   // rounded up by the library
+    this.numBits =
+        BloomFilterBuilder.createBySize(bits, numHashes, SEED)
+            .getCapacity(); // rounded up by the library
   }
 
-  /** @return the filter's size in bits (m) */
+  /**
+   * @return the filter's size in bits (m)
+   */
   long numBits() {
     return numBits;
   }
 
-  /** @return the number of hash functions (h) */
+  /**
+   * @return the number of hash functions (h)
+   */
   int numHashes() {
     return numHashes;
   }
@@ -109,13 +124,17 @@ public final class BloomContainsFunction implements AggregateFunction<BloomConta
     return ValueType.LONG;
   }
 
-  /** @return true: features answer "might the window contain the request's context value?" */
+  /**
+   * @return true: features answer "might the window contain the request's context value?"
+   */
   @Override
   public boolean usesRequestContext() {
     return true;
   }
 
-  /** @return {@code boolean}: the answer of {@link #mightContain} */
+  /**
+   * @return {@code boolean}: the answer of {@link #mightContain}
+   */
   @Override
   public ResultType featureResult() {
     return ResultType.scalar(ValueType.BOOLEAN);
@@ -134,7 +153,9 @@ public final class BloomContainsFunction implements AggregateFunction<BloomConta
     return mightContain(acc, contextValue);
   }
 
-  /** @return the input column's type: the type a context value must have */
+  /**
+   * @return the input column's type: the type a context value must have
+   */
   public ValueType inputType() {
     return inputType;
   }
@@ -152,7 +173,7 @@ public final class BloomContainsFunction implements AggregateFunction<BloomConta
 
   private static int encodedSize(Object v) {
     if (v instanceof String s) {
-      return 2 + s.length() * 3;   // an upper bound of the UTF-8 length + prefix
+      return 2 + s.length() * 3; // an upper bound of the UTF-8 length + prefix
     }
     return v instanceof Boolean ? 1 : 10;
   }
@@ -183,7 +204,7 @@ public final class BloomContainsFunction implements AggregateFunction<BloomConta
     }
     if (acc.values.add(value)) {
       acc.sparseBytes += encodedSize(value);
-      if (acc.sparseBytes > numBits / 32) {   // a quarter of the filter's bytes
+      if (acc.sparseBytes > numBits / 32) { // a quarter of the filter's bytes
         BloomFilter f = newFilter();
         for (Object v : acc.values) {
           insert(f, v);
@@ -199,7 +220,7 @@ public final class BloomContainsFunction implements AggregateFunction<BloomConta
   @Override
   public Acc merge(Acc into, Acc other) {
     if (other.filter == null) {
-      for (Object v : other.values) {   // values are immutable
+      for (Object v : other.values) { // values are immutable
         into = add(into, v, null);
       }
       return into;
@@ -214,7 +235,7 @@ public final class BloomContainsFunction implements AggregateFunction<BloomConta
       into.sparseBytes = 0;
       return into;
     }
-    into.filter.union(other.filter);   // bitwise OR; reads other only
+    into.filter.union(other.filter); // bitwise OR; reads other only
     return into;
   }
 
@@ -237,7 +258,9 @@ public final class BloomContainsFunction implements AggregateFunction<BloomConta
     if (acc.filter == null) {
       return acc.values.contains(value);
     }
-    return value instanceof String s ? acc.filter.query(Codecs.hashBytes(s)) : acc.filter.query(Codecs.hashLong(value));
+    return value instanceof String s
+        ? acc.filter.query(Codecs.hashBytes(s))
+        : acc.filter.query(Codecs.hashLong(value));
   }
 
   @Override
@@ -294,7 +317,8 @@ public final class BloomContainsFunction implements AggregateFunction<BloomConta
       for (int i = 0; i < n; i++) {
         Object v = Codecs.readValue(in, inputType);
         if (previous != null && order.compare(previous, v) >= 0) {
-          throw new CorruptDataException("Corrupt bloom_contains accumulator: values not strictly increasing at " + i);
+          throw new CorruptDataException(
+              "Corrupt bloom_contains accumulator: values not strictly increasing at " + i);
         }
         previous = v;
         acc = add(acc, v, null);
@@ -306,9 +330,19 @@ public final class BloomContainsFunction implements AggregateFunction<BloomConta
     byte[] bytes = in.readBytes();
     BloomFilter f = Codecs.sketch(name(), () -> BloomFilter.heapify(Memory.wrap(bytes)));
     if (f.getCapacity() != numBits || f.getNumHashes() != numHashes || f.getSeed() != SEED) {
-      throw new CorruptDataException("Corrupt bloom_contains accumulator: filter of " + f.getCapacity() + " bits, "
-          + f.getNumHashes() + " hashes, seed " + f.getSeed() + " where the function has " + numBits + " bits, "
-          + numHashes + " hashes, seed " + SEED);
+      throw new CorruptDataException(
+          "Corrupt bloom_contains accumulator: filter of "
+              + f.getCapacity()
+              + " bits, "
+              + f.getNumHashes()
+              + " hashes, seed "
+              + f.getSeed()
+              + " where the function has "
+              + numBits
+              + " bits, "
+              + numHashes
+              + " hashes, seed "
+              + SEED);
     }
     acc.values = null;
     acc.filter = f;

@@ -5,12 +5,12 @@ import dev.slicestore.core.codec.ByteWriter;
 import dev.slicestore.core.codec.CorruptDataException;
 
 /**
- * {@code bool_and} and {@code bool_or} of a boolean input (SQL's {@code BOOL_AND}/{@code EVERY}
- * and {@code BOOL_OR}/{@code ANY}): true iff every (some) non-null input is true. Null inputs are
+ * {@code bool_and} and {@code bool_or} of a boolean input (SQL's {@code BOOL_AND}/{@code EVERY} and
+ * {@code BOOL_OR}/{@code ANY}): true iff every (some) non-null input is true. Null inputs are
  * ignored. Result {@code boolean}; an empty window (no non-null input) gives null.
  *
- * <p>Space: 2 bytes. Binary form (version 1): version byte, state byte (0 = no input,
- * 1 = false, 2 = true).
+ * <p>Space: 2 bytes. Binary form (version 1): version byte, state byte (0 = no input, 1 = false, 2
+ * = true).
  */
 final class BoolFunction implements AggregateFunction<BoolFunction.Acc> {
   private static final long serialVersionUID = 1L;

@@ -53,13 +53,14 @@ final class Codecs {
     } catch (CorruptDataException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new CorruptDataException("Corrupt " + what + " accumulator: the sketch does not deserialize: " + e);
+      throw new CorruptDataException(
+          "Corrupt " + what + " accumulator: the sketch does not deserialize: " + e);
     }
   }
 
   /**
-   * The bytes a string is hashed as by the sketches: a 0 byte then its UTF-8 (the prefix keeps
-   * the empty string a value: DataSketches ignores empty inputs).
+   * The bytes a string is hashed as by the sketches: a 0 byte then its UTF-8 (the prefix keeps the
+   * empty string a value: DataSketches ignores empty inputs).
    */
   static byte[] hashBytes(String s) {
     byte[] utf8 = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -80,7 +81,10 @@ final class Codecs {
     throw new IllegalArgumentException("not a long, double or boolean: " + v);
   }
 
-  /** The order {@code min}/{@code max} use: numeric, {@link Double#compare}, {@link String#compareTo}. */
+  /**
+   * The order {@code min}/{@code max} use: numeric, {@link Double#compare}, {@link
+   * String#compareTo}.
+   */
   static java.util.Comparator<Object> order(ValueType type) {
     return switch (type) {
       case LONG -> (a, b) -> Long.compare((Long) a, (Long) b);

@@ -7,25 +7,26 @@ import java.util.Comparator;
 import java.util.TreeSet;
 
 /**
- * {@code count_distinct}: the exact number of distinct non-null values of any input type, kept
- * as the set of values itself. Equality is that of {@code min}/{@code max}'s order: numeric for
- * longs, {@link Double#compare} for doubles (all NaNs are one value; {@code -0.0} and {@code 0.0}
- * are two), {@link String#equals} for strings. Null inputs are ignored. Result {@code long}; an
- * empty window gives 0.
+ * {@code count_distinct}: the exact number of distinct non-null values of any input type, kept as
+ * the set of values itself. Equality is that of {@code min}/{@code max}'s order: numeric for longs,
+ * {@link Double#compare} for doubles (all NaNs are one value; {@code -0.0} and {@code 0.0} are
+ * two), {@link String#equals} for strings. Null inputs are ignored. Result {@code long}; an empty
+ * window gives 0.
  *
  * <h2>Beyond the bound</h2>
+ *
  * Parameter {@code max-size} (1 to 1,000,000, default 10,000) bounds the set. When the distinct
  * values of an accumulator exceed it, the accumulator drops the set and becomes
- * <em>overflowed</em>, which is absorbing under add and merge. An overflowed accumulator's
- * {@code getResult} throws {@link ArithmeticException} with a message naming the bound (as a
- * long {@code sum} beyond the long range does): serving reports status ERROR, compaction writes a
- * null result column. It never returns a wrong count. Overflow is independent of the merge order:
- * it happens iff the window holds more than {@code max-size} distinct values. Use
- * {@code approx_count_distinct} for unbounded cardinalities.
+ * <em>overflowed</em>, which is absorbing under add and merge. An overflowed accumulator's {@code
+ * getResult} throws {@link ArithmeticException} with a message naming the bound (as a long {@code
+ * sum} beyond the long range does): serving reports status ERROR, compaction writes a null result
+ * column. It never returns a wrong count. Overflow is independent of the merge order: it happens
+ * iff the window holds more than {@code max-size} distinct values. Use {@code
+ * approx_count_distinct} for unbounded cardinalities.
  *
- * <p>Space: at most {@code max-size} values, {@code 3 + max-size·10} bytes encoded for longs
- * (100 KB at the default), {@code 3 + max-size·8} for doubles, strings by their length; 2 bytes
- * when overflowed.
+ * <p>Space: at most {@code max-size} values, {@code 3 + max-size·10} bytes encoded for longs (100
+ * KB at the default), {@code 3 + max-size·8} for doubles, strings by their length; 2 bytes when
+ * overflowed.
  *
  * <p>Binary form (version 1): version byte, state byte (0 = exact, 1 = overflowed); when exact,
  * varint number of values and the values in strictly increasing order (so equal sets encode to
@@ -95,7 +96,7 @@ final class CountDistinctFunction implements AggregateFunction<CountDistinctFunc
       into.values = null;
       return into;
     }
-    for (Object v : other.values) {   // values are immutable
+    for (Object v : other.values) { // values are immutable
       if (into.values == null) {
         break;
       }
@@ -107,8 +108,10 @@ final class CountDistinctFunction implements AggregateFunction<CountDistinctFunc
   @Override
   public Object getResult(Acc acc) {
     if (acc.values == null) {
-      throw new ArithmeticException("count_distinct: more than max-size = " + maxSize
-          + " distinct values in the window; raise max-size or use approx_count_distinct");
+      throw new ArithmeticException(
+          "count_distinct: more than max-size = "
+              + maxSize
+              + " distinct values in the window; raise max-size or use approx_count_distinct");
     }
     return (long) acc.values.size();
   }
@@ -154,13 +157,14 @@ final class CountDistinctFunction implements AggregateFunction<CountDistinctFunc
     for (int i = 0; i < n; i++) {
       Object v = Codecs.readValue(in, inputType);
       if (previous != null && order.compare(previous, v) >= 0) {
-        throw new CorruptDataException("Corrupt count_distinct accumulator: values not strictly increasing at " + i);
+        throw new CorruptDataException(
+            "Corrupt count_distinct accumulator: values not strictly increasing at " + i);
       }
       previous = v;
       acc.values.add(v);
     }
     if (acc.values.size() > maxSize) {
-      acc.values = null;   // written with a larger max-size: beyond this function's bound
+      acc.values = null; // written with a larger max-size: beyond this function's bound
     }
     return acc;
   }

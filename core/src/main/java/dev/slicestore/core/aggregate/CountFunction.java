@@ -21,7 +21,9 @@ final class CountFunction implements AggregateFunction<CountFunction.Acc> {
 
   private final boolean countRows;
 
-  /** @param countRows true to count every event, false to count non-null inputs */
+  /**
+   * @param countRows true to count every event, false to count non-null inputs
+   */
   CountFunction(boolean countRows) {
     this.countRows = countRows;
   }

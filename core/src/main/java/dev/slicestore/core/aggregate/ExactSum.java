@@ -11,14 +11,14 @@ import java.util.Objects;
  * An exact sum of doubles and longs, kept as the dyadic rational {@code mantissa * 2^exponent}
  * (every finite double is one), with flags for NaN and infinities.
  *
- * <p>Why: floating-point addition is not associative, so a sum merged newest-to-oldest in
- * serving, per slice in compaction, and in another order in training would differ in the last
- * bits, breaking training–serving equality. Keeping the exact sum (the "long accumulator" idea of
- * Kulisch and Miranker, <i>The arithmetic of the digital computer</i>, SIAM Review 1986; see also
- * Shewchuk, <i>Adaptive Precision Floating-Point Arithmetic</i>, 1997) makes {@link #add} and
- * {@link #merge} exactly associative and commutative, and {@link #doubleValue()} returns the
- * correctly rounded double of the true sum, identical for every order. The representation is
- * normalized (odd mantissa, or zero with exponent 0), so equal sums encode to equal bytes.
+ * <p>Why: floating-point addition is not associative, so a sum merged newest-to-oldest in serving,
+ * per slice in compaction, and in another order in training would differ in the last bits, breaking
+ * training–serving equality. Keeping the exact sum (the "long accumulator" idea of Kulisch and
+ * Miranker, <i>The arithmetic of the digital computer</i>, SIAM Review 1986; see also Shewchuk,
+ * <i>Adaptive Precision Floating-Point Arithmetic</i>, 1997) makes {@link #add} and {@link #merge}
+ * exactly associative and commutative, and {@link #doubleValue()} returns the correctly rounded
+ * double of the true sum, identical for every order. The representation is normalized (odd
+ * mantissa, or zero with exponent 0), so equal sums encode to equal bytes.
  *
  * <p>Non-finite inputs follow IEEE 754: any NaN, or both infinities, gives NaN; otherwise an
  * infinity dominates. Negative zero is summed as zero.
@@ -35,12 +35,16 @@ public final class ExactSum {
   private int exponent;
   private int flags;
 
-  /** @return a new sum of nothing (zero) */
+  /**
+   * @return a new sum of nothing (zero)
+   */
   public static ExactSum zero() {
     return new ExactSum();
   }
 
-  /** @return a new sum holding a copy of this one's value */
+  /**
+   * @return a new sum holding a copy of this one's value
+   */
   public ExactSum copy() {
     ExactSum c = new ExactSum();
     c.mantissa = mantissa;
@@ -89,9 +93,7 @@ public final class ExactSum {
     return this;
   }
 
-  /**
-   * Adds {@code v * v} exactly (a 128-bit product, no rounding), for sums of squares.
-   */
+  /** Adds {@code v * v} exactly (a 128-bit product, no rounding), for sums of squares. */
   public ExactSum addSquare(long v) {
     if (v != 0) {
       BigInteger b = BigInteger.valueOf(v);
@@ -126,17 +128,23 @@ public final class ExactSum {
     return this;
   }
 
-  /** @return true iff a NaN or an infinity was added (the value is then not a finite sum) */
+  /**
+   * @return true iff a NaN or an infinity was added (the value is then not a finite sum)
+   */
   boolean hasNonFinite() {
     return flags != 0;
   }
 
-  /** @return the odd (or zero) integer m of the finite part {@code m * 2^exponent()} */
+  /**
+   * @return the odd (or zero) integer m of the finite part {@code m * 2^exponent()}
+   */
   BigInteger mantissa() {
     return mantissa;
   }
 
-  /** @return the exponent e of the finite part {@code mantissa() * 2^e} */
+  /**
+   * @return the exponent e of the finite part {@code mantissa() * 2^e}
+   */
   int exponent() {
     return exponent;
   }
@@ -175,14 +183,19 @@ public final class ExactSum {
     }
   }
 
-  /** @return true iff the exact value is zero and no non-finite value was added */
+  /**
+   * @return true iff the exact value is zero and no non-finite value was added
+   */
   public boolean isZero() {
     return flags == 0 && mantissa.signum() == 0;
   }
 
-  /** @return the exact sum correctly rounded to the nearest double (ties to even) */
+  /**
+   * @return the exact sum correctly rounded to the nearest double (ties to even)
+   */
   public double doubleValue() {
-    if ((flags & FLAG_NAN) != 0 || (flags & (FLAG_POS_INF | FLAG_NEG_INF)) == (FLAG_POS_INF | FLAG_NEG_INF)) {
+    if ((flags & FLAG_NAN) != 0
+        || (flags & (FLAG_POS_INF | FLAG_NEG_INF)) == (FLAG_POS_INF | FLAG_NEG_INF)) {
       return Double.NaN;
     }
     if ((flags & FLAG_POS_INF) != 0) {
@@ -195,7 +208,8 @@ public final class ExactSum {
       return 0.0;
     }
     if (exponent >= 0) {
-      return exponent > 2000 ? mantissa.signum() * Double.POSITIVE_INFINITY
+      return exponent > 2000
+          ? mantissa.signum() * Double.POSITIVE_INFINITY
           : mantissa.shiftLeft(exponent).doubleValue();
     }
     int bitLength = mantissa.bitLength();
@@ -206,7 +220,8 @@ public final class ExactSum {
     }
     // Subnormal or very wide results: divide exactly in decimal (2^-e has a finite decimal
     // expansion) and let BigDecimal round once.
-    BigDecimal exact = new BigDecimal(mantissa).divide(new BigDecimal(BigInteger.ONE.shiftLeft(-exponent)));
+    BigDecimal exact =
+        new BigDecimal(mantissa).divide(new BigDecimal(BigInteger.ONE.shiftLeft(-exponent)));
     return exact.doubleValue();
   }
 
@@ -226,6 +241,7 @@ public final class ExactSum {
 
   /**
    * Binary form (little-endian varints, see {@link ByteWriter}):
+   *
    * <pre>
    *  byte 0      serialization version (1)
    *  byte 1      flags: 1 = NaN seen, 2 = +Inf seen, 4 = -Inf seen
@@ -246,7 +262,8 @@ public final class ExactSum {
   public static ExactSum decode(ByteReader in) {
     int version = in.readByte();
     if (version != SERIAL_VERSION) {
-      throw new CorruptDataException("Corrupt exact sum: serialization version " + version + " not recognized");
+      throw new CorruptDataException(
+          "Corrupt exact sum: serialization version " + version + " not recognized");
     }
     ExactSum s = new ExactSum();
     s.flags = in.readByte();
@@ -268,7 +285,9 @@ public final class ExactSum {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ExactSum other && flags == other.flags && exponent == other.exponent
+    return o instanceof ExactSum other
+        && flags == other.flags
+        && exponent == other.exponent
         && mantissa.equals(other.mantissa);
   }
 

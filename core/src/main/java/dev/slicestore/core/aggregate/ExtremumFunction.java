@@ -5,13 +5,12 @@ import dev.slicestore.core.codec.ByteWriter;
 import dev.slicestore.core.codec.CorruptDataException;
 
 /**
- * {@code min} and {@code max} of a long, double or string input; nulls are ignored. Doubles
- * compare by {@link Double#compare} (so {@code -0.0 < 0.0} and NaN is the largest value): a total
- * order, hence the same result in every merge order. Result: the input type; an empty window
- * gives null.
+ * {@code min} and {@code max} of a long, double or string input; nulls are ignored. Doubles compare
+ * by {@link Double#compare} (so {@code -0.0 < 0.0} and NaN is the largest value): a total order,
+ * hence the same result in every merge order. Result: the input type; an empty window gives null.
  *
- * <p>Binary form: version byte (1), presence byte (0 = empty, 1 = value follows), the value
- * (zigzag varint for long, 8 bytes for double, length-prefixed UTF-8 for string).
+ * <p>Binary form: version byte (1), presence byte (0 = empty, 1 = value follows), the value (zigzag
+ * varint for long, 8 bytes for double, length-prefixed UTF-8 for string).
  */
 final class ExtremumFunction implements AggregateFunction<ExtremumFunction.Acc> {
   private static final int SERIAL_VERSION = 1;
@@ -30,14 +29,17 @@ final class ExtremumFunction implements AggregateFunction<ExtremumFunction.Acc> 
     this.inputType = inputType;
   }
 
-  /** @return positive iff {@code a} is a better extremum than {@code b} */
+  /**
+   * @return positive iff {@code a} is a better extremum than {@code b}
+   */
   private int better(Object a, Object b) {
-    int natural = switch (inputType) {
-      case LONG -> Long.compare((Long) a, (Long) b);
-      case DOUBLE -> Double.compare((Double) a, (Double) b);
-      case STRING -> ((String) a).compareTo((String) b);
-      case BOOLEAN -> Boolean.compare((Boolean) a, (Boolean) b);
-    };
+    int natural =
+        switch (inputType) {
+          case LONG -> Long.compare((Long) a, (Long) b);
+          case DOUBLE -> Double.compare((Double) a, (Double) b);
+          case STRING -> ((String) a).compareTo((String) b);
+          case BOOLEAN -> Boolean.compare((Boolean) a, (Boolean) b);
+        };
     return max ? natural : -natural;
   }
 
@@ -98,7 +100,8 @@ final class ExtremumFunction implements AggregateFunction<ExtremumFunction.Acc> 
     if (presence == 1) {
       acc.value = Codecs.readValue(in, inputType);
     } else if (presence != 0) {
-      throw new CorruptDataException("Corrupt " + name() + " accumulator: presence byte " + presence);
+      throw new CorruptDataException(
+          "Corrupt " + name() + " accumulator: presence byte " + presence);
     }
     return acc;
   }

@@ -9,20 +9,20 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * {@code first_k} and {@code last_k}: the non-null input values of the {@code k} earliest
- * (latest) events by {@link EventPosition} — event time, then topic index, partition and offset,
- * so ties in event time are broken the same way on every path and every merge order gives the
- * same result. Any input type. Null inputs are ignored (the event does not take a place).
+ * {@code first_k} and {@code last_k}: the non-null input values of the {@code k} earliest (latest)
+ * events by {@link EventPosition} — event time, then topic index, partition and offset, so ties in
+ * event time are broken the same way on every path and every merge order gives the same result. Any
+ * input type. Null inputs are ignored (the event does not take a place).
  *
- * <p>Result: {@link ResultType.Kind#LIST} of the input type, in event-time order (oldest first)
- * for both functions, at most {@code k} elements; an empty window gives the empty list.
+ * <p>Result: {@link ResultType.Kind#LIST} of the input type, in event-time order (oldest first) for
+ * both functions, at most {@code k} elements; an empty window gives the empty list.
  *
  * <p>Parameter {@code k}: 1 to 1000 (required). {@code add} needs the event's position and throws
  * {@link IllegalArgumentException} for a non-null value without one.
  *
  * <p>Space: at most {@code k} entries of position (zigzag event time, topic index, partition,
- * varint offset: typically 6 + 1 + 1 + 3–5 bytes) and value (as in {@code top_k}); about
- * {@code 2 + k·(20 + value)} bytes, {@code 2 + k·30} for longs.
+ * varint offset: typically 6 + 1 + 1 + 3–5 bytes) and value (as in {@code top_k}); about {@code 2 +
+ * k·(20 + value)} bytes, {@code 2 + k·30} for longs.
  *
  * <p>Binary form (version 1): version byte, varint number of entries, then per entry in position
  * order: zigzag event time, zigzag topic index, zigzag partition, zigzag offset, the value.
@@ -91,13 +91,15 @@ final class FirstLastKFunction implements AggregateFunction<FirstLastKFunction.A
     List<Entry> es = acc.entries;
     if (es.size() == k) {
       // full: an entry must be newer than the oldest (last_k) or older than the newest (first_k)
-      if (last ? BY_POSITION.compare(e, es.get(0)) <= 0 : BY_POSITION.compare(e, es.get(k - 1)) >= 0) {
+      if (last
+          ? BY_POSITION.compare(e, es.get(0)) <= 0
+          : BY_POSITION.compare(e, es.get(k - 1)) >= 0) {
         return;
       }
     }
     int i = Collections.binarySearch(es, e, BY_POSITION);
     if (i >= 0) {
-      return;   // the same event (same Kafka coordinates) is counted once
+      return; // the same event (same Kafka coordinates) is counted once
     }
     es.add(-i - 1, e);
     if (es.size() > k) {
@@ -107,7 +109,7 @@ final class FirstLastKFunction implements AggregateFunction<FirstLastKFunction.A
 
   @Override
   public Acc merge(Acc into, Acc other) {
-    for (Entry e : other.entries) {   // entries are immutable records: sharing them is safe
+    for (Entry e : other.entries) { // entries are immutable records: sharing them is safe
       insert(into, e);
     }
     return into;
@@ -158,11 +160,16 @@ final class FirstLastKFunction implements AggregateFunction<FirstLastKFunction.A
       long partition = in.readZigZagLong();
       long offset = in.readZigZagLong();
       if (topic != (int) topic || partition != (int) partition) {
-        throw new CorruptDataException("Corrupt " + name() + " accumulator: topic index or partition out of range");
+        throw new CorruptDataException(
+            "Corrupt " + name() + " accumulator: topic index or partition out of range");
       }
-      Entry e = new Entry(new EventPosition(time, (int) topic, (int) partition, offset), Codecs.readValue(in, inputType));
+      Entry e =
+          new Entry(
+              new EventPosition(time, (int) topic, (int) partition, offset),
+              Codecs.readValue(in, inputType));
       if (!read.isEmpty() && BY_POSITION.compare(read.get(read.size() - 1), e) >= 0) {
-        throw new CorruptDataException("Corrupt " + name() + " accumulator: entries not in position order at " + i);
+        throw new CorruptDataException(
+            "Corrupt " + name() + " accumulator: entries not in position order at " + i);
       }
       read.add(e);
     }

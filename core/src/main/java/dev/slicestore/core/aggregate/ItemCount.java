@@ -2,8 +2,8 @@ package dev.slicestore.core.aggregate;
 
 /**
  * One entry of an {@link ResultType.Kind#ITEM_COUNTS} result: an item and how often it occurred.
- * For a sketch the count is an estimate: the true count lies in
- * {@code [count - errorBound, count]}, as in the serving API's {@code ItemCount} message.
+ * For a sketch the count is an estimate: the true count lies in {@code [count - errorBound,
+ * count]}, as in the serving API's {@code ItemCount} message.
  *
  * <p>Immutable.
  *

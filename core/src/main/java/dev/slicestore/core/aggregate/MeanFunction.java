@@ -2,8 +2,8 @@ package dev.slicestore.core.aggregate;
 
 /**
  * {@code mean} of a numeric input: the exact sum ({@link ExactSum}) correctly rounded to a double,
- * divided by the number of non-null inputs. Deterministic in any merge order. Result
- * {@code double}; an empty window (no non-null input) gives null.
+ * divided by the number of non-null inputs. Deterministic in any merge order. Result {@code
+ * double}; an empty window (no non-null input) gives null.
  *
  * <p>Binary form: see {@link SumCountFunction}.
  */

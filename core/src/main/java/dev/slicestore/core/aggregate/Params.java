@@ -9,8 +9,8 @@ import java.util.TreeSet;
 /**
  * Validated access to a function's configuration parameters (the unwrapped HOCON object of an
  * aggregation's {@code params}: numbers are {@code Integer}/{@code Long}/{@code Double}, lists are
- * {@code java.util.List}). Every failure is an {@link IllegalArgumentException} whose message
- * names the function, the parameter and the allowed values.
+ * {@code java.util.List}). Every failure is an {@link IllegalArgumentException} whose message names
+ * the function, the parameter and the allowed values.
  */
 final class Params {
   private final String function;
@@ -22,19 +22,34 @@ final class Params {
     Set<String> unknown = new TreeSet<>(this.params.keySet());
     unknown.removeAll(allowed);
     if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException("Unknown parameter(s) for function " + function + ": " + unknown
-          + (allowed.isEmpty() ? " (it takes no parameters)" : " (allowed: " + String.join(", ", new TreeSet<>(allowed)) + ")"));
+      throw new IllegalArgumentException(
+          "Unknown parameter(s) for function "
+              + function
+              + ": "
+              + unknown
+              + (allowed.isEmpty()
+                  ? " (it takes no parameters)"
+                  : " (allowed: " + String.join(", ", new TreeSet<>(allowed)) + ")"));
     }
   }
 
-  /** @throws IllegalArgumentException if {@code params} has a key outside {@code allowed} */
+  /**
+   * @throws IllegalArgumentException if {@code params} has a key outside {@code allowed}
+   */
   static Params of(String function, Map<String, Object> params, String... allowed) {
     return new Params(function, params, Set.of(allowed));
   }
 
   private IllegalArgumentException bad(String name, Object value, String allowed) {
-    return new IllegalArgumentException("Bad parameter " + name + " = " + value + " for function " + function
-        + ": must be " + allowed);
+    return new IllegalArgumentException(
+        "Bad parameter "
+            + name
+            + " = "
+            + value
+            + " for function "
+            + function
+            + ": must be "
+            + allowed);
   }
 
   /**
@@ -46,7 +61,8 @@ final class Params {
     Object v = params.get(name);
     if (v == null) {
       if (defaultValue == null) {
-        throw new IllegalArgumentException("Function " + function + " needs parameter " + name + " (" + allowed + ")");
+        throw new IllegalArgumentException(
+            "Function " + function + " needs parameter " + name + " (" + allowed + ")");
       }
       return defaultValue;
     }
@@ -60,13 +76,16 @@ final class Params {
     return (int) l;
   }
 
-  /** @return a long parameter in {@code [min, max]}, or {@code defaultValue} (required if null) */
+  /**
+   * @return a long parameter in {@code [min, max]}, or {@code defaultValue} (required if null)
+   */
   long longParam(String name, Long defaultValue, long min, long max) {
     String allowed = "an integer from " + min + " to " + max;
     Object v = params.get(name);
     if (v == null) {
       if (defaultValue == null) {
-        throw new IllegalArgumentException("Function " + function + " needs parameter " + name + " (" + allowed + ")");
+        throw new IllegalArgumentException(
+            "Function " + function + " needs parameter " + name + " (" + allowed + ")");
       }
       return defaultValue;
     }
@@ -80,12 +99,15 @@ final class Params {
     return l;
   }
 
-  /** @return a number parameter strictly inside {@code (minExclusive, maxInclusive]} (required) */
+  /**
+   * @return a number parameter strictly inside {@code (minExclusive, maxInclusive]} (required)
+   */
   double doubleParam(String name, double minExclusive, double maxInclusive) {
     String allowed = "a number greater than " + minExclusive + " and at most " + maxInclusive;
     Object v = params.get(name);
     if (v == null) {
-      throw new IllegalArgumentException("Function " + function + " needs parameter " + name + " (" + allowed + ")");
+      throw new IllegalArgumentException(
+          "Function " + function + " needs parameter " + name + " (" + allowed + ")");
     }
     if (!(v instanceof Number n)) {
       throw bad(name, v, allowed);
@@ -97,12 +119,23 @@ final class Params {
     return d;
   }
 
-  /** @return a required non-empty list of numbers, each in {@code [min, max]}, at most {@code maxSize} */
+  /**
+   * @return a required non-empty list of numbers, each in {@code [min, max]}, at most {@code
+   *     maxSize}
+   */
   double[] doubleList(String name, double min, double max, int maxSize) {
-    String allowed = "a list of 1 to " + maxSize + " numbers, each from " + min + " to " + max + ", e.g. [0.5, 0.9, 0.99]";
+    String allowed =
+        "a list of 1 to "
+            + maxSize
+            + " numbers, each from "
+            + min
+            + " to "
+            + max
+            + ", e.g. [0.5, 0.9, 0.99]";
     Object v = params.get(name);
     if (v == null) {
-      throw new IllegalArgumentException("Function " + function + " needs parameter " + name + " (" + allowed + ")");
+      throw new IllegalArgumentException(
+          "Function " + function + " needs parameter " + name + " (" + allowed + ")");
     }
     if (!(v instanceof List<?> list) || list.isEmpty() || list.size() > maxSize) {
       throw bad(name, v, allowed);
@@ -117,7 +150,9 @@ final class Params {
     return out.stream().mapToDouble(Double::doubleValue).toArray();
   }
 
-  /** @return true iff the parameter is set */
+  /**
+   * @return true iff the parameter is set
+   */
   boolean has(String name) {
     return params.get(name) != null;
   }

@@ -4,7 +4,8 @@ import java.io.Serializable;
 import java.util.Objects;
 
 /**
- * The shape and element type of an aggregate function's results ({@link AggregateFunction#result()}).
+ * The shape and element type of an aggregate function's results ({@link
+ * AggregateFunction#result()}).
  *
  * <table>
  *   <caption>Java shapes of non-null results</caption>
@@ -34,30 +35,39 @@ public record ResultType(Kind kind, ValueType element) implements Serializable {
     ITEM_COUNTS
   }
 
-  /** @throws NullPointerException if an argument is null */
+  /**
+   * @throws NullPointerException if an argument is null
+   */
   public ResultType {
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(element, "element");
   }
 
-  /** @return a scalar result of {@code type} */
+  /**
+   * @return a scalar result of {@code type}
+   */
   public static ResultType scalar(ValueType type) {
     return new ResultType(Kind.SCALAR, type);
   }
 
-  /** @return a list-of-{@code type} result */
+  /**
+   * @return a list-of-{@code type} result
+   */
   public static ResultType list(ValueType type) {
     return new ResultType(Kind.LIST, type);
   }
 
-  /** @return an item-counts result whose items are of {@code type} */
+  /**
+   * @return an item-counts result whose items are of {@code type}
+   */
   public static ResultType itemCounts(ValueType type) {
     return new ResultType(Kind.ITEM_COUNTS, type);
   }
 
   /**
-   * @return the name used in {@code ListFeatureSets} and docs/functions.md: {@code long}, {@code double},
-   *     {@code string}, {@code boolean}, {@code list<long>}, {@code item_counts<string>}, ...
+   * @return the name used in {@code ListFeatureSets} and docs/functions.md: {@code long}, {@code
+   *     double}, {@code string}, {@code boolean}, {@code list<long>}, {@code item_counts<string>},
+   *     ...
    */
   public String configName() {
     return switch (kind) {

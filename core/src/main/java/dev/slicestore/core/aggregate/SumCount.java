@@ -42,7 +42,8 @@ final class SumCount {
     SumCount acc = new SumCount();
     acc.count = in.readVarLong();
     if (acc.count < 0) {
-      throw new CorruptDataException("Corrupt " + what + " accumulator: negative count " + acc.count);
+      throw new CorruptDataException(
+          "Corrupt " + what + " accumulator: negative count " + acc.count);
     }
     acc.sum = ExactSum.decode(in);
     return acc;

@@ -5,8 +5,8 @@ import dev.slicestore.core.codec.ByteWriter;
 
 /**
  * The shared part of {@code sum} and {@code mean}: both keep a {@link SumCount} (exact sum and
- * number of non-null inputs) with the same binary form, version byte (1), varint count,
- * {@link ExactSum#encode}; they differ only in the result.
+ * number of non-null inputs) with the same binary form, version byte (1), varint count, {@link
+ * ExactSum#encode}; they differ only in the result.
  */
 abstract class SumCountFunction implements AggregateFunction<SumCount> {
   private static final long serialVersionUID = 1L;

@@ -2,10 +2,10 @@ package dev.slicestore.core.aggregate;
 
 /**
  * {@code sum} of a numeric input, exact in any merge order ({@link ExactSum}); null inputs are
- * ignored. Result: {@code double} for a double input (the correctly rounded exact sum),
- * {@code long} for a long input (an {@link ArithmeticException} from {@code getResult} if the
- * exact sum leaves the long range). An empty window gives 0 with status EMPTY; inputs that cancel
- * out give 0 with status PRESENT.
+ * ignored. Result: {@code double} for a double input (the correctly rounded exact sum), {@code
+ * long} for a long input (an {@link ArithmeticException} from {@code getResult} if the exact sum
+ * leaves the long range). An empty window gives 0 with status EMPTY; inputs that cancel out give 0
+ * with status PRESENT.
  *
  * <p>Binary form: see {@link SumCountFunction} (the same layout as {@code mean}).
  */
@@ -29,6 +29,8 @@ final class SumFunction extends SumCountFunction {
 
   @Override
   public Object getResult(SumCount acc) {
-    return inputType == ValueType.LONG ? (Object) acc.sum.longValueExact() : (Object) acc.sum.doubleValue();
+    return inputType == ValueType.LONG
+        ? (Object) acc.sum.longValueExact()
+        : (Object) acc.sum.doubleValue();
   }
 }

@@ -10,24 +10,24 @@ import java.util.List;
 
 /**
  * {@code top_k} and {@code bottom_k}: the {@code k} largest (smallest) non-null values of a long,
- * double or string input, best first; duplicates count as separate values (the top 3 of
- * 5, 5, 5, 1 is [5, 5, 5]). Values are ordered as {@code max}/{@code min} order them: numerically
- * for longs, by {@link Double#compare} for doubles (NaN largest, {@code -0.0 < 0.0}; NaNs are
- * canonicalized), by {@link String#compareTo} (UTF-16 code units) for strings. A total order, so
- * the result is identical for every merge order. Null inputs are ignored.
+ * double or string input, best first; duplicates count as separate values (the top 3 of 5, 5, 5, 1
+ * is [5, 5, 5]). Values are ordered as {@code max}/{@code min} order them: numerically for longs,
+ * by {@link Double#compare} for doubles (NaN largest, {@code -0.0 < 0.0}; NaNs are canonicalized),
+ * by {@link String#compareTo} (UTF-16 code units) for strings. A total order, so the result is
+ * identical for every merge order. Null inputs are ignored.
  *
- * <p>Result: {@link ResultType.Kind#LIST} of the input type, {@code List<Long>},
- * {@code List<Double>} or {@code List<String>}, at most {@code k} elements, best first; an empty
- * window gives the empty list.
+ * <p>Result: {@link ResultType.Kind#LIST} of the input type, {@code List<Long>}, {@code
+ * List<Double>} or {@code List<String>}, at most {@code k} elements, best first; an empty window
+ * gives the empty list.
  *
  * <p>Parameter {@code k}: 1 to 1000 (required).
  *
- * <p>Space: at most {@code k} values: {@code 2 + k·10} bytes encoded for longs, {@code 2 + k·8}
- * for doubles, {@code 2 + k·(1 + length)} for strings (UTF-8 length + a 1–2 byte prefix).
+ * <p>Space: at most {@code k} values: {@code 2 + k·10} bytes encoded for longs, {@code 2 + k·8} for
+ * doubles, {@code 2 + k·(1 + length)} for strings (UTF-8 length + a 1–2 byte prefix).
  *
- * <p>Binary form (version 1): version byte, varint number of values, the values best first
- * (zigzag varint / 8-byte double / length-prefixed UTF-8). Decoding checks the order and keeps at
- * most {@code k} values.
+ * <p>Binary form (version 1): version byte, varint number of values, the values best first (zigzag
+ * varint / 8-byte double / length-prefixed UTF-8). Decoding checks the order and keeps at most
+ * {@code k} values.
  */
 final class TopKFunction implements AggregateFunction<TopKFunction.Acc> {
   private static final long serialVersionUID = 1L;
@@ -48,14 +48,17 @@ final class TopKFunction implements AggregateFunction<TopKFunction.Acc> {
     this.k = k;
   }
 
-  /** @return the order, best first */
+  /**
+   * @return the order, best first
+   */
   private Comparator<Object> bestFirst() {
-    Comparator<Object> natural = switch (inputType) {
-      case LONG -> (a, b) -> Long.compare((Long) a, (Long) b);
-      case DOUBLE -> (a, b) -> Double.compare((Double) a, (Double) b);
-      case STRING -> (a, b) -> ((String) a).compareTo((String) b);
-      case BOOLEAN -> (a, b) -> Boolean.compare((Boolean) a, (Boolean) b);
-    };
+    Comparator<Object> natural =
+        switch (inputType) {
+          case LONG -> (a, b) -> Long.compare((Long) a, (Long) b);
+          case DOUBLE -> (a, b) -> Double.compare((Double) a, (Double) b);
+          case STRING -> (a, b) -> ((String) a).compareTo((String) b);
+          case BOOLEAN -> (a, b) -> Boolean.compare((Boolean) a, (Boolean) b);
+        };
     return top ? natural.reversed() : natural;
   }
 
@@ -74,7 +77,9 @@ final class TopKFunction implements AggregateFunction<TopKFunction.Acc> {
     return ResultType.list(inputType);
   }
 
-  /** @return the configured k */
+  /**
+   * @return the configured k
+   */
   int k() {
     return k;
   }
@@ -95,7 +100,7 @@ final class TopKFunction implements AggregateFunction<TopKFunction.Acc> {
     Comparator<Object> order = bestFirst();
     List<Object> vs = acc.values;
     if (vs.size() == k && order.compare(value, vs.get(k - 1)) >= 0) {
-      return acc;   // not better than the worst kept value
+      return acc; // not better than the worst kept value
     }
     int i = Collections.binarySearch(vs, value, order);
     int at = i >= 0 ? i : -i - 1;
@@ -108,7 +113,7 @@ final class TopKFunction implements AggregateFunction<TopKFunction.Acc> {
 
   @Override
   public Acc merge(Acc into, Acc other) {
-    for (Object v : other.values) {   // values are immutable: sharing them is safe
+    for (Object v : other.values) { // values are immutable: sharing them is safe
       add(into, v, null);
     }
     return into;
@@ -147,7 +152,8 @@ final class TopKFunction implements AggregateFunction<TopKFunction.Acc> {
     for (int i = 0; i < n; i++) {
       Object v = Codecs.readValue(in, inputType);
       if (!acc.values.isEmpty() && order.compare(acc.values.get(acc.values.size() - 1), v) > 0) {
-        throw new CorruptDataException("Corrupt " + name() + " accumulator: values not in order at " + i);
+        throw new CorruptDataException(
+            "Corrupt " + name() + " accumulator: values not in order at " + i);
       }
       if (acc.values.size() < k) {
         acc.values.add(v);

@@ -3,8 +3,8 @@ package dev.slicestore.core.aggregate;
 import java.util.Locale;
 
 /**
- * The value types of event columns and feature results. Ids are explicit and stable (they appear
- * in binary formats); never use {@link #ordinal()}.
+ * The value types of event columns and feature results. Ids are explicit and stable (they appear in
+ * binary formats); never use {@link #ordinal()}.
  */
 public enum ValueType {
   /** 64-bit signed integer ({@code Long}). */
@@ -24,17 +24,23 @@ public enum ValueType {
     this.configName = configName;
   }
 
-  /** @return the stable numeric id used in binary formats */
+  /**
+   * @return the stable numeric id used in binary formats
+   */
   public int id() {
     return id;
   }
 
-  /** @return the name used in configuration files ({@code long}, {@code double}, ...) */
+  /**
+   * @return the name used in configuration files ({@code long}, {@code double}, ...)
+   */
   public String configName() {
     return configName;
   }
 
-  /** @return true for {@link #LONG} and {@link #DOUBLE} */
+  /**
+   * @return true for {@link #LONG} and {@link #DOUBLE}
+   */
   public boolean isNumeric() {
     return this == LONG || this == DOUBLE;
   }
@@ -46,26 +52,34 @@ public enum ValueType {
    */
   public static ValueType fromConfigName(String name) {
     switch (name.toLowerCase(Locale.ROOT)) {
-      case "long": case "int": case "integer": case "bigint":
+      case "long":
+      case "int":
+      case "integer":
+      case "bigint":
         return LONG;
-      case "double": case "float":
+      case "double":
+      case "float":
         return DOUBLE;
       case "string":
         return STRING;
-      case "boolean": case "bool":
+      case "boolean":
+      case "bool":
         return BOOLEAN;
       default:
         return null;
     }
   }
 
-  /** @return the type with this id */
+  /**
+   * @return the type with this id
+   */
   public static ValueType fromId(int id) {
     for (ValueType t : values()) {
       if (t.id == id) {
         return t;
       }
     }
-    throw new dev.slicestore.core.codec.CorruptDataException("Corrupt data: value type id " + id + " not recognized");
+    throw new dev.slicestore.core.codec.CorruptDataException(
+        "Corrupt data: value type id " + id + " not recognized");
   }
 }

@@ -6,43 +6,45 @@ import dev.slicestore.core.codec.CorruptDataException;
 import java.math.BigInteger;
 
 /**
- * {@code variance_pop}, {@code variance_samp}, {@code stddev_pop}, {@code stddev_samp} of a long
- * or double input (SQL's {@code VAR_POP}, {@code VAR_SAMP}, {@code STDDEV_POP},
- * {@code STDDEV_SAMP}); null inputs are ignored. Result {@code double}; an empty window gives
- * null, and so do the sample variants for a single input (n − 1 = 0).
+ * {@code variance_pop}, {@code variance_samp}, {@code stddev_pop}, {@code stddev_samp} of a long or
+ * double input (SQL's {@code VAR_POP}, {@code VAR_SAMP}, {@code STDDEV_POP}, {@code STDDEV_SAMP});
+ * null inputs are ignored. Result {@code double}; an empty window gives null, and so do the sample
+ * variants for a single input (n − 1 = 0).
  *
  * <h2>Algorithm: exact moments, one rounding</h2>
+ *
  * The accumulator keeps the count {@code n}, the exact sum {@code S1 = Σx} and the exact sum of
  * squares {@code S2 = Σx²} as {@link ExactSum}s (dyadic rationals; each square is formed exactly
- * from the 53-bit significand, see {@link ExactSum#addSquare(double)}). The result is computed
- * in exact integer arithmetic,
+ * from the 53-bit significand, see {@link ExactSum#addSquare(double)}). The result is computed in
+ * exact integer arithmetic,
+ *
  * <pre>
  *   variance_pop  = (n·S2 − S1²) / n²
  *   variance_samp = (n·S2 − S1²) / (n·(n − 1))
  * </pre>
- * and rounded once to the nearest double (ties to even); {@code stddev_*} is {@link Math#sqrt}
- * of that double (so within one ulp of the true standard deviation). Because the moments are
- * exact, add and merge are exactly associative and commutative: every order and grouping gives
- * the same result bit for bit, and the catastrophic cancellation of the textbook
- * sum-of-squares formula in floating point cannot happen (the subtraction is exact).
  *
- * <p>Why not Welford's update (B. P. Welford, <i>Note on a method for calculating corrected
- * sums of squares and products</i>, Technometrics 4(3), 1962) with the pairwise merge of Chan,
- * Golub and LeVeque (<i>Updating formulae and a pairwise algorithm for computing sample
- * variances</i>, Stanford CS report STAN-CS-79-773, 1979; <i>Algorithms for computing the sample
- * variance: analysis and recommendations</i>, The American Statistician 37(3), 1983)? They are
- * numerically stable but round at every step, so their result depends on the merge order in the
- * last bits — and slicestore's contract (see {@link AggregateFunction}) is bit-identical results
- * for serving's newest-to-oldest merge, compaction's per-slice merge and training. The exact
- * accumulator is the "long accumulator" of Kulisch and Miranker (SIAM Review 1986), as in
- * {@link ExactSum}.
+ * and rounded once to the nearest double (ties to even); {@code stddev_*} is {@link Math#sqrt} of
+ * that double (so within one ulp of the true standard deviation). Because the moments are exact,
+ * add and merge are exactly associative and commutative: every order and grouping gives the same
+ * result bit for bit, and the catastrophic cancellation of the textbook sum-of-squares formula in
+ * floating point cannot happen (the subtraction is exact).
  *
- * <p>Space: the exact sums grow with the spread of binary exponents of the inputs, not with n
- * (plus log2 n bits): a few dozen bytes for ordinary amounts, at most about 270 bytes for S1 and
- * 530 bytes for S2 when inputs span the whole double range (1e-308 … 1e308).
+ * <p>Why not Welford's update (B. P. Welford, <i>Note on a method for calculating corrected sums of
+ * squares and products</i>, Technometrics 4(3), 1962) with the pairwise merge of Chan, Golub and
+ * LeVeque (<i>Updating formulae and a pairwise algorithm for computing sample variances</i>,
+ * Stanford CS report STAN-CS-79-773, 1979; <i>Algorithms for computing the sample variance:
+ * analysis and recommendations</i>, The American Statistician 37(3), 1983)? They are numerically
+ * stable but round at every step, so their result depends on the merge order in the last bits — and
+ * slicestore's contract (see {@link AggregateFunction}) is bit-identical results for serving's
+ * newest-to-oldest merge, compaction's per-slice merge and training. The exact accumulator is the
+ * "long accumulator" of Kulisch and Miranker (SIAM Review 1986), as in {@link ExactSum}.
  *
- * <p>Non-finite inputs: any NaN or infinity makes the result NaN (as IEEE arithmetic would:
- * ∞ − ∞). A finite result too large for a double is {@code +Infinity}.
+ * <p>Space: the exact sums grow with the spread of binary exponents of the inputs, not with n (plus
+ * log2 n bits): a few dozen bytes for ordinary amounts, at most about 270 bytes for S1 and 530
+ * bytes for S2 when inputs span the whole double range (1e-308 … 1e308).
+ *
+ * <p>Non-finite inputs: any NaN or infinity makes the result NaN (as IEEE arithmetic would: ∞ − ∞).
+ * A finite result too large for a double is {@code +Infinity}.
  *
  * <p>Binary form (version 1): version byte, varint n, {@link ExactSum#encode} of S1, then of S2.
  */
@@ -61,7 +63,9 @@ final class VarianceFunction implements AggregateFunction<VarianceFunction.Acc> 
   private final boolean sample;
   private final boolean stddev;
 
-  /** @param name one of {@code variance_pop, variance_samp, stddev_pop, stddev_samp} */
+  /**
+   * @param name one of {@code variance_pop, variance_samp, stddev_pop, stddev_samp}
+   */
   VarianceFunction(String name) {
     this.name = name;
     this.sample = name.endsWith("_samp");
@@ -127,10 +131,15 @@ final class VarianceFunction implements AggregateFunction<VarianceFunction.Acc> 
       e2 = e1;
     }
     long e = Math.min(e1, e2);
-    BigInteger numerator = bn.multiply(m2).shiftLeft((int) (e2 - e)).subtract(m1.multiply(m1).shiftLeft((int) (e1 - e)));
+    BigInteger numerator =
+        bn.multiply(m2)
+            .shiftLeft((int) (e2 - e))
+            .subtract(m1.multiply(m1).shiftLeft((int) (e1 - e)));
     BigInteger denominator = sample ? bn.multiply(BigInteger.valueOf(n - 1)) : bn.multiply(bn);
-    if (numerator.signum() < 0) {   // impossible for real data (Cauchy–Schwarz): the bytes were tampered with
-      throw new CorruptDataException("Corrupt " + name + " accumulator: sum of squares below (sum)^2 / n");
+    if (numerator.signum()
+        < 0) { // impossible for real data (Cauchy–Schwarz): the bytes were tampered with
+      throw new CorruptDataException(
+          "Corrupt " + name + " accumulator: sum of squares below (sum)^2 / n");
     }
     double variance = divideToDouble(numerator, e, denominator);
     return stddev ? Math.sqrt(variance) : variance;
@@ -158,13 +167,15 @@ final class VarianceFunction implements AggregateFunction<VarianceFunction.Acc> 
     // q = floor(value / 2^u) with at least 58 bits; q2 = 2q + sticky, in units of 2^f
     long u = est - 60;
     long shift = exp - u;
-    BigInteger[] qr = shift >= 0 ? num.shiftLeft((int) shift).divideAndRemainder(den)
-        : num.divideAndRemainder(den.shiftLeft((int) -shift));
+    BigInteger[] qr =
+        shift >= 0
+            ? num.shiftLeft((int) shift).divideAndRemainder(den)
+            : num.divideAndRemainder(den.shiftLeft((int) -shift));
     BigInteger q2 = qr[0].shiftLeft(1).add(qr[1].signum() == 0 ? BigInteger.ZERO : BigInteger.ONE);
     long f = u - 1;
     long topBit = q2.bitLength() - 1 + f;
     long lsb = Math.max(topBit - 52, -1074);
-    int drop = (int) (lsb - f);   // >= 7 by the choice of u
+    int drop = (int) (lsb - f); // >= 7 by the choice of u
     BigInteger mantissa = q2.shiftRight(drop);
     BigInteger rest = q2.subtract(mantissa.shiftLeft(drop));
     int cmp = rest.compareTo(BigInteger.ONE.shiftLeft(drop - 1));
@@ -174,7 +185,7 @@ final class VarianceFunction implements AggregateFunction<VarianceFunction.Acc> 
     if (lsb > 2000) {
       return Double.POSITIVE_INFINITY;
     }
-    return Math.scalb(mantissa.doubleValue(), (int) lsb);   // mantissa <= 2^53: exact
+    return Math.scalb(mantissa.doubleValue(), (int) lsb); // mantissa <= 2^53: exact
   }
 
   @Override
@@ -196,7 +207,8 @@ final class VarianceFunction implements AggregateFunction<VarianceFunction.Acc> 
     Acc acc = new Acc();
     acc.count = in.readVarLong();
     if (acc.count < 0) {
-      throw new CorruptDataException("Corrupt " + name + " accumulator: negative count " + acc.count);
+      throw new CorruptDataException(
+          "Corrupt " + name + " accumulator: negative count " + acc.count);
     }
     acc.sum = ExactSum.decode(in);
     acc.sumOfSquares = ExactSum.decode(in);

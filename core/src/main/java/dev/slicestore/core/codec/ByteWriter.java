@@ -4,9 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * A growable little-endian byte buffer with the primitive encodings every slicestore binary
- * format uses: unsigned LEB128 varints, ZigZag varints for signed values, 8-byte IEEE 754
- * doubles, and length-prefixed UTF-8 strings and byte arrays.
+ * A growable little-endian byte buffer with the primitive encodings every slicestore binary format
+ * uses: unsigned LEB128 varints, ZigZag varints for signed values, 8-byte IEEE 754 doubles, and
+ * length-prefixed UTF-8 strings and byte arrays.
  *
  * <p>Not thread-safe.
  */
@@ -19,7 +19,9 @@ public final class ByteWriter {
     this(32);
   }
 
-  /** @param initialCapacity initial buffer size in bytes (grows as needed) */
+  /**
+   * @param initialCapacity initial buffer size in bytes (grows as needed)
+   */
   public ByteWriter(int initialCapacity) {
     this.buf = new byte[Math.max(8, initialCapacity)];
   }
@@ -77,12 +79,16 @@ public final class ByteWriter {
     return writeBytes(s.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** @return the number of bytes written so far */
+  /**
+   * @return the number of bytes written so far
+   */
   public int size() {
     return size;
   }
 
-  /** @return a copy of the bytes written so far */
+  /**
+   * @return a copy of the bytes written so far
+   */
   public byte[] toByteArray() {
     return Arrays.copyOf(buf, size);
   }

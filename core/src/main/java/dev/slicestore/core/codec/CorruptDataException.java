@@ -7,7 +7,10 @@ package dev.slicestore.core.codec;
 public class CorruptDataException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  /** @param message what is wrong, e.g. "Corrupt accumulator: serialization version 9 not recognized" */
+  /**
+   * @param message what is wrong, e.g. "Corrupt accumulator: serialization version 9 not
+   *     recognized"
+   */
   public CorruptDataException(String message) {
     super(message);
   }

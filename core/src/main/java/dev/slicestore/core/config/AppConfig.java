@@ -24,10 +24,16 @@ public final class AppConfig implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** Redis deployment mode. */
-  public enum RedisMode { STANDALONE, CLUSTER }
+  public enum RedisMode {
+    STANDALONE,
+    CLUSTER
+  }
 
   /** Structured Streaming trigger of online-ingest. */
-  public enum IngestTrigger { MICRO_BATCH, REAL_TIME }
+  public enum IngestTrigger {
+    MICRO_BATCH,
+    REAL_TIME
+  }
 
   private final String file;
   private final String stateDir;
@@ -56,19 +62,23 @@ public final class AppConfig implements Serializable {
     this.kafkaBootstrapServers = str(s, "kafka.bootstrap-servers", problems, file);
     Map<String, String> props = new LinkedHashMap<>();
     if (s.hasPath("kafka.properties")) {
-      s.getConfig("kafka.properties").entrySet().forEach(e -> props.put(e.getKey(), String.valueOf(e.getValue().unwrapped())));
+      s.getConfig("kafka.properties")
+          .entrySet()
+          .forEach(e -> props.put(e.getKey(), String.valueOf(e.getValue().unwrapped())));
     }
     this.kafkaProperties = Map.copyOf(props);
     this.redisMode = enumValue(s, "redis.mode", RedisMode.class, problems, file);
     List<String> nodes = List.of();
     try {
-      nodes = s.getValue("redis.nodes").valueType() == com.typesafe.config.ConfigValueType.STRING
-          ? List.of(s.getString("redis.nodes").split("\\s*,\\s*"))
-          : s.getStringList("redis.nodes");
+      nodes =
+          s.getValue("redis.nodes").valueType() == com.typesafe.config.ConfigValueType.STRING
+              ? List.of(s.getString("redis.nodes").split("\\s*,\\s*"))
+              : s.getStringList("redis.nodes");
       for (String n : nodes) {
         int colon = n.lastIndexOf(':');
         if (colon <= 0 || !n.substring(colon + 1).matches("\\d+")) {
-          problems.add(file + ": slicestore.redis.nodes: Invalid node '" + n + "' (must be host:port)");
+          problems.add(
+              file + ": slicestore.redis.nodes: Invalid node '" + n + "' (must be host:port)");
         }
       }
       if (nodes.isEmpty()) {
@@ -86,12 +96,20 @@ public final class AppConfig implements Serializable {
     this.servingPort = s.hasPath("serving.port") ? s.getInt("serving.port") : 50051;
     this.ingestTrigger = enumValue(s, "ingest.trigger", IngestTrigger.class, problems, file);
     this.ingestIntervalMillis = millis(s, "ingest.interval", problems, file);
-    this.ingestRealTimeBatchMillis = millis(s, "ingest.real-time-checkpoint-interval", problems, file);
+    this.ingestRealTimeBatchMillis =
+        millis(s, "ingest.real-time-checkpoint-interval", problems, file);
     this.ingestFlushRows = s.getInt("ingest.flush-rows");
-    this.ingestMaxOffsetsPerTrigger = s.hasPath("ingest.max-offsets-per-trigger") ? s.getLong("ingest.max-offsets-per-trigger") : 0;
+    this.ingestMaxOffsetsPerTrigger =
+        s.hasPath("ingest.max-offsets-per-trigger")
+            ? s.getLong("ingest.max-offsets-per-trigger")
+            : 0;
     this.ingestStartingOffsets = str(s, "ingest.starting-offsets", problems, file);
     if (ingestFlushRows < 1) {
-      problems.add(file + ": slicestore.ingest.flush-rows: Invalid value " + ingestFlushRows + " (must be >= 1)");
+      problems.add(
+          file
+              + ": slicestore.ingest.flush-rows: Invalid value "
+              + ingestFlushRows
+              + " (must be >= 1)");
     }
     if (!problems.isEmpty()) {
       throw new ConfigProblemException(problems);
@@ -116,7 +134,8 @@ public final class AppConfig implements Serializable {
     }
   }
 
-  private static <E extends Enum<E>> E enumValue(Config s, String path, Class<E> type, List<String> problems, String file) {
+  private static <E extends Enum<E>> E enumValue(
+      Config s, String path, Class<E> type, List<String> problems, String file) {
     String v = str(s, path, problems, file);
     if (v == null) {
       return null;
@@ -128,7 +147,15 @@ public final class AppConfig implements Serializable {
       for (E k : type.getEnumConstants()) {
         known.add(k.name().toLowerCase().replace('_', '-'));
       }
-      problems.add(file + ": slicestore." + path + ": Unknown value '" + v + "' (known: " + String.join(", ", known) + ")");
+      problems.add(
+          file
+              + ": slicestore."
+              + path
+              + ": Unknown value '"
+              + v
+              + "' (known: "
+              + String.join(", ", known)
+              + ")");
       return null;
     }
   }
@@ -149,7 +176,9 @@ public final class AppConfig implements Serializable {
         throw new ConfigProblemException(List.of(file + ": file not found"));
       }
       try {
-        user = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+        user =
+            ConfigFactory.parseFile(
+                file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
       } catch (ConfigException e) {
         throw new ConfigProblemException(List.of(file + ": cannot parse: " + e.getMessage()));
       }
@@ -178,24 +207,34 @@ public final class AppConfig implements Serializable {
     }
     AppConfig app = load(file);
     if (bootstrapServers != null || redisNodes != null) {
-      app = app.withEndpoints(bootstrapServers != null ? bootstrapServers : app.kafkaBootstrapServers(),
-          redisNodes != null ? redisNodes : app.redisNodes());
+      app =
+          app.withEndpoints(
+              bootstrapServers != null ? bootstrapServers : app.kafkaBootstrapServers(),
+              redisNodes != null ? redisNodes : app.redisNodes());
     }
     return app;
   }
 
-  /** @return a copy with the Kafka bootstrap servers and Redis nodes replaced (local stack, tests) */
+  /**
+   * @return a copy with the Kafka bootstrap servers and Redis nodes replaced (local stack, tests)
+   */
   public AppConfig withEndpoints(String bootstrapServers, List<String> nodes) {
-    Config c = ConfigFactory.parseMap(Map.of(
-            "slicestore.kafka.bootstrap-servers", bootstrapServers,
-            "slicestore.redis.nodes", nodes))
-        .withFallback(toConfig());
+    Config c =
+        ConfigFactory.parseMap(
+                Map.of(
+                    "slicestore.kafka.bootstrap-servers", bootstrapServers,
+                    "slicestore.redis.nodes", nodes))
+            .withFallback(toConfig());
     return new AppConfig(c, file);
   }
 
-  /** @return a copy with one setting replaced, e.g. {@code ("slicestore.ingest.trigger", "real-time")} */
+  /**
+   * @return a copy with one setting replaced, e.g. {@code ("slicestore.ingest.trigger",
+   *     "real-time")}
+   */
   public AppConfig with(String path, Object value) {
-    return new AppConfig(ConfigFactory.parseMap(Map.of(path, value)).withFallback(toConfig()), file);
+    return new AppConfig(
+        ConfigFactory.parseMap(Map.of(path, value)).withFallback(toConfig()), file);
   }
 
   private Config toConfig() {
@@ -225,92 +264,128 @@ public final class AppConfig implements Serializable {
     return ConfigFactory.parseMap(m);
   }
 
-  /** @return the file this was loaded from, for messages */
+  /**
+   * @return the file this was loaded from, for messages
+   */
   public String file() {
     return file;
   }
 
-  /** @return the local state directory (stack data, checkpoints) */
+  /**
+   * @return the local state directory (stack data, checkpoints)
+   */
   public String stateDir() {
     return stateDir;
   }
 
-  /** @return Kafka bootstrap servers, {@code host:port[,host:port...]} */
+  /**
+   * @return Kafka bootstrap servers, {@code host:port[,host:port...]}
+   */
   public String kafkaBootstrapServers() {
     return kafkaBootstrapServers;
   }
 
-  /** @return extra Kafka client properties (security, etc.), possibly empty */
+  /**
+   * @return extra Kafka client properties (security, etc.), possibly empty
+   */
   public Map<String, String> kafkaProperties() {
     return kafkaProperties;
   }
 
-  /** @return standalone or cluster */
+  /**
+   * @return standalone or cluster
+   */
   public RedisMode redisMode() {
     return redisMode;
   }
 
-  /** @return Redis nodes as {@code host:port}; for a cluster, seed nodes */
+  /**
+   * @return Redis nodes as {@code host:port}; for a cluster, seed nodes
+   */
   public List<String> redisNodes() {
     return redisNodes;
   }
 
-  /** @return the Redis ACL user, or null */
+  /**
+   * @return the Redis ACL user, or null
+   */
   public String redisUser() {
     return redisUser;
   }
 
-  /** @return the Redis password, or null (set it through SLICESTORE_REDIS_PASSWORD) */
+  /**
+   * @return the Redis password, or null (set it through SLICESTORE_REDIS_PASSWORD)
+   */
   public String redisPassword() {
     return redisPassword;
   }
 
-  /** @return Redis connect and socket timeout, ms */
+  /**
+   * @return Redis connect and socket timeout, ms
+   */
   public int redisTimeoutMillis() {
     return redisTimeoutMillis;
   }
 
-  /** @return the maximum number of pooled Redis connections per process */
+  /**
+   * @return the maximum number of pooled Redis connections per process
+   */
   public int redisPoolSize() {
     return redisPoolSize;
   }
 
-  /** @return the directory of feature-set files */
+  /**
+   * @return the directory of feature-set files
+   */
   public String featureSetsDir() {
     return featureSetsDir;
   }
 
-  /** @return the gRPC port of serving */
+  /**
+   * @return the gRPC port of serving
+   */
   public int servingPort() {
     return servingPort;
   }
 
-  /** @return the online-ingest trigger */
+  /**
+   * @return the online-ingest trigger
+   */
   public IngestTrigger ingestTrigger() {
     return ingestTrigger;
   }
 
-  /** @return the micro-batch trigger interval, ms (0 = as fast as possible) */
+  /**
+   * @return the micro-batch trigger interval, ms (0 = as fast as possible)
+   */
   public long ingestIntervalMillis() {
     return ingestIntervalMillis;
   }
 
-  /** @return the real-time mode batch duration (a checkpoint interval, not a latency), ms */
+  /**
+   * @return the real-time mode batch duration (a checkpoint interval, not a latency), ms
+   */
   public long ingestRealTimeBatchMillis() {
     return ingestRealTimeBatchMillis;
   }
 
-  /** @return micro-batch mode: Redis pipeline flush size in commands per task */
+  /**
+   * @return micro-batch mode: Redis pipeline flush size in commands per task
+   */
   public int ingestFlushRows() {
     return ingestFlushRows;
   }
 
-  /** @return Kafka records per micro-batch at most (0 = unlimited) */
+  /**
+   * @return Kafka records per micro-batch at most (0 = unlimited)
+   */
   public long ingestMaxOffsetsPerTrigger() {
     return ingestMaxOffsetsPerTrigger;
   }
 
-  /** @return where a query without a checkpoint starts: {@code earliest} or {@code latest} */
+  /**
+   * @return where a query without a checkpoint starts: {@code earliest} or {@code latest}
+   */
   public String ingestStartingOffsets() {
     return ingestStartingOffsets;
   }

@@ -6,20 +6,21 @@ import java.io.Serializable;
 
 /**
  * A feature: an aggregation over one sliding window, named {@code <aggregation>_<window>}, e.g.
- * {@code amount_sum_7d}, or over the entity's current session ({@link SessionSpec}), named
- * {@code <aggregation>_session}.
+ * {@code amount_sum_7d}, or over the entity's current session ({@link SessionSpec}), named {@code
+ * <aggregation>_session}.
  *
  * @param name the feature name
  * @param aggregationIndex index of its aggregation in {@link FeatureSet#aggregations()}
  * @param windowMillis the window length in milliseconds; for a session feature its lookback, the
- *     session's max-length: either way the feature reads the slices
- *     {@code sliceIndex(t) - windowMillis/s + 1 .. sliceIndex(t)}
- * @param result the shape and element type of its values (its function's
- *     {@link dev.slicestore.core.aggregate.AggregateFunction#result()})
+ *     session's max-length: either way the feature reads the slices {@code sliceIndex(t) -
+ *     windowMillis/s + 1 .. sliceIndex(t)}
+ * @param result the shape and element type of its values (its function's {@link
+ *     dev.slicestore.core.aggregate.AggregateFunction#result()})
  * @param sessionGapMillis the session gap in milliseconds for a session feature, 0 for a sliding
  *     window
  */
-public record Feature(String name, int aggregationIndex, long windowMillis, ResultType result, long sessionGapMillis)
+public record Feature(
+    String name, int aggregationIndex, long windowMillis, ResultType result, long sessionGapMillis)
     implements Serializable {
 
   /** A sliding-window feature. */
@@ -32,14 +33,16 @@ public record Feature(String name, int aggregationIndex, long windowMillis, Resu
     this(name, aggregationIndex, windowMillis, ResultType.scalar(resultType));
   }
 
-  /** @return whether this is a session feature ({@link #sessionGapMillis()} {@code > 0}) */
+  /**
+   * @return whether this is a session feature ({@link #sessionGapMillis()} {@code > 0})
+   */
   public boolean isSession() {
     return sessionGapMillis > 0;
   }
 
   /**
-   * @return the type of its scalar values, or of the elements/items of list and item-count
-   *     values (see {@link #result()} for the shape)
+   * @return the type of its scalar values, or of the elements/items of list and item-count values
+   *     (see {@link #result()} for the shape)
    */
   public ValueType resultType() {
     return result.element();

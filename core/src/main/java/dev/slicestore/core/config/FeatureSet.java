@@ -38,12 +38,27 @@ public final class FeatureSet implements Serializable {
   private final long compactionIntervalMillis;
   private final Long compactionStartMillis;
 
-  FeatureSet(String name, int version, String sourceFile, List<String> topics, String deadLetterTopic,
-      LinkedHashMap<String, ValueType> schema, String entityKeyColumn, EventTimeSpec eventTime,
-      List<TransformColumn> transformColumns, String filter, long sliceMillis, long allowedLatenessMillis,
-      long maxFutureSkewMillis, long expiryGraceMillis, List<InputColumn> inputColumns,
-      List<Aggregation> aggregations, List<Feature> features, LinkedHashMap<String, ValueType> columns,
-      long compactionIntervalMillis, Long compactionStartMillis) {
+  FeatureSet(
+      String name,
+      int version,
+      String sourceFile,
+      List<String> topics,
+      String deadLetterTopic,
+      LinkedHashMap<String, ValueType> schema,
+      String entityKeyColumn,
+      EventTimeSpec eventTime,
+      List<TransformColumn> transformColumns,
+      String filter,
+      long sliceMillis,
+      long allowedLatenessMillis,
+      long maxFutureSkewMillis,
+      long expiryGraceMillis,
+      List<InputColumn> inputColumns,
+      List<Aggregation> aggregations,
+      List<Feature> features,
+      LinkedHashMap<String, ValueType> columns,
+      long compactionIntervalMillis,
+      Long compactionStartMillis) {
     this.name = name;
     this.version = version;
     this.sourceFile = sourceFile;
@@ -74,107 +89,150 @@ public final class FeatureSet implements Serializable {
     return compactionIntervalMillis;
   }
 
-  /** @return the first instant compaction covers ({@code compaction.start}), epoch ms, or null if unset */
+  /**
+   * @return the first instant compaction covers ({@code compaction.start}), epoch ms, or null if
+   *     unset
+   */
   public Long compactionStartMillis() {
     return compactionStartMillis;
   }
 
-  /** @return the feature set's name, e.g. {@code retail} */
+  /**
+   * @return the feature set's name, e.g. {@code retail}
+   */
   public String name() {
     return name;
   }
 
-  /** @return the definition's version; a new version writes new Redis keys and tables */
+  /**
+   * @return the definition's version; a new version writes new Redis keys and tables
+   */
   public int version() {
     return version;
   }
 
-  /** @return the file it was loaded from, or null when built in code */
+  /**
+   * @return the file it was loaded from, or null when built in code
+   */
   public String sourceFile() {
     return sourceFile;
   }
 
-  /** @return the Kafka topics read, in order (an event's topic index is its position here) */
+  /**
+   * @return the Kafka topics read, in order (an event's topic index is its position here)
+   */
   public List<String> topics() {
     return topics;
   }
 
-  /** @return the Kafka topic bad and too-late records are written to */
+  /**
+   * @return the Kafka topic bad and too-late records are written to
+   */
   public String deadLetterTopic() {
     return deadLetterTopic;
   }
 
-  /** @return the JSON payload schema: field name to type, in declaration order (unmodifiable) */
+  /**
+   * @return the JSON payload schema: field name to type, in declaration order (unmodifiable)
+   */
   public Map<String, ValueType> schema() {
     return Collections.unmodifiableMap(schema);
   }
 
-  /** @return every column after transforms (payload fields and transform outputs) with its type */
+  /**
+   * @return every column after transforms (payload fields and transform outputs) with its type
+   */
   public Map<String, ValueType> columns() {
     return Collections.unmodifiableMap(columns);
   }
 
-  /** @return the entity-key column (after transforms); its values are read as strings */
+  /**
+   * @return the entity-key column (after transforms); its values are read as strings
+   */
   public String entityKeyColumn() {
     return entityKeyColumn;
   }
 
-  /** @return where event time comes from */
+  /**
+   * @return where event time comes from
+   */
   public EventTimeSpec eventTime() {
     return eventTime;
   }
 
-  /** @return the row transforms, in declaration order */
+  /**
+   * @return the row transforms, in declaration order
+   */
   public List<TransformColumn> transformColumns() {
     return transformColumns;
   }
 
-  /** @return the Spark SQL filter a row must pass, or null for none */
+  /**
+   * @return the Spark SQL filter a row must pass, or null for none
+   */
   public String filter() {
     return filter;
   }
 
-  /** @return the slice size in milliseconds */
+  /**
+   * @return the slice size in milliseconds
+   */
   public long sliceMillis() {
     return sliceMillis;
   }
 
-  /** @return the slice arithmetic for this feature set's slice size */
+  /**
+   * @return the slice arithmetic for this feature set's slice size
+   */
   public Slicing slicing() {
     return new Slicing(sliceMillis);
   }
 
-  /** @return how long after a slice ends events for it are still accepted and it stays open, ms */
+  /**
+   * @return how long after a slice ends events for it are still accepted and it stays open, ms
+   */
   public long allowedLatenessMillis() {
     return allowedLatenessMillis;
   }
 
-  /** @return how far ahead of the processing clock an event time may be, ms */
+  /**
+   * @return how far ahead of the processing clock an event time may be, ms
+   */
   public long maxFutureSkewMillis() {
     return maxFutureSkewMillis;
   }
 
-  /** @return extra time a slice hash lives in Redis beyond the longest window and lateness, ms */
+  /**
+   * @return extra time a slice hash lives in Redis beyond the longest window and lateness, ms
+   */
   public long expiryGraceMillis() {
     return expiryGraceMillis;
   }
 
-  /** @return the columns a row pre-aggregate stores, each once, in first-use order */
+  /**
+   * @return the columns a row pre-aggregate stores, each once, in first-use order
+   */
   public List<InputColumn> inputColumns() {
     return inputColumns;
   }
 
-  /** @return the aggregations, in declaration order */
+  /**
+   * @return the aggregations, in declaration order
+   */
   public List<Aggregation> aggregations() {
     return aggregations;
   }
 
-  /** @return every feature, grouped by aggregation, windows ascending */
+  /**
+   * @return every feature, grouped by aggregation, windows ascending
+   */
   public List<Feature> features() {
     return features;
   }
 
-  /** @return the feature with this name, or null */
+  /**
+   * @return the feature with this name, or null
+   */
   public Feature feature(String featureName) {
     for (Feature f : features) {
       if (f.name().equals(featureName)) {
@@ -184,7 +242,9 @@ public final class FeatureSet implements Serializable {
     return null;
   }
 
-  /** @return the longest window over all aggregations, session max-lengths included, ms */
+  /**
+   * @return the longest window over all aggregations, session max-lengths included, ms
+   */
   public long longestWindowMillis() {
     long max = 0;
     for (Aggregation a : aggregations) {
@@ -205,17 +265,23 @@ public final class FeatureSet implements Serializable {
    * @return epoch milliseconds
    */
   public long sliceExpiryMillis(long sliceIndex) {
-    return slicing().sliceEndMillis(sliceIndex) + longestWindowMillis() + allowedLatenessMillis + expiryGraceMillis;
+    return slicing().sliceEndMillis(sliceIndex)
+        + longestWindowMillis()
+        + allowedLatenessMillis
+        + expiryGraceMillis;
   }
 
   /**
    * Whether an event is too late to be accepted online: its slice can no longer be in any window
-   * evaluated at or after {@code nowMillis} once lateness has passed, i.e.
-   * {@code sliceEnd + longestWindow + allowedLateness <= now}.
+   * evaluated at or after {@code nowMillis} once lateness has passed, i.e. {@code sliceEnd +
+   * longestWindow + allowedLateness <= now}.
    */
   public boolean isTooLate(long eventTimeMillis, long nowMillis) {
     Slicing s = slicing();
-    return s.sliceEndMillis(s.sliceIndex(eventTimeMillis)) + longestWindowMillis() + allowedLatenessMillis <= nowMillis;
+    return s.sliceEndMillis(s.sliceIndex(eventTimeMillis))
+            + longestWindowMillis()
+            + allowedLatenessMillis
+        <= nowMillis;
   }
 
   /** Whether an event time is further ahead of {@code nowMillis} than the allowed future skew. */

@@ -31,19 +31,34 @@ import java.util.stream.Stream;
 
 /**
  * Loads and validates feature-set definitions written in HOCON ({@code conf/feature-sets/*.conf},
- * one feature set per file). Every problem is reported with the file, the path inside it, the
- * line, and what is wrong; unknown keys are rejected, not ignored. See
- * {@code conf/feature-sets/retail.conf} for a complete example.
+ * one feature set per file). Every problem is reported with the file, the path inside it, the line,
+ * and what is wrong; unknown keys are rejected, not ignored. See {@code
+ * conf/feature-sets/retail.conf} for a complete example.
  *
  * <p>Stateless and thread-safe.
  */
 public final class FeatureSetLoader {
   private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]*");
+
   /** Feature-name suffix of an aggregation's session feature: {@code <aggregation>_session}. */
   public static final String SESSION_SUFFIX = "session";
-  private static final Set<String> TOP_KEYS = Set.of("name", "version", "description", "source", "entity-key",
-      "event-time", "transforms", "slice", "windows", "allowed-lateness", "max-future-skew", "expiry-grace",
-      "aggregations", "compaction");
+
+  private static final Set<String> TOP_KEYS =
+      Set.of(
+          "name",
+          "version",
+          "description",
+          "source",
+          "entity-key",
+          "event-time",
+          "transforms",
+          "slice",
+          "windows",
+          "allowed-lateness",
+          "max-future-skew",
+          "expiry-grace",
+          "aggregations",
+          "compaction");
 
   private FeatureSetLoader() {}
 
@@ -60,8 +75,10 @@ public final class FeatureSetLoader {
     }
     Config config;
     try {
-      config = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false))
-          .resolve();
+      config =
+          ConfigFactory.parseFile(
+                  file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false))
+              .resolve();
     } catch (ConfigException e) {
       throw new ConfigProblemException(List.of(file + ": cannot parse: " + e.getMessage()));
     }
@@ -84,7 +101,12 @@ public final class FeatureSetLoader {
           FeatureSet fs = load(f);
           FeatureSet previous = out.putIfAbsent(fs.name(), fs);
           if (previous != null) {
-            problems.add(f + ": name: feature set '" + fs.name() + "' is also defined in " + previous.sourceFile());
+            problems.add(
+                f
+                    + ": name: feature set '"
+                    + fs.name()
+                    + "' is also defined in "
+                    + previous.sourceFile());
           }
         } catch (ConfigProblemException e) {
           problems.addAll(e.problems());
@@ -107,7 +129,10 @@ public final class FeatureSetLoader {
   public static FeatureSet parse(String hocon, String origin) {
     Config config;
     try {
-      config = ConfigFactory.parseString(hocon, ConfigParseOptions.defaults().setOriginDescription(origin)).resolve();
+      config =
+          ConfigFactory.parseString(
+                  hocon, ConfigParseOptions.defaults().setOriginDescription(origin))
+              .resolve();
     } catch (ConfigException e) {
       throw new ConfigProblemException(List.of(origin + ": cannot parse: " + e.getMessage()));
     }
@@ -186,12 +211,19 @@ public final class FeatureSetLoader {
       try {
         long ms = c.getDuration(path).toMillis();
         if (ms < 0 || (!allowZero && ms == 0)) {
-          problem(fullPath, "Invalid duration " + c.getValue(path).unwrapped() + " (must be " + (allowZero ? ">= 0" : "> 0") + ")");
+          problem(
+              fullPath,
+              "Invalid duration "
+                  + c.getValue(path).unwrapped()
+                  + " (must be "
+                  + (allowZero ? ">= 0" : "> 0")
+                  + ")");
           return -1;
         }
         return ms;
       } catch (ConfigException.BadValue | ConfigException.WrongType e) {
-        problem(fullPath, "Invalid duration " + c.getValue(path).unwrapped() + " (e.g. 1h, 30m, 7d)");
+        problem(
+            fullPath, "Invalid duration " + c.getValue(path).unwrapped() + " (e.g. 1h, 30m, 7d)");
         return -1;
       }
     }
@@ -199,7 +231,10 @@ public final class FeatureSetLoader {
     void rejectUnknownKeys(Config c, Set<String> known, String prefix) {
       for (String key : c.root().keySet()) {
         if (!known.contains(key)) {
-          problem(prefix + key, c.root().get(key), "unknown key (known: " + String.join(", ", new TreeSet<>(known)) + ")");
+          problem(
+              prefix + key,
+              c.root().get(key),
+              "unknown key (known: " + String.join(", ", new TreeSet<>(known)) + ")");
         }
       }
     }
@@ -236,22 +271,44 @@ public final class FeatureSetLoader {
     if (!k.problems.isEmpty()) {
       throw new ConfigProblemException(k.problems);
     }
-    return new FeatureSet(name, version, file, source.topics(), source.deadLetterTopic(), source.schema(), entityKey,
-        eventTime, transforms.transforms(), transforms.filter(), time.sliceMillis(), time.latenessMillis(),
-        time.futureSkewMillis(), time.graceMillis(), aggregations.inputs, aggregations.aggregations,
-        aggregations.features, transforms.columns(), compaction.intervalMillis(), compaction.startMillis());
+    return new FeatureSet(
+        name,
+        version,
+        file,
+        source.topics(),
+        source.deadLetterTopic(),
+        source.schema(),
+        entityKey,
+        eventTime,
+        transforms.transforms(),
+        transforms.filter(),
+        time.sliceMillis(),
+        time.latenessMillis(),
+        time.futureSkewMillis(),
+        time.graceMillis(),
+        aggregations.inputs,
+        aggregations.aggregations,
+        aggregations.features,
+        transforms.columns(),
+        compaction.intervalMillis(),
+        compaction.startMillis());
   }
 
-  /** @return {@code name}, or null after reporting a problem */
+  /**
+   * @return {@code name}, or null after reporting a problem
+   */
   private static String name(Checker k, Config c) {
     String name = k.requiredString(c, "name", "name");
     if (name != null && !NAME.matcher(name).matches()) {
-      k.problem("name", "Invalid name '" + name + "' (letters, digits and _, starting with a letter)");
+      k.problem(
+          "name", "Invalid name '" + name + "' (letters, digits and _, starting with a letter)");
     }
     return name;
   }
 
-  /** @return {@code version} (1 when it is missing or not an integer, after reporting it) */
+  /**
+   * @return {@code version} (1 when it is missing or not an integer, after reporting it)
+   */
   private static int version(Checker k, Config c) {
     int version = 1;
     if (c.hasPath("version")) {
@@ -273,10 +330,13 @@ public final class FeatureSetLoader {
    * The {@code source} section.
    *
    * @param topics the topics, in order (empty when missing or invalid)
-   * @param schema the payload fields sorted by name, with their types (fields of unknown types left out)
-   * @param deadLetterTopic the dead-letter topic (by default the first topic's name + {@code -dlq}), or null
+   * @param schema the payload fields sorted by name, with their types (fields of unknown types left
+   *     out)
+   * @param deadLetterTopic the dead-letter topic (by default the first topic's name + {@code
+   *     -dlq}), or null
    */
-  private record Source(List<String> topics, LinkedHashMap<String, ValueType> schema, String deadLetterTopic) {}
+  private record Source(
+      List<String> topics, LinkedHashMap<String, ValueType> schema, String deadLetterTopic) {}
 
   private static Source source(Checker k, Config c) {
     List<String> topics = new ArrayList<>();
@@ -286,7 +346,8 @@ public final class FeatureSetLoader {
       k.problem(null, "source: missing (required)");
     } else {
       Config src = c.getConfig("source");
-      k.rejectUnknownKeys(src, Set.of("topics", "format", "schema", "dead-letter-topic"), "source.");
+      k.rejectUnknownKeys(
+          src, Set.of("topics", "format", "schema", "dead-letter-topic"), "source.");
       if (!src.hasPath("topics")) {
         k.problem(null, "source.topics: missing (required)");
       } else {
@@ -316,7 +377,10 @@ public final class FeatureSetLoader {
             Object raw = e.getValue().unwrapped();
             ValueType t = raw instanceof String s ? ValueType.fromConfigName(s) : null;
             if (t == null) {
-              k.problem("source.schema." + field, e.getValue(), "Unknown type " + raw + " (known: long, double, string, boolean)");
+              k.problem(
+                  "source.schema." + field,
+                  e.getValue(),
+                  "Unknown type " + raw + " (known: long, double, string, boolean)");
             } else {
               schema.put(field, t);
             }
@@ -333,8 +397,12 @@ public final class FeatureSetLoader {
           k.problem("source.schema", "must be an object of field = type");
         }
       }
-      deadLetterTopic = k.optionalString(src, "dead-letter-topic", "source.dead-letter-topic",
-          topics.isEmpty() ? null : topics.get(0) + "-dlq");
+      deadLetterTopic =
+          k.optionalString(
+              src,
+              "dead-letter-topic",
+              "source.dead-letter-topic",
+              topics.isEmpty() ? null : topics.get(0) + "-dlq");
       if (deadLetterTopic != null && topics.contains(deadLetterTopic)) {
         k.problem("source.dead-letter-topic", "must differ from the source topics");
       }
@@ -345,13 +413,16 @@ public final class FeatureSetLoader {
   /**
    * The {@code transforms} section.
    *
-   * @param columns every column after transforms: the payload fields, then the valid transform columns
+   * @param columns every column after transforms: the payload fields, then the valid transform
+   *     columns
    * @param transforms the valid transform columns, in declaration order
    * @param filter the row filter, or null for none (or a blank one)
    */
-  private record Transforms(LinkedHashMap<String, ValueType> columns, List<TransformColumn> transforms, String filter) {}
+  private record Transforms(
+      LinkedHashMap<String, ValueType> columns, List<TransformColumn> transforms, String filter) {}
 
-  private static Transforms transforms(Checker k, Config c, LinkedHashMap<String, ValueType> schema) {
+  private static Transforms transforms(
+      Checker k, Config c, LinkedHashMap<String, ValueType> schema) {
     LinkedHashMap<String, ValueType> columns = new LinkedHashMap<>(schema);
     List<TransformColumn> transforms = new ArrayList<>();
     String filter = null;
@@ -371,10 +442,14 @@ public final class FeatureSetLoader {
             String tn = k.requiredString(col, "type", p + ".type");
             ValueType t = tn == null ? null : ValueType.fromConfigName(tn);
             if (tn != null && t == null) {
-              k.problem(p + ".type", list.get(i).get("type"), "Unknown type " + tn + " (known: long, double, string, boolean)");
+              k.problem(
+                  p + ".type",
+                  list.get(i).get("type"),
+                  "Unknown type " + tn + " (known: long, double, string, boolean)");
             }
             if (cn != null && !seen.add(cn)) {
-              k.problem(p + ".name", list.get(i).get("name"), "column '" + cn + "' is defined twice");
+              k.problem(
+                  p + ".name", list.get(i).get("name"), "column '" + cn + "' is defined twice");
             }
             if (cn != null && expr != null && t != null) {
               transforms.add(new TransformColumn(cn, expr, t));
@@ -393,21 +468,33 @@ public final class FeatureSetLoader {
     return new Transforms(columns, transforms, filter);
   }
 
-  /** @return {@code entity-key}, or null after reporting it missing; an unknown column is reported, not dropped */
+  /**
+   * @return {@code entity-key}, or null after reporting it missing; an unknown column is reported,
+   *     not dropped
+   */
   private static String entityKey(Checker k, Config c, Map<String, ValueType> columns) {
     String entityKey = k.requiredString(c, "entity-key", "entity-key");
     if (entityKey != null && !columns.isEmpty() && !columns.containsKey(entityKey)) {
-      k.problem("entity-key", "column '" + entityKey + "' is neither in source.schema nor a transform column (columns: "
-          + String.join(", ", columns.keySet()) + ")");
+      k.problem(
+          "entity-key",
+          "column '"
+              + entityKey
+              + "' is neither in source.schema nor a transform column (columns: "
+              + String.join(", ", columns.keySet())
+              + ")");
     }
     return entityKey;
   }
 
-  /** @return the {@code event-time} section, or null when it is missing or names an unknown source */
+  /**
+   * @return the {@code event-time} section, or null when it is missing or names an unknown source
+   */
   private static EventTimeSpec eventTime(Checker k, Config c, Map<String, ValueType> columns) {
     EventTimeSpec eventTime = null;
     if (!c.hasPath("event-time")) {
-      k.problem(null, "event-time: missing (required): { column, format, zone } or { source = record-timestamp }");
+      k.problem(
+          null,
+          "event-time: missing (required): { column, format, zone } or { source = record-timestamp }");
     } else {
       Config et = c.getConfig("event-time");
       k.rejectUnknownKeys(et, Set.of("column", "format", "zone", "source"), "event-time.");
@@ -416,12 +503,15 @@ public final class FeatureSetLoader {
       if ("record-timestamp".equals(source)) {
         eventTime = new EventTimeSpec(null, null, zone);
       } else if (!"payload".equals(source)) {
-        k.problem("event-time.source", "Unknown source '" + source + "' (payload or record-timestamp)");
+        k.problem(
+            "event-time.source", "Unknown source '" + source + "' (payload or record-timestamp)");
       } else {
         String col = k.requiredString(et, "column", "event-time.column");
         String format = k.optionalString(et, "format", "event-time.format", "iso-8601");
         if (col != null && !columns.isEmpty() && !columns.containsKey(col)) {
-          k.problem("event-time.column", "column '" + col + "' is neither in source.schema nor a transform column");
+          k.problem(
+              "event-time.column",
+              "column '" + col + "' is neither in source.schema nor a transform column");
         }
         try {
           EventTimeParser.validateFormat(format, zone);
@@ -432,9 +522,23 @@ public final class FeatureSetLoader {
           ValueType t = columns.get(col);
           boolean epoch = format.startsWith("epoch-");
           if (epoch && !t.isNumeric()) {
-            k.problem("event-time.column", "format " + format + " needs a long column, but '" + col + "' is " + t.configName());
+            k.problem(
+                "event-time.column",
+                "format "
+                    + format
+                    + " needs a long column, but '"
+                    + col
+                    + "' is "
+                    + t.configName());
           } else if (!epoch && t != ValueType.STRING) {
-            k.problem("event-time.column", "format " + format + " needs a string column, but '" + col + "' is " + t.configName());
+            k.problem(
+                "event-time.column",
+                "format "
+                    + format
+                    + " needs a string column, but '"
+                    + col
+                    + "' is "
+                    + t.configName());
           }
         }
         eventTime = new EventTimeSpec(col, format, zone);
@@ -444,22 +548,31 @@ public final class FeatureSetLoader {
   }
 
   /**
-   * The time settings: slice, lateness, future skew, expiry grace (ms; -1 after a reported
-   * problem) and the feature set's default windows (ms, ascending; empty when unset).
+   * The time settings: slice, lateness, future skew, expiry grace (ms; -1 after a reported problem)
+   * and the feature set's default windows (ms, ascending; empty when unset).
    */
-  private record TimeSettings(long sliceMillis, long latenessMillis, long futureSkewMillis, long graceMillis,
+  private record TimeSettings(
+      long sliceMillis,
+      long latenessMillis,
+      long futureSkewMillis,
+      long graceMillis,
       List<Long> defaultWindowsMillis) {}
 
   private static TimeSettings timeSettings(Checker k, Config c) {
     long slice = k.duration(c, "slice", "slice", null, false);
     long lateness = k.duration(c, "allowed-lateness", "allowed-lateness", 0L, true);
-    long futureSkew = k.duration(c, "max-future-skew", "max-future-skew", Duration.ofMinutes(5).toMillis(), true);
-    long grace = k.duration(c, "expiry-grace", "expiry-grace", Duration.ofHours(1).toMillis(), true);
+    long futureSkew =
+        k.duration(c, "max-future-skew", "max-future-skew", Duration.ofMinutes(5).toMillis(), true);
+    long grace =
+        k.duration(c, "expiry-grace", "expiry-grace", Duration.ofHours(1).toMillis(), true);
     List<Long> defaultWindows = windows(k, c, "windows", "windows", slice);
     return new TimeSettings(slice, lateness, futureSkew, grace, defaultWindows);
   }
 
-  /** The aggregations validated so far, with their input columns and features, and the names and context keys taken. */
+  /**
+   * The aggregations validated so far, with their input columns and features, and the names and
+   * context keys taken.
+   */
   private static final class Aggregations {
     final List<InputColumn> inputs = new ArrayList<>();
     final List<Aggregation> aggregations = new ArrayList<>();
@@ -469,7 +582,8 @@ public final class FeatureSetLoader {
     final Map<String, ValueType> contextTypes = new HashMap<>();
   }
 
-  private static Aggregations aggregations(Checker k, Config c, Map<String, ValueType> columns, TimeSettings time) {
+  private static Aggregations aggregations(
+      Checker k, Config c, Map<String, ValueType> columns, TimeSettings time) {
     Aggregations out = new Aggregations();
     if (!c.hasPath("aggregations")) {
       k.problem(null, "aggregations: missing (required)");
@@ -494,19 +608,31 @@ public final class FeatureSetLoader {
    * features to {@code out}.
    *
    * @param entry the aggregation's object in the {@code aggregations} list
-   * @throws ConfigException.WrongType if {@code params} is not an object (reported for the whole list)
+   * @throws ConfigException.WrongType if {@code params} is not an object (reported for the whole
+   *     list)
    */
-  private static void aggregation(Checker k, Config c, ConfigObject entry, String p, Map<String, ValueType> columns,
-      TimeSettings time, Aggregations out) {
+  private static void aggregation(
+      Checker k,
+      Config c,
+      ConfigObject entry,
+      String p,
+      Map<String, ValueType> columns,
+      TimeSettings time,
+      Aggregations out) {
     long slice = time.sliceMillis();
     Config a = entry.toConfig();
-    k.rejectUnknownKeys(a, Set.of("name", "function", "input", "windows", "params", "context", "session"), p + ".");
+    k.rejectUnknownKeys(
+        a, Set.of("name", "function", "input", "windows", "params", "context", "session"), p + ".");
     String fn = k.requiredString(a, "function", p + ".function");
     String input = k.optionalString(a, "input", p + ".input", null);
-    String an = k.optionalString(a, "name", p + ".name",
-        fn == null ? null : (input == null ? fn : input + "_" + fn));
+    String an =
+        k.optionalString(
+            a, "name", p + ".name", fn == null ? null : (input == null ? fn : input + "_" + fn));
     if (an != null && !NAME.matcher(an).matches()) {
-      k.problem(p + ".name", entry.get("name"), "Invalid name '" + an + "' (letters, digits and _, starting with a letter)");
+      k.problem(
+          p + ".name",
+          entry.get("name"),
+          "Invalid name '" + an + "' (letters, digits and _, starting with a letter)");
     }
     if (an != null && !out.names.add(an)) {
       k.problem(p + ".name", entry.get("name"), "aggregation '" + an + "' is defined twice");
@@ -515,14 +641,22 @@ public final class FeatureSetLoader {
     if (input != null) {
       inputType = columns.get(input);
       if (inputType == null && !columns.isEmpty()) {
-        k.problem(p + ".input", entry.get("input"), "column '" + input + "' is neither in source.schema nor a transform column (columns: "
-            + String.join(", ", columns.keySet()) + ")");
+        k.problem(
+            p + ".input",
+            entry.get("input"),
+            "column '"
+                + input
+                + "' is neither in source.schema nor a transform column (columns: "
+                + String.join(", ", columns.keySet())
+                + ")");
       }
     }
     Map<String, Object> params = a.hasPath("params") ? a.getObject("params").unwrapped() : Map.of();
     AggregateFunction<?> function = null;
     if (fn != null && (input == null || inputType != null)) {
-      if (input == null && AggregateFunctions.requiresInput(fn) && AggregateFunctions.NAMES.contains(fn)) {
+      if (input == null
+          && AggregateFunctions.requiresInput(fn)
+          && AggregateFunctions.NAMES.contains(fn)) {
         k.problem(p, entry, "function " + fn + " needs an input column (input = ...)");
       } else {
         try {
@@ -536,55 +670,99 @@ public final class FeatureSetLoader {
     if (function != null && function.usesRequestContext()) {
       contextKey = k.optionalString(a, "context", p + ".context", input);
       if (contextKey != null && !NAME.matcher(contextKey).matches()) {
-        k.problem(p + ".context", entry.get("context"), "Invalid context key '" + contextKey
-            + "' (letters, digits and _, starting with a letter)");
+        k.problem(
+            p + ".context",
+            entry.get("context"),
+            "Invalid context key '"
+                + contextKey
+                + "' (letters, digits and _, starting with a letter)");
       } else if (contextKey != null) {
         ValueType previous = out.contextTypes.putIfAbsent(contextKey, inputType);
         if (previous != null && previous != inputType) {
-          k.problem(p + ".context", entry.get(a.hasPath("context") ? "context" : "input"), "context key '"
-              + contextKey + "' is used by aggregations with inputs of types " + previous.configName() + " and "
-              + inputType.configName() + ": one request value cannot be both; name another context key");
+          k.problem(
+              p + ".context",
+              entry.get(a.hasPath("context") ? "context" : "input"),
+              "context key '"
+                  + contextKey
+                  + "' is used by aggregations with inputs of types "
+                  + previous.configName()
+                  + " and "
+                  + inputType.configName()
+                  + ": one request value cannot be both; name another context key");
         }
       }
     } else if (a.hasPath("context") && function != null) {
-      k.problem(p + ".context", entry.get("context"), "function " + fn
-          + " takes no request context (only bloom_contains does)");
+      k.problem(
+          p + ".context",
+          entry.get("context"),
+          "function " + fn + " takes no request context (only bloom_contains does)");
     }
     SessionSpec session = a.hasPath("session") ? session(k, a, p, slice) : null;
     // an aggregation with a session has sliding windows only when it lists its own
-    List<Long> windows = a.hasPath("windows") ? windows(k, a, "windows", p + ".windows", slice)
-        : a.hasPath("session") ? List.of() : time.defaultWindowsMillis();
-    if (windows.isEmpty() && !a.hasPath("windows") && !c.hasPath("windows") && !a.hasPath("session")) {
+    List<Long> windows =
+        a.hasPath("windows")
+            ? windows(k, a, "windows", p + ".windows", slice)
+            : a.hasPath("session") ? List.of() : time.defaultWindowsMillis();
+    if (windows.isEmpty()
+        && !a.hasPath("windows")
+        && !c.hasPath("windows")
+        && !a.hasPath("session")) {
       k.problem(p, entry, "no windows: set windows for the feature set or the aggregation");
     }
     if (function != null && an != null) {
       int slot = input == null ? -1 : inputSlot(out.inputs, new InputColumn(input, inputType));
       String valueColumn = AggregateFunctions.valueColumn(fn, params);
-      int valueSlot = valueColumn == null ? -1 : inputSlot(out.inputs, new InputColumn(valueColumn, columns.get(valueColumn)));
+      int valueSlot =
+          valueColumn == null
+              ? -1
+              : inputSlot(out.inputs, new InputColumn(valueColumn, columns.get(valueColumn)));
       int index = out.aggregations.size();
-      out.aggregations.add(new Aggregation(an, function, input, inputType, slot, windows, valueColumn, valueSlot, contextKey,
-          session));
+      out.aggregations.add(
+          new Aggregation(
+              an,
+              function,
+              input,
+              inputType,
+              slot,
+              windows,
+              valueColumn,
+              valueSlot,
+              contextKey,
+              session));
       for (long w : windows) {
         String feature = an + "_" + Durations.format(w);
         if (!out.featureNames.add(feature)) {
-          k.problem(p + ".name", entry.get("name"), "feature name '" + feature + "' is produced twice");
+          k.problem(
+              p + ".name", entry.get("name"), "feature name '" + feature + "' is produced twice");
         }
         out.features.add(new Feature(feature, index, w, function.featureResult()));
       }
       if (session != null) {
         String feature = an + "_" + SESSION_SUFFIX;
         if (!out.featureNames.add(feature)) {
-          k.problem(p + ".name", entry.get("name"), "feature name '" + feature + "' is produced twice");
+          k.problem(
+              p + ".name", entry.get("name"), "feature name '" + feature + "' is produced twice");
         }
-        out.features.add(new Feature(feature, index, session.maxLengthMillis(), function.featureResult(), session.gapMillis()));
+        out.features.add(
+            new Feature(
+                feature,
+                index,
+                session.maxLengthMillis(),
+                function.featureResult(),
+                session.gapMillis()));
       }
     }
   }
 
-  /** The compaction schedule (used by the Airflow DAGs): interval, ms, and first instant, epoch ms, or null. */
+  /**
+   * The compaction schedule (used by the Airflow DAGs): interval, ms, and first instant, epoch ms,
+   * or null.
+   */
   private record Compaction(long intervalMillis, Long startMillis) {}
 
-  /** @return {@code compaction}; the default interval is the slice rounded up to a whole hour */
+  /**
+   * @return {@code compaction}; the default interval is the slice rounded up to a whole hour
+   */
   private static Compaction compaction(Checker k, Config c, long slice) {
     long hour = Duration.ofHours(1).toMillis();
     long compactionInterval = slice > 0 ? Math.max(hour, ((slice + hour - 1) / hour) * hour) : hour;
@@ -592,17 +770,24 @@ public final class FeatureSetLoader {
     if (c.hasPath("compaction")) {
       Config cc = c.getConfig("compaction");
       k.rejectUnknownKeys(cc, Set.of("interval", "start"), "compaction.");
-      compactionInterval = k.duration(cc, "interval", "compaction.interval", compactionInterval, false);
+      compactionInterval =
+          k.duration(cc, "interval", "compaction.interval", compactionInterval, false);
       if (slice > 0 && compactionInterval > 0 && compactionInterval % slice != 0) {
-        k.problem("compaction.interval", "Invalid interval " + Durations.format(compactionInterval)
-            + ": must be a whole multiple of the slice size " + Durations.format(slice));
+        k.problem(
+            "compaction.interval",
+            "Invalid interval "
+                + Durations.format(compactionInterval)
+                + ": must be a whole multiple of the slice size "
+                + Durations.format(slice));
       }
       String start = k.optionalString(cc, "start", "compaction.start", null);
       if (start != null) {
         try {
           compactionStart = java.time.Instant.parse(start).toEpochMilli();
         } catch (java.time.format.DateTimeParseException e) {
-          k.problem("compaction.start", "Invalid instant '" + start + "' (ISO-8601, e.g. 2026-01-01T00:00:00Z)");
+          k.problem(
+              "compaction.start",
+              "Invalid instant '" + start + "' (ISO-8601, e.g. 2026-01-01T00:00:00Z)");
         }
       }
     }
@@ -627,15 +812,24 @@ public final class FeatureSetLoader {
     long gap = sessionDuration(k, sc, "gap", full, slice);
     long maxLength = sessionDuration(k, sc, "max-length", full, slice);
     if (gap > 0 && maxLength > 0 && maxLength <= gap) {
-      k.problem(full + ".max-length", sc.getValue("max-length"), "Invalid max-length " + Durations.format(maxLength)
-          + ": must be longer than the gap " + Durations.format(gap) + " (it bounds how far back a session is followed)");
+      k.problem(
+          full + ".max-length",
+          sc.getValue("max-length"),
+          "Invalid max-length "
+              + Durations.format(maxLength)
+              + ": must be longer than the gap "
+              + Durations.format(gap)
+              + " (it bounds how far back a session is followed)");
     }
     return k.problems.size() == before ? new SessionSpec(gap, maxLength) : null;
   }
 
   private static long sessionDuration(Checker k, Config sc, String key, String full, long slice) {
     if (!sc.hasPath(key)) {
-      k.problem(full, sc.root(), key + ": missing (required), e.g. session { gap = 30m, max-length = 1d }");
+      k.problem(
+          full,
+          sc.root(),
+          key + ": missing (required), e.g. session { gap = 30m, max-length = 1d }");
       return -1;
     }
     ConfigValue item = sc.getValue(key);
@@ -643,16 +837,30 @@ public final class FeatureSetLoader {
     try {
       ms = sc.getDuration(key).toMillis();
     } catch (ConfigException e) {
-      k.problem(full + "." + key, item, "Invalid " + key + " " + item.unwrapped() + " (a duration, e.g. 30m, 1d)");
+      k.problem(
+          full + "." + key,
+          item,
+          "Invalid " + key + " " + item.unwrapped() + " (a duration, e.g. 30m, 1d)");
       return -1;
     }
     if (ms <= 0) {
-      k.problem(full + "." + key, item, "Invalid " + key + " " + item.unwrapped() + " (must be > 0)");
+      k.problem(
+          full + "." + key, item, "Invalid " + key + " " + item.unwrapped() + " (must be > 0)");
       return -1;
     }
     if (slice > 0 && ms % slice != 0) {
-      k.problem(full + "." + key, item, "Invalid " + key + " " + item.unwrapped() + ": must be a whole multiple of the slice size "
-          + Durations.format(slice) + (key.equals("gap") ? " (sessions are found from each slice's first and last event times)" : ""));
+      k.problem(
+          full + "." + key,
+          item,
+          "Invalid "
+              + key
+              + " "
+              + item.unwrapped()
+              + ": must be a whole multiple of the slice size "
+              + Durations.format(slice)
+              + (key.equals("gap")
+                  ? " (sessions are found from each slice's first and last event times)"
+                  : ""));
       return -1;
     }
     return ms;
@@ -675,14 +883,23 @@ public final class FeatureSetLoader {
       try {
         ms = ConfigFactory.empty().withValue("w", item).getDuration("w").toMillis();
       } catch (ConfigException e) {
-        k.problem(full + "[" + i + "]", item, "Invalid window " + item.unwrapped() + " (a duration, e.g. 1h, 7d)");
+        k.problem(
+            full + "[" + i + "]",
+            item,
+            "Invalid window " + item.unwrapped() + " (a duration, e.g. 1h, 7d)");
         continue;
       }
       if (ms <= 0) {
-        k.problem(full + "[" + i + "]", item, "Invalid window " + item.unwrapped() + " (must be > 0)");
+        k.problem(
+            full + "[" + i + "]", item, "Invalid window " + item.unwrapped() + " (must be > 0)");
       } else if (slice > 0 && ms % slice != 0) {
-        k.problem(full + "[" + i + "]", item, "Invalid window " + item.unwrapped() + ": must be a whole multiple of the slice size "
-            + Durations.format(slice));
+        k.problem(
+            full + "[" + i + "]",
+            item,
+            "Invalid window "
+                + item.unwrapped()
+                + ": must be a whole multiple of the slice size "
+                + Durations.format(slice));
       } else if (!out.add(ms)) {
         k.problem(full + "[" + i + "]", item, "window " + item.unwrapped() + " is listed twice");
       }
@@ -698,7 +915,9 @@ public final class FeatureSetLoader {
     return load(file.toPath());
   }
 
-  /** @return the slot of {@code column} in {@code inputs}, appending it if absent */
+  /**
+   * @return the slot of {@code column} in {@code inputs}, appending it if absent
+   */
   private static int inputSlot(List<InputColumn> inputs, InputColumn column) {
     int slot = inputs.indexOf(column);
     if (slot < 0) {

@@ -12,4 +12,5 @@ import java.io.Serializable;
  * @param expression a Spark SQL expression, e.g. {@code Quantity * UnitPrice}
  * @param type the type the expression's result is cast to
  */
-public record TransformColumn(String name, String expression, ValueType type) implements Serializable {}
+public record TransformColumn(String name, String expression, ValueType type)
+    implements Serializable {}

@@ -17,7 +17,9 @@ public class BadRecordException extends Exception {
     this.reason = reason;
   }
 
-  /** @return the category */
+  /**
+   * @return the category
+   */
   public RejectReason reason() {
     return reason;
   }

@@ -12,13 +12,13 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.TemporalAccessor;
 
 /**
- * Turns an event-time column value into epoch milliseconds (UTC), per the feature set's
- * {@link EventTimeSpec}: {@code epoch-millis}, {@code epoch-seconds} (long columns),
- * {@code iso-8601} (an instant or offset date-time, or a local date-time read in the zone), or a
- * {@link DateTimeFormatter} pattern read in the zone.
+ * Turns an event-time column value into epoch milliseconds (UTC), per the feature set's {@link
+ * EventTimeSpec}: {@code epoch-millis}, {@code epoch-seconds} (long columns), {@code iso-8601} (an
+ * instant or offset date-time, or a local date-time read in the zone), or a {@link
+ * DateTimeFormatter} pattern read in the zone.
  *
- * <p>Immutable and thread-safe (the formatter is built lazily per instance after
- * deserialization; {@link DateTimeFormatter} is thread-safe).
+ * <p>Immutable and thread-safe (the formatter is built lazily per instance after deserialization;
+ * {@link DateTimeFormatter} is thread-safe).
  */
 public final class EventTimeParser implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -27,7 +27,9 @@ public final class EventTimeParser implements Serializable {
   private transient DateTimeFormatter formatter;
   private transient ZoneId zoneId;
 
-  /** @param spec the feature set's event-time spec (a payload column) */
+  /**
+   * @param spec the feature set's event-time spec (a payload column)
+   */
   public EventTimeParser(EventTimeSpec spec) {
     this.format = spec.format();
     this.zone = spec.zone();
@@ -48,13 +50,17 @@ public final class EventTimeParser implements Serializable {
       throw new IllegalArgumentException("format is missing");
     }
     switch (format) {
-      case "epoch-millis", "epoch-seconds", "iso-8601" -> { }
+      case "epoch-millis", "epoch-seconds", "iso-8601" -> {}
       default -> {
         try {
           DateTimeFormatter.ofPattern(format);
         } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("Invalid format '" + format + "': " + e.getMessage()
-              + " (epoch-millis, epoch-seconds, iso-8601 or a java.time pattern)");
+          throw new IllegalArgumentException(
+              "Invalid format '"
+                  + format
+                  + "': "
+                  + e.getMessage()
+                  + " (epoch-millis, epoch-seconds, iso-8601 or a java.time pattern)");
         }
       }
     }
@@ -72,8 +78,8 @@ public final class EventTimeParser implements Serializable {
   /**
    * @param value the column value ({@code Long} for epoch formats, {@code String} otherwise)
    * @return event time in epoch milliseconds
-   * @throws BadRecordException {@link RejectReason#MISSING_EVENT_TIME} for null,
-   *     {@link RejectReason#BAD_EVENT_TIME} when it does not parse
+   * @throws BadRecordException {@link RejectReason#MISSING_EVENT_TIME} for null, {@link
+   *     RejectReason#BAD_EVENT_TIME} when it does not parse
    */
   public long parseMillis(Object value) throws BadRecordException {
     if (value == null) {
@@ -93,8 +99,15 @@ public final class EventTimeParser implements Serializable {
           return Instant.from(ta).toEpochMilli();
       }
     } catch (DateTimeException | ArithmeticException | NumberFormatException e) {
-      throw new BadRecordException(RejectReason.BAD_EVENT_TIME,
-          "event time '" + value + "' does not match format " + format + " (" + e.getMessage() + ")");
+      throw new BadRecordException(
+          RejectReason.BAD_EVENT_TIME,
+          "event time '"
+              + value
+              + "' does not match format "
+              + format
+              + " ("
+              + e.getMessage()
+              + ")");
     }
   }
 

@@ -31,17 +31,23 @@ public enum RejectReason {
     this.description = description;
   }
 
-  /** @return a stable snake_case code, e.g. {@code too_late} */
+  /**
+   * @return a stable snake_case code, e.g. {@code too_late}
+   */
   public String code() {
     return code;
   }
 
-  /** @return a short human description, e.g. "too late" */
+  /**
+   * @return a short human description, e.g. "too late"
+   */
   public String description() {
     return description;
   }
 
-  /** @return true iff records with this reason go to the dead-letter topic */
+  /**
+   * @return true iff records with this reason go to the dead-letter topic
+   */
   public boolean deadLettered() {
     return this != FILTERED;
   }

@@ -20,39 +20,43 @@ import java.util.Map;
 
 /**
  * Computes one entity's features at a non-decreasing sequence of evaluation times from its slice
- * aggregates and its raw events, in one time-ordered sweep: the offline (training) side of
- * the window rule (docs/design.md, "Window rule"), giving exactly what {@link dev.slicestore.core.online.WindowEvaluator}
- * gives online for the same events.
+ * aggregates and its raw events, in one time-ordered sweep: the offline (training) side of the
+ * window rule (docs/design.md, "Window rule"), giving exactly what {@link
+ * dev.slicestore.core.online.WindowEvaluator} gives online for the same events.
  *
  * <h2>The sweep</h2>
- * The caller feeds one entity's records in this order (ascending time; at equal times slices
- * first, then evaluations, then events):
+ *
+ * The caller feeds one entity's records in this order (ascending time; at equal times slices first,
+ * then evaluations, then events):
+ *
  * <ul>
  *   <li>{@link #addSlice}: a closed slice's accumulators, at the slice's end time. It enters, per
  *       (aggregation, window), a {@link TwoStacks} queue of whole slices;
  *   <li>{@link #evaluate}: an evaluation time {@code t}; a window of {@code n} slices is the merge
- *       of the queued whole slices {@code sliceIndex(t) - n + 1 .. sliceIndex(t) - 1} (older ones are
- *       evicted) and of the events of slice {@code sliceIndex(t)} added so far;
+ *       of the queued whole slices {@code sliceIndex(t) - n + 1 .. sliceIndex(t) - 1} (older ones
+ *       are evicted) and of the events of slice {@code sliceIndex(t)} added so far;
  *   <li>{@link #addEvent}: an event, at its event time. Events of the slice being swept are
  *       accumulated into one partial accumulator per aggregation, reset when a later slice starts.
- *       Because an event is added only after every evaluation at or before its time, an
- *       evaluation at {@code t} sees exactly the events with event time {@code < t}.
+ *       Because an event is added only after every evaluation at or before its time, an evaluation
+ *       at {@code t} sees exactly the events with event time {@code < t}.
  * </ul>
+ *
  * Each record costs O(windows) amortized merges, whatever the windows' lengths, so an entity with
  * {@code S} slices and {@code R} evaluation times costs O((S + R) · windows) merges (a per-row
  * merge of every slice in the window would cost O(R · S)).
  *
  * <h2>Session features</h2>
+ *
  * A session feature ({@link Feature#isSession()}, rule in {@link Sessions}) keeps a Two-Stacks
  * queue of the whole slices of the <em>current run</em>: the slices added since the last boundary
- * of at least the gap between consecutive non-empty slices ({@link Sessions#boundary} on the
- * older slice's latest and the newer slice's earliest event time), emptied at each such boundary
- * and evicted below the max-length lookback. An evaluation at {@code t} is the current slice's
- * events before {@code t} plus, unless a gap separates them from the run's newest slice, the run;
- * empty if the latest event before {@code t} is a gap or more before {@code t}. That is exactly
- * the slices serving's newest-to-oldest walk merges, at O(1) amortized merges per record. A
- * boundary {@link Sessions.Boundary#UNKNOWN} (a slice without its earliest event time) gives the
- * feature status ERROR in the evaluations whose session and lookback reach across it, as online.
+ * of at least the gap between consecutive non-empty slices ({@link Sessions#boundary} on the older
+ * slice's latest and the newer slice's earliest event time), emptied at each such boundary and
+ * evicted below the max-length lookback. An evaluation at {@code t} is the current slice's events
+ * before {@code t} plus, unless a gap separates them from the run's newest slice, the run; empty if
+ * the latest event before {@code t} is a gap or more before {@code t}. That is exactly the slices
+ * serving's newest-to-oldest walk merges, at O(1) amortized merges per record. A boundary {@link
+ * Sessions.Boundary#UNKNOWN} (a slice without its earliest event time) gives the feature status
+ * ERROR in the evaluations whose session and lookback reach across it, as online.
  *
  * <p>Results are those of {@link AggregateFunction#getResult}: the merge order differs from
  * serving's, which the functions' contract makes irrelevant (exact sums, position-ordered ties).
@@ -65,19 +69,34 @@ public final class PointInTimeEvaluator {
   private final List<Feature> features;
   private final AggregateFunction<Object>[] functions;
   private final Aggregation[] aggregations;
-  /** Per needed aggregation (copied from the plan): feature positions, their window lengths in slices, and their queues. */
+
+  /**
+   * Per needed aggregation (copied from the plan): feature positions, their window lengths in
+   * slices, and their queues.
+   */
   private final int[][] featurePositions;
+
   private final int[][] windowSlices;
   private final TwoStacks<Object>[][] queues;
-  /** Per session feature: position, needed aggregation (index into neededAggregations), slices, gap. */
+
+  /**
+   * Per session feature: position, needed aggregation (index into neededAggregations), slices, gap.
+   */
   private final int[] sessionPositions;
+
   private final int[] sessionAggregation;
   private final int[] sessionSlices;
   private final long[] sessionGaps;
+
   /** Per session feature: the whole slices of the current run (since the last gap). */
   private final TwoStacks<Object>[] sessionRuns;
-  /** Per session feature: the slices on both sides of an undecidable boundary before the run, or NONE. */
+
+  /**
+   * Per session feature: the slices on both sides of an undecidable boundary before the run, or
+   * NONE.
+   */
   private final long[] uncertainOlder;
+
   private final long[] uncertainNewer;
   private final Object[] partial;
   private long partialSlice = Long.MIN_VALUE;
@@ -85,8 +104,12 @@ public final class PointInTimeEvaluator {
   private long partialMin;
   private long partialMax;
   private long lastSlice = Long.MIN_VALUE;
-  /** The latest event time of the last slice added with events, and that slice's index (or NONE). */
+
+  /**
+   * The latest event time of the last slice added with events, and that slice's index (or NONE).
+   */
   private long lastEventSliceMax;
+
   private long lastEventSlice = NONE;
   private long lastEvaluationSlice = Long.MIN_VALUE;
   private static final long NONE = Long.MIN_VALUE;
@@ -134,25 +157,32 @@ public final class PointInTimeEvaluator {
   }
 
   /**
-   * @return the request-context keys the features need (see {@link RequestContext}), with the
-   *     type of their values; empty when none. Training reads each from the spine column of that
-   *     name.
+   * @return the request-context keys the features need (see {@link RequestContext}), with the type
+   *     of their values; empty when none. Training reads each from the spine column of that name.
    */
   public Map<String, ValueType> contextKeys() {
     return plan.requestContextKeys();
   }
 
-  /** @return the indices (into {@link FeatureSet#aggregations()}) of the aggregations the features need */
+  /**
+   * @return the indices (into {@link FeatureSet#aggregations()}) of the aggregations the features
+   *     need
+   */
   public int[] neededAggregations() {
     return plan.neededAggregations();
   }
 
-  /** @return the longest requested window (session max-lengths included), in slices */
+  /**
+   * @return the longest requested window (session max-lengths included), in slices
+   */
   public int longestWindowSlices() {
     return plan.longestWindowSlices();
   }
 
-  /** @return the plan of the features: needed aggregations, windows and sessions in slices, request context */
+  /**
+   * @return the plan of the features: needed aggregations, windows and sessions in slices, request
+   *     context
+   */
   public FeaturePlan plan() {
     return plan;
   }
@@ -181,12 +211,14 @@ public final class PointInTimeEvaluator {
    * Adds a closed slice without its event times: only for evaluators without session features.
    *
    * @throws IllegalStateException if some requested feature is a session feature (it needs the
-   *     slice's event times: {@link #addSlice(long, long, long, byte[][])}), or slices come out of order
+   *     slice's event times: {@link #addSlice(long, long, long, byte[][])}), or slices come out of
+   *     order
    * @throws CorruptDataException if some bytes cannot be decoded
    */
   public void addSlice(long sliceIndex, byte[][] encodedAccumulators) {
     if (sessionRuns.length > 0) {
-      throw new IllegalStateException("session features need each slice's earliest and latest event times");
+      throw new IllegalStateException(
+          "session features need each slice's earliest and latest event times");
     }
     addSlice(sliceIndex, Sessions.UNKNOWN, Sessions.UNKNOWN, encodedAccumulators);
   }
@@ -195,28 +227,41 @@ public final class PointInTimeEvaluator {
    * Adds a closed slice, decoding its accumulators.
    *
    * @param sliceIndex the slice; greater than every slice added since {@link #reset}
-   * @param minEventTimeMillis the slice's earliest event time, epoch ms, or
-   *     {@link Sessions#UNKNOWN} (rows written before it was recorded); only session features use it
-   * @param maxEventTimeMillis the slice's latest event time, epoch ms; only session features use
-   *     it ({@link Sessions#UNKNOWN} = a slice without events, which sessions skip)
+   * @param minEventTimeMillis the slice's earliest event time, epoch ms, or {@link
+   *     Sessions#UNKNOWN} (rows written before it was recorded); only session features use it
+   * @param maxEventTimeMillis the slice's latest event time, epoch ms; only session features use it
+   *     ({@link Sessions#UNKNOWN} = a slice without events, which sessions skip)
    * @param encodedAccumulators per needed aggregation ({@link #neededAggregations()} order) the
    *     bytes of {@link AggregateFunction#encode}; a null element is an empty accumulator
    * @throws CorruptDataException if some bytes cannot be decoded
    * @throws IllegalStateException if slices come out of order
    */
-  public void addSlice(long sliceIndex, long minEventTimeMillis, long maxEventTimeMillis, byte[][] encodedAccumulators) {
+  public void addSlice(
+      long sliceIndex,
+      long minEventTimeMillis,
+      long maxEventTimeMillis,
+      byte[][] encodedAccumulators) {
     if (sliceIndex <= lastSlice) {
-      throw new IllegalStateException("slice " + sliceIndex + " added after slice " + lastSlice + ": records are not in time order");
+      throw new IllegalStateException(
+          "slice "
+              + sliceIndex
+              + " added after slice "
+              + lastSlice
+              + ": records are not in time order");
     }
     lastSlice = sliceIndex;
     Object[] decoded = new Object[functions.length];
     for (int a = 0; a < functions.length; a++) {
       byte[] bytes = encodedAccumulators[a];
-      Object acc = bytes == null ? functions[a].createAccumulator() : functions[a].decode(new ByteReader(bytes));
+      Object acc =
+          bytes == null
+              ? functions[a].createAccumulator()
+              : functions[a].decode(new ByteReader(bytes));
       decoded[a] = acc;
       for (int w = 0; w < queues[a].length; w++) {
         if (windowSlices[a][w] > 1) {
-          // an evaluation after this slice is at slice >= sliceIndex + 1; it needs slices > its index - n
+          // an evaluation after this slice is at slice >= sliceIndex + 1; it needs slices > its
+          // index - n
           queues[a][w].evictBelow(sliceIndex + 2 - windowSlices[a][w]);
           queues[a][w].push(sliceIndex, acc);
         }
@@ -226,14 +271,24 @@ public final class PointInTimeEvaluator {
       return;
     }
     if (minEventTimeMillis != Sessions.UNKNOWN && minEventTimeMillis > maxEventTimeMillis) {
-      throw new CorruptDataException("Corrupt slice " + sliceIndex + ": earliest event time " + minEventTimeMillis
-          + " after the latest " + maxEventTimeMillis);
+      throw new CorruptDataException(
+          "Corrupt slice "
+              + sliceIndex
+              + ": earliest event time "
+              + minEventTimeMillis
+              + " after the latest "
+              + maxEventTimeMillis);
     }
     long sliceStart = slicing.sliceStartMillis(sliceIndex);
     for (int k = 0; k < sessionRuns.length; k++) {
       if (lastEventSlice != NONE) {
-        Sessions.Boundary b = Sessions.boundary(lastEventSliceMax, minEventTimeMillis, sliceStart, maxEventTimeMillis,
-            sessionGaps[k]);
+        Sessions.Boundary b =
+            Sessions.boundary(
+                lastEventSliceMax,
+                minEventTimeMillis,
+                sliceStart,
+                maxEventTimeMillis,
+                sessionGaps[k]);
         if (b != Sessions.Boundary.JOINED) {
           sessionRuns[k] = new TwoStacks<>(functions[sessionAggregation[k]]);
           uncertainOlder[k] = b == Sessions.Boundary.UNKNOWN ? lastEventSlice : NONE;
@@ -258,8 +313,12 @@ public final class PointInTimeEvaluator {
     long sliceIndex = slicing.sliceIndex(position.eventTimeMillis());
     if (sliceIndex != partialSlice) {
       if (sliceIndex < partialSlice) {
-        throw new IllegalStateException("event of slice " + sliceIndex + " added after an event of slice " + partialSlice
-            + ": records are not in time order");
+        throw new IllegalStateException(
+            "event of slice "
+                + sliceIndex
+                + " added after an event of slice "
+                + partialSlice
+                + ": records are not in time order");
       }
       for (int a = 0; a < functions.length; a++) {
         partial[a] = functions[a].createAccumulator();
@@ -282,9 +341,9 @@ public final class PointInTimeEvaluator {
    *
    * @param evaluationTimeMillis {@code t}, epoch ms; its slice must not precede an earlier
    *     evaluation's
-   * @return the feature vector, statuses as online: a result that cannot be represented (a long
-   *     sum beyond the long range, a {@code count_distinct} over its bound) gives
-   *     {@link FeatureStatus#ERROR} for that feature only, with a message
+   * @return the feature vector, statuses as online: a result that cannot be represented (a long sum
+   *     beyond the long range, a {@code count_distinct} over its bound) gives {@link
+   *     FeatureStatus#ERROR} for that feature only, with a message
    */
   public FeatureVector evaluate(long evaluationTimeMillis) {
     return evaluate(evaluationTimeMillis, Map.of());
@@ -297,8 +356,8 @@ public final class PointInTimeEvaluator {
    *
    * @param evaluationTimeMillis {@code t}, as {@link #evaluate(long)}
    * @param context request-context values by key, already {@linkplain RequestContext#convert
-   *     converted}; a key mapped to null gives a null value; must hold every key of
-   *     {@link #contextKeys()}
+   *     converted}; a key mapped to null gives a null value; must hold every key of {@link
+   *     #contextKeys()}
    * @return the feature vector
    * @throws IllegalArgumentException if a needed context key is missing
    */
@@ -306,8 +365,12 @@ public final class PointInTimeEvaluator {
     Object[] contextValues = plan.requestContextValues(context);
     long current = slicing.sliceIndex(evaluationTimeMillis);
     if (current < lastEvaluationSlice) {
-      throw new IllegalStateException("evaluation at slice " + current + " after one at slice " + lastEvaluationSlice
-          + ": records are not in time order");
+      throw new IllegalStateException(
+          "evaluation at slice "
+              + current
+              + " after one at slice "
+              + lastEvaluationSlice
+              + ": records are not in time order");
     }
     lastEvaluationSlice = current;
     Object[] values = new Object[features.size()];
@@ -331,13 +394,18 @@ public final class PointInTimeEvaluator {
             values[pos] = functions[a].getFeatureResult(acc, contextValues[a]);
             statuses[pos] = functions[a].isEmpty(acc) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
           } catch (ArithmeticException e) {
-            statuses[pos] = FeatureStatus.ERROR;   // this feature only, as online
-            error = (error == null ? "" : error + "; ") + features.get(pos).name() + ": " + e.getMessage();
+            statuses[pos] = FeatureStatus.ERROR; // this feature only, as online
+            error =
+                (error == null ? "" : error + "; ")
+                    + features.get(pos).name()
+                    + ": "
+                    + e.getMessage();
           }
         }
       }
       for (int k = 0; k < sessionRuns.length; k++) {
-        String message = evaluateSession(k, evaluationTimeMillis, current, contextValues, values, statuses);
+        String message =
+            evaluateSession(k, evaluationTimeMillis, current, contextValues, values, statuses);
         if (message != null) {
           error = (error == null ? "" : error + "; ") + message;
         }
@@ -353,10 +421,15 @@ public final class PointInTimeEvaluator {
   /**
    * Evaluates session feature {@code k} at {@code t} into {@code values} and {@code statuses}.
    *
-   * @return an error message when the session crosses an undecidable boundary or its result
-   *     cannot be represented, else null
+   * @return an error message when the session crosses an undecidable boundary or its result cannot
+   *     be represented, else null
    */
-  private String evaluateSession(int k, long t, long current, Object[] contextValues, Object[] values,
+  private String evaluateSession(
+      int k,
+      long t,
+      long current,
+      Object[] contextValues,
+      Object[] values,
       FeatureStatus[] statuses) {
     int pos = sessionPositions[k];
     AggregateFunction<Object> f = functions[sessionAggregation[k]];
@@ -371,9 +444,15 @@ public final class PointInTimeEvaluator {
         includeRun = false;
       } else {
         acc = f.merge(acc, partial[sessionAggregation[k]]);
-        includeRun = run.size() > 0
-            && Sessions.boundary(lastEventSliceMax, partialMin, slicing.sliceStartMillis(current), partialMin, gap)
-                == Sessions.Boundary.JOINED;
+        includeRun =
+            run.size() > 0
+                && Sessions.boundary(
+                        lastEventSliceMax,
+                        partialMin,
+                        slicing.sliceStartMillis(current),
+                        partialMin,
+                        gap)
+                    == Sessions.Boundary.JOINED;
       }
     } else {
       includeRun = run.size() > 0 && !Sessions.ended(t, lastEventSliceMax, gap);
@@ -382,7 +461,9 @@ public final class PointInTimeEvaluator {
       if (uncertainOlder[k] != NONE && uncertainOlder[k] >= lookbackStart) {
         values[pos] = null;
         statuses[pos] = FeatureStatus.ERROR;
-        return Sessions.unknownBoundaryMessage(features.get(pos).name(), uncertainNewer[k],
+        return Sessions.unknownBoundaryMessage(
+            features.get(pos).name(),
+            uncertainNewer[k],
             slicing.sliceStartMillis(uncertainNewer[k]));
       }
       acc = f.merge(acc, run.query());
@@ -392,7 +473,7 @@ public final class PointInTimeEvaluator {
       statuses[pos] = f.isEmpty(acc) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
     } catch (ArithmeticException e) {
       values[pos] = null;
-      statuses[pos] = FeatureStatus.ERROR;   // this feature only, as online
+      statuses[pos] = FeatureStatus.ERROR; // this feature only, as online
       return features.get(pos).name() + ": " + e.getMessage();
     }
     return null;

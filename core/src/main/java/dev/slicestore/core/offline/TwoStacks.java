@@ -13,31 +13,37 @@ import java.util.List;
  * "Two-Stacks"), a folklore queue-from-two-stacks construction.
  *
  * <p>New elements go on the <em>back</em> stack, whose running aggregate is kept; the oldest
- * element is evicted from the <em>front</em> stack, where every entry keeps the aggregate of
- * itself and all newer front entries. When the front is empty, an eviction first moves the back
- * stack over (newest first), computing those aggregates: each element is merged O(1) times on
- * average. A query merges the front top's aggregate with the back aggregate.
+ * element is evicted from the <em>front</em> stack, where every entry keeps the aggregate of itself
+ * and all newer front entries. When the front is empty, an eviction first moves the back stack over
+ * (newest first), computing those aggregates: each element is merged O(1) times on average. A query
+ * merges the front top's aggregate with the back aggregate.
  *
  * <p>Elements are keyed by a long (a slice index) that must increase with every {@link #push};
  * {@link #evictBelow} drops every element with a smaller key.
  *
- * <p>Ownership follows {@link AggregateFunction}'s contract: pushed accumulators are never
- * mutated (they may be shared with other queues), the queue owns the aggregates it computes, and
- * {@link #query} returns a new accumulator owned by the caller. Not thread-safe.
+ * <p>Ownership follows {@link AggregateFunction}'s contract: pushed accumulators are never mutated
+ * (they may be shared with other queues), the queue owns the aggregates it computes, and {@link
+ * #query} returns a new accumulator owned by the caller. Not thread-safe.
  *
  * @param <A> the accumulator type
  */
 public final class TwoStacks<A> {
   private final AggregateFunction<A> function;
+
   /** Back stack, oldest first: keys and (shared, never mutated) accumulators. */
   private final ArrayDeque<Long> backKeys = new ArrayDeque<>();
+
   private final ArrayDeque<A> backValues = new ArrayDeque<>();
   private A backAggregate;
+
   /** Front stack, top = oldest: keys and the aggregate of the entry and every newer front entry. */
   private final ArrayDeque<Long> frontKeys = new ArrayDeque<>();
+
   private final ArrayDeque<A> frontAggregates = new ArrayDeque<>();
 
-  /** @param function the merge to apply (not null) */
+  /**
+   * @param function the merge to apply (not null)
+   */
   public TwoStacks(AggregateFunction<A> function) {
     this.function = function;
     this.backAggregate = function.createAccumulator();
@@ -53,7 +59,8 @@ public final class TwoStacks<A> {
   public void push(long key, A accumulator) {
     Long last = backKeys.isEmpty() ? frontKeys.peekLast() : backKeys.peekLast();
     if (last != null && key <= last) {
-      throw new IllegalArgumentException("key " + key + " pushed after key " + last + ": keys must increase");
+      throw new IllegalArgumentException(
+          "key " + key + " pushed after key " + last + ": keys must increase");
     }
     backKeys.addLast(key);
     backValues.addLast(accumulator);
@@ -96,12 +103,16 @@ public final class TwoStacks<A> {
     backAggregate = function.createAccumulator();
   }
 
-  /** @return the number of elements held */
+  /**
+   * @return the number of elements held
+   */
   public int size() {
     return backKeys.size() + frontKeys.size();
   }
 
-  /** @return the merge of every element held, as a new accumulator owned by the caller */
+  /**
+   * @return the merge of every element held, as a new accumulator owned by the caller
+   */
   public A query() {
     A result = function.merge(function.createAccumulator(), backAggregate);
     if (!frontAggregates.isEmpty()) {

@@ -16,12 +16,22 @@ public record CoveredRange(int topicIndex, int partition, long firstOffset, long
    */
   public CoveredRange {
     if (topicIndex < 0 || partition < 0 || firstOffset < 0 || endOffset < firstOffset) {
-      throw new IllegalArgumentException("Invalid covered range: topic " + topicIndex + " partition " + partition
-          + " [" + firstOffset + ", " + endOffset + ")");
+      throw new IllegalArgumentException(
+          "Invalid covered range: topic "
+              + topicIndex
+              + " partition "
+              + partition
+              + " ["
+              + firstOffset
+              + ", "
+              + endOffset
+              + ")");
     }
   }
 
-  /** @return true iff this range covers the event at these coordinates */
+  /**
+   * @return true iff this range covers the event at these coordinates
+   */
   public boolean covers(int topic, int part, long offset) {
     return topic == topicIndex && part == partition && offset >= firstOffset && offset < endOffset;
   }

@@ -26,7 +26,8 @@ public final class RedisClients {
   private static final Map<String, UnifiedJedis> SHARED = new ConcurrentHashMap<>();
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(RedisClients::closeShared, "slicestore-redis-clients"));
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(RedisClients::closeShared, "slicestore-redis-clients"));
   }
 
   private RedisClients() {}
@@ -43,7 +44,10 @@ public final class RedisClients {
     return SHARED.computeIfAbsent(key, k -> create(config));
   }
 
-  /** Closes every shared client (the driver in local mode, after a run); later calls create new ones. */
+  /**
+   * Closes every shared client (the driver in local mode, after a run); later calls create new
+   * ones.
+   */
   public static synchronized void closeShared() {
     SHARED.values().forEach(UnifiedJedis::close);
     SHARED.clear();
@@ -54,10 +58,11 @@ public final class RedisClients {
    * @return a new client; the caller closes it
    */
   public static UnifiedJedis create(AppConfig config) {
-    DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
-        .connectionTimeoutMillis(config.redisTimeoutMillis())
-        .socketTimeoutMillis(config.redisTimeoutMillis())
-        .clientName("slicestore");
+    DefaultJedisClientConfig.Builder b =
+        DefaultJedisClientConfig.builder()
+            .connectionTimeoutMillis(config.redisTimeoutMillis())
+            .socketTimeoutMillis(config.redisTimeoutMillis())
+            .clientName("slicestore");
     if (config.redisUser() != null) {
       b.user(config.redisUser());
     }

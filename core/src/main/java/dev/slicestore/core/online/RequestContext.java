@@ -14,9 +14,9 @@ import java.util.Map;
 /**
  * Request context: values a caller supplies with a request, which features of functions that
  * {@linkplain AggregateFunction#usesRequestContext use request context} ({@code bloom_contains})
- * test the window against. Each such aggregation names its <em>context key</em>
- * ({@link Aggregation#contextKey()}: its {@code context} setting, by default its input column's
- * name); the value must be of the aggregation's input type.
+ * test the window against. Each such aggregation names its <em>context key</em> ({@link
+ * Aggregation#contextKey()}: its {@code context} setting, by default its input column's name); the
+ * value must be of the aggregation's input type.
  *
  * <p>Serving takes the values from {@code GetFeaturesRequest} ({@code context}, overridden per
  * entity by {@code entity_contexts}), training from the spine column named like the key; both
@@ -33,8 +33,8 @@ public final class RequestContext {
    *
    * @param featureSet the feature set
    * @param features features of it
-   * @return context key to input type, in the order of first use by {@code features}; empty when
-   *     no feature needs context (unmodifiable)
+   * @return context key to input type, in the order of first use by {@code features}; empty when no
+   *     feature needs context (unmodifiable)
    */
   public static Map<String, ValueType> keys(FeatureSet featureSet, List<Feature> features) {
     Map<String, ValueType> keys = new LinkedHashMap<>();
@@ -49,9 +49,9 @@ public final class RequestContext {
 
   /**
    * Converts a context value to {@code type}, the input type of the aggregations that test it.
-   * Accepted: a value of the type itself; text, parsed as the type ({@code long}: decimal
-   * integer; {@code double}: Java's {@code Double.parseDouble}; {@code boolean}: {@code true} or
-   * {@code false}, any case; {@code string}: as is); for {@code double} also an integer (exactly
+   * Accepted: a value of the type itself; text, parsed as the type ({@code long}: decimal integer;
+   * {@code double}: Java's {@code Double.parseDouble}; {@code boolean}: {@code true} or {@code
+   * false}, any case; {@code string}: as is); for {@code double} also an integer (exactly
    * representable); for {@code string} also an integer, as its decimal text.
    *
    * @param type the input type
@@ -123,7 +123,8 @@ public final class RequestContext {
       default:
         break;
     }
-    throw new IllegalArgumentException("a " + kind(value) + " value does not fit an input column of type " + type.configName());
+    throw new IllegalArgumentException(
+        "a " + kind(value) + " value does not fit an input column of type " + type.configName());
   }
 
   private static String kind(Object value) {
@@ -148,12 +149,13 @@ public final class RequestContext {
    * @param keys per aggregation its context key, or null for an aggregation without context
    * @param features the evaluator's features, for the message
    * @param aggregationOfFeature per feature, the position of its aggregation in {@code keys}
-   * @param context typed context values by key (a null value is an explicit null); may be null
-   *     when no key is needed
+   * @param context typed context values by key (a null value is an explicit null); may be null when
+   *     no key is needed
    * @return per aggregation its value (null for none)
    * @throws IllegalArgumentException naming the first feature whose key is missing
    */
-  public static Object[] pick(String[] keys, List<Feature> features, int[] aggregationOfFeature, Map<String, ?> context) {
+  public static Object[] pick(
+      String[] keys, List<Feature> features, int[] aggregationOfFeature, Map<String, ?> context) {
     Object[] values = new Object[keys.length];
     for (int a = 0; a < keys.length; a++) {
       if (keys[a] == null) {
@@ -167,8 +169,12 @@ public final class RequestContext {
             break;
           }
         }
-        throw new IllegalArgumentException("Feature " + feature + " needs the request context value '" + keys[a]
-            + "', which is missing");
+        throw new IllegalArgumentException(
+            "Feature "
+                + feature
+                + " needs the request context value '"
+                + keys[a]
+                + "', which is missing");
       }
       values[a] = context.get(keys[a]);
     }

@@ -9,13 +9,14 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * One event's row pre-aggregate: its event time and the values of the feature set's
- * {@linkplain dev.slicestore.core.config.FeatureSet#inputColumns() input columns}. Storing each
- * distinct input once is the most compact exact form of the event's accumulators (count, sum, mean,
- * min and max of {@code amount} all derive from one double), and readers turn it into accumulators
- * with {@code AggregateFunction.add}.
+ * One event's row pre-aggregate: its event time and the values of the feature set's {@linkplain
+ * dev.slicestore.core.config.FeatureSet#inputColumns() input columns}. Storing each distinct input
+ * once is the most compact exact form of the event's accumulators (count, sum, mean, min and max of
+ * {@code amount} all derive from one double), and readers turn it into accumulators with {@code
+ * AggregateFunction.add}.
  *
  * <h2>Binary form (the value of an event field)</h2>
+ *
  * <pre>
  *  byte 0        format version (1)
  *  varint        event time - slice start, ms (0 <= x < slice size)
@@ -23,6 +24,7 @@ import java.util.List;
  *  values        each present input in order: long = zigzag varint, double = 8 bytes LE,
  *                string = varint length + UTF-8, boolean = 1 byte
  * </pre>
+ *
  * The retail feature set (one double input) takes 13 bytes per event.
  *
  * @param eventTimeMillis the event time, epoch ms
@@ -39,8 +41,11 @@ public record RowPreAggregate(long eventTimeMillis, Object[] inputs) {
   public byte[] encode(List<InputColumn> columns, long sliceStartMillis, long sliceMillis) {
     long delta = eventTimeMillis - sliceStartMillis;
     if (delta < 0 || delta >= sliceMillis) {
-      throw new IllegalArgumentException("Cannot encode row pre-aggregate: event time " + eventTimeMillis
-          + " is outside the slice starting at " + sliceStartMillis);
+      throw new IllegalArgumentException(
+          "Cannot encode row pre-aggregate: event time "
+              + eventTimeMillis
+              + " is outside the slice starting at "
+              + sliceStartMillis);
     }
     ByteWriter out = new ByteWriter(16);
     out.writeByte(FORMAT_VERSION).writeVarLong(delta);
@@ -73,11 +78,13 @@ public record RowPreAggregate(long eventTimeMillis, Object[] inputs) {
   /**
    * @throws CorruptDataException on an unknown version, truncation or trailing bytes
    */
-  public static RowPreAggregate decode(byte[] bytes, List<InputColumn> columns, long sliceStartMillis) {
+  public static RowPreAggregate decode(
+      byte[] bytes, List<InputColumn> columns, long sliceStartMillis) {
     ByteReader in = new ByteReader(bytes);
     int version = in.readByte();
     if (version != FORMAT_VERSION) {
-      throw new CorruptDataException("Corrupt row pre-aggregate: format version " + version + " not recognized");
+      throw new CorruptDataException(
+          "Corrupt row pre-aggregate: format version " + version + " not recognized");
     }
     long time = sliceStartMillis + in.readVarLong();
     int n = columns.size();
@@ -91,12 +98,13 @@ public record RowPreAggregate(long eventTimeMillis, Object[] inputs) {
         continue;
       }
       ValueType t = columns.get(i).type();
-      values[i] = switch (t) {
-        case LONG -> in.readZigZagLong();
-        case DOUBLE -> in.readDouble();
-        case STRING -> in.readString();
-        case BOOLEAN -> in.readByte() != 0;
-      };
+      values[i] =
+          switch (t) {
+            case LONG -> in.readZigZagLong();
+            case DOUBLE -> in.readDouble();
+            case STRING -> in.readString();
+            case BOOLEAN -> in.readByte() != 0;
+          };
     }
     in.expectEnd("row pre-aggregate");
     return new RowPreAggregate(time, values);
@@ -104,7 +112,9 @@ public record RowPreAggregate(long eventTimeMillis, Object[] inputs) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof RowPreAggregate r && r.eventTimeMillis == eventTimeMillis && Arrays.equals(r.inputs, inputs);
+    return o instanceof RowPreAggregate r
+        && r.eventTimeMillis == eventTimeMillis
+        && Arrays.equals(r.inputs, inputs);
   }
 
   @Override

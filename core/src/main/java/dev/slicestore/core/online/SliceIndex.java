@@ -9,15 +9,14 @@ import redis.clients.jedis.args.ExpiryOption;
 
 /**
  * The per-entity slice index of the online store ({@link OnlineLayout}): a Redis sorted set of the
- * slice indices whose hashes were written, so a read touches the non-empty slices of a window
- * only.
+ * slice indices whose hashes were written, so a read touches the non-empty slices of a window only.
  *
- * <p>Invariant, kept by every writer: <b>a slice is in its entity's index before its hash holds
- * any field</b>, and the index expires no earlier than the latest of those hashes. online-ingest
- * queues {@link #record} ahead of the {@code HSET} in the same pipeline (one connection, one slot:
- * Redis applies them in order); compaction adds the slice inside its atomic script. Members are
- * never removed while their hash can still exist ({@link #lastExpiredSlice}); an index member whose
- * hash has expired or was never filled costs one empty read, nothing else.
+ * <p>Invariant, kept by every writer: <b>a slice is in its entity's index before its hash holds any
+ * field</b>, and the index expires no earlier than the latest of those hashes. online-ingest queues
+ * {@link #record} ahead of the {@code HSET} in the same pipeline (one connection, one slot: Redis
+ * applies them in order); compaction adds the slice inside its atomic script. Members are never
+ * removed while their hash can still exist ({@link #lastExpiredSlice}); an index member whose hash
+ * has expired or was never filled costs one empty read, nothing else.
  *
  * <p>Reading is two pipelined round trips: {@link #queueRead} for every entity, then the hashes of
  * the slices it returned. Between the two, a slice can only be added (by a writer that has not yet
@@ -32,8 +31,8 @@ public final class SliceIndex {
   /**
    * Queues the commands that add {@code sliceIndex} to {@code entityKey}'s index and keep its
    * expiry at or after the slice hash's ({@link FeatureSet#sliceExpiryMillis}), and drops members
-   * whose hashes have expired: {@code ZADD}, {@code PEXPIREAT NX}, {@code PEXPIREAT GT},
-   * {@code ZREMRANGEBYSCORE}. Queue them before the hash's write in the same pipeline. Idempotent.
+   * whose hashes have expired: {@code ZADD}, {@code PEXPIREAT NX}, {@code PEXPIREAT GT}, {@code
+   * ZREMRANGEBYSCORE}. Queue them before the hash's write in the same pipeline. Idempotent.
    *
    * @param pipeline a pipeline on the node of the entity's slot (not null)
    * @param featureSet the feature set (expiry rule)
@@ -42,19 +41,26 @@ public final class SliceIndex {
    * @param sliceIndex the slice about to be written
    * @param nowMillis the writer's clock, epoch ms (only for dropping expired members)
    */
-  public static void record(PipeliningBase pipeline, FeatureSet featureSet, OnlineLayout layout, String entityKey,
-      long sliceIndex, long nowMillis) {
+  public static void record(
+      PipeliningBase pipeline,
+      FeatureSet featureSet,
+      OnlineLayout layout,
+      String entityKey,
+      long sliceIndex,
+      long nowMillis) {
     byte[] key = layout.indexKey(entityKey);
     long expiry = featureSet.sliceExpiryMillis(sliceIndex);
     pipeline.zadd(key, sliceIndex, OnlineLayout.indexMember(sliceIndex));
-    pipeline.pexpireAt(key, expiry, ExpiryOption.NX);   // a new index has no expiry yet
-    pipeline.pexpireAt(key, expiry, ExpiryOption.GT);   // never shorten it: an older slice may come late
-    pipeline.zremrangeByScore(key, Double.NEGATIVE_INFINITY, lastExpiredSlice(featureSet, nowMillis));
+    pipeline.pexpireAt(key, expiry, ExpiryOption.NX); // a new index has no expiry yet
+    pipeline.pexpireAt(
+        key, expiry, ExpiryOption.GT); // never shorten it: an older slice may come late
+    pipeline.zremrangeByScore(
+        key, Double.NEGATIVE_INFINITY, lastExpiredSlice(featureSet, nowMillis));
   }
 
   /**
-   * @return the newest slice index whose hash has expired at {@code nowMillis}: the largest
-   *     {@code i} with {@code sliceExpiryMillis(i) <= nowMillis}
+   * @return the newest slice index whose hash has expired at {@code nowMillis}: the largest {@code
+   *     i} with {@code sliceExpiryMillis(i) <= nowMillis}
    */
   public static long lastExpiredSlice(FeatureSet featureSet, long nowMillis) {
     long s = featureSet.slicing().sliceMillis();
@@ -68,8 +74,12 @@ public final class SliceIndex {
    *
    * @return the pending reply: members in ascending order; parse with {@link #parse}
    */
-  public static Response<List<byte[]>> queueRead(PipeliningBase pipeline, OnlineLayout layout, String entityKey,
-      long oldestSliceIndex, long newestSliceIndex) {
+  public static Response<List<byte[]>> queueRead(
+      PipeliningBase pipeline,
+      OnlineLayout layout,
+      String entityKey,
+      long oldestSliceIndex,
+      long newestSliceIndex) {
     return pipeline.zrangeByScore(layout.indexKey(entityKey), oldestSliceIndex, newestSliceIndex);
   }
 
@@ -89,5 +99,4 @@ public final class SliceIndex {
     }
     return n == out.length ? out : Arrays.copyOf(out, n);
   }
-
 }

@@ -20,33 +20,38 @@ import java.util.Map;
  * Computes an entity's features at an evaluation time {@code t} from its slice hashes, in one
  * newest-to-oldest pass: every window of every aggregation shares the same slices, so the pass
  * merges each slice once into one running accumulator per aggregation and reads a window's result
- * as soon as the pass has covered that window's {@code W / s} slices (docs/design.md, "Window rule").
+ * as soon as the pass has covered that window's {@code W / s} slices (docs/design.md, "Window
+ * rule").
  *
  * <h2>The read-merge rule, per slice hash</h2>
- * The slice's value is the merge of its compacted entry (if any) and every event field whose
- * Kafka offset lies outside the compacted entry's covered range for its partition; a slice with
- * no compacted entry is the merge of its fields. In the current slice (the one holding {@code t})
+ *
+ * The slice's value is the merge of its compacted entry (if any) and every event field whose Kafka
+ * offset lies outside the compacted entry's covered range for its partition; a slice with no
+ * compacted entry is the merge of its fields. In the current slice (the one holding {@code t})
  * events at or after {@code t} are left out. An event arriving after compaction is therefore still
  * served, and a replay after compaction never counts twice.
  *
  * <h2>Session features</h2>
+ *
  * A session feature ({@code <aggregation>_session}, {@link Feature#isSession()}) follows the rule
- * of {@link Sessions} in the same pass: from the current slice back over at most
- * {@code max-length / s} slices, it merges each non-empty slice (the same per-slice value as the
- * windows, so the read-merge rule and the exclusion of events at or after {@code t} apply alike)
- * until a gap of at least the session gap separates the slice from the newer one, and is empty if
- * the latest event before {@code t} is a gap or more before {@code t}. A slice's earliest and
- * latest event times come from its compacted entry and its uncovered fields; an old (version 1)
- * compacted entry of several events has no earliest time, and where the boundary depends on it the
- * session feature alone gets status ERROR ({@link Sessions#boundary}).
+ * of {@link Sessions} in the same pass: from the current slice back over at most {@code max-length
+ * / s} slices, it merges each non-empty slice (the same per-slice value as the windows, so the
+ * read-merge rule and the exclusion of events at or after {@code t} apply alike) until a gap of at
+ * least the session gap separates the slice from the newer one, and is empty if the latest event
+ * before {@code t} is a gap or more before {@code t}. A slice's earliest and latest event times
+ * come from its compacted entry and its uncovered fields; an old (version 1) compacted entry of
+ * several events has no earliest time, and where the boundary depends on it the session feature
+ * alone gets status ERROR ({@link Sessions#boundary}).
  *
  * <h2>Request context</h2>
- * Features of functions that {@linkplain dev.slicestore.core.aggregate.AggregateFunction#usesRequestContext
- * use request context} ({@code bloom_contains}) answer a question about a value the caller
- * supplies: {@link #evaluate(long, List, Map)} takes the values by context key
- * ({@link #contextKeys()}, see {@link RequestContext}) and each window's value is
- * {@link dev.slicestore.core.aggregate.AggregateFunction#getFeatureResult} of the merged
- * accumulator and the value, the same call training makes.
+ *
+ * Features of functions that {@linkplain
+ * dev.slicestore.core.aggregate.AggregateFunction#usesRequestContext use request context} ({@code
+ * bloom_contains}) answer a question about a value the caller supplies: {@link #evaluate(long,
+ * List, Map)} takes the values by context key ({@link #contextKeys()}, see {@link RequestContext})
+ * and each window's value is {@link
+ * dev.slicestore.core.aggregate.AggregateFunction#getFeatureResult} of the merged accumulator and
+ * the value, the same call training makes.
  *
  * <p>Usage: fetch the hashes named by {@link #sliceKeys} (newest first) with one pipelined round
  * trip, or only the non-empty ones that the entity's {@link SliceIndex} lists (with empty maps in
@@ -62,11 +67,21 @@ public final class WindowEvaluator {
   private final List<Feature> features;
   // copied once from the plan for the evaluation loop
   private final int[] neededAggregations;
-  /** Per needed aggregation: its sliding-window feature positions in {@link #features} and their slice counts. */
+
+  /**
+   * Per needed aggregation: its sliding-window feature positions in {@link #features} and their
+   * slice counts.
+   */
   private final int[][] featuresByAggregation;
+
   private final int[][] windowSlicesByAggregation;
-  /** Per session feature: its position, its needed aggregation (index into neededAggregations), slices, gap. */
+
+  /**
+   * Per session feature: its position, its needed aggregation (index into neededAggregations),
+   * slices, gap.
+   */
   private final int[] sessionPositions;
+
   private final int[] sessionAggregation;
   private final int[] sessionSlices;
   private final long[] sessionGaps;
@@ -74,8 +89,8 @@ public final class WindowEvaluator {
 
   /**
    * @param featureSet the feature set
-   * @param features the features to compute (a subset of the feature set's, any order); the
-   *     results follow this order
+   * @param features the features to compute (a subset of the feature set's, any order); the results
+   *     follow this order
    */
   public WindowEvaluator(FeatureSet featureSet, List<Feature> features) {
     this.featureSet = featureSet;
@@ -102,20 +117,25 @@ public final class WindowEvaluator {
     this.sliceCount = plan.longestWindowSlices();
   }
 
-  /** @return the plan of the features: needed aggregations, windows and sessions in slices, request context */
+  /**
+   * @return the plan of the features: needed aggregations, windows and sessions in slices, request
+   *     context
+   */
   public FeaturePlan plan() {
     return plan;
   }
 
   /**
-   * @return the request-context keys the features need (see {@link RequestContext}), with the
-   *     type of their values; empty when none
+   * @return the request-context keys the features need (see {@link RequestContext}), with the type
+   *     of their values; empty when none
    */
   public Map<String, ValueType> contextKeys() {
     return plan.requestContextKeys();
   }
 
-  /** @return the features computed, in result order */
+  /**
+   * @return the features computed, in result order
+   */
   public List<Feature> features() {
     return features;
   }
@@ -128,19 +148,24 @@ public final class WindowEvaluator {
     return sliceCount;
   }
 
-  /** @return the index of the slice holding {@code evaluationTimeMillis} (epoch ms): the newest slice a read at that time needs */
+  /**
+   * @return the index of the slice holding {@code evaluationTimeMillis} (epoch ms): the newest
+   *     slice a read at that time needs
+   */
   public long newestSliceIndex(long evaluationTimeMillis) {
     return slicing.sliceIndex(evaluationTimeMillis);
   }
 
-  /** @return the Redis layout of the feature set */
+  /**
+   * @return the Redis layout of the feature set
+   */
   public OnlineLayout layout() {
     return layout;
   }
 
   /**
-   * @return the keys of the slices to read for {@code entityKey} at {@code t}, newest first:
-   *     slice indices {@code sliceIndex(t)} down to {@code sliceIndex(t) - sliceCount + 1}
+   * @return the keys of the slices to read for {@code entityKey} at {@code t}, newest first: slice
+   *     indices {@code sliceIndex(t)} down to {@code sliceIndex(t) - sliceCount + 1}
    */
   public List<byte[]> sliceKeys(String entityKey, long evaluationTimeMillis) {
     long current = slicing.sliceIndex(evaluationTimeMillis);
@@ -154,10 +179,13 @@ public final class WindowEvaluator {
   /** The event times of the events one slice contributes (mutable, one per evaluation). */
   private static final class SliceTimes {
     long count;
+
     /** earliest of the known event times (uncovered fields, or a compacted entry that knows it) */
     long knownMin;
+
     /** whether a compacted entry with events does not know its earliest time */
     boolean minUnknown;
+
     long max;
 
     void reset() {
@@ -167,12 +195,16 @@ public final class WindowEvaluator {
       max = Long.MIN_VALUE;
     }
 
-    /** @return the earliest event time, or {@link Sessions#UNKNOWN} */
+    /**
+     * @return the earliest event time, or {@link Sessions#UNKNOWN}
+     */
     long min() {
       return minUnknown ? Sessions.UNKNOWN : knownMin;
     }
 
-    /** @return an upper bound of the earliest event time (the known one, or else the latest) */
+    /**
+     * @return an upper bound of the earliest event time (the known one, or else the latest)
+     */
     long minUpperBound() {
       return Math.min(knownMin, max);
     }
@@ -182,21 +214,22 @@ public final class WindowEvaluator {
    * Evaluates every requested feature.
    *
    * @param evaluationTimeMillis {@code t}, epoch ms
-   * @param slicesNewestFirst the contents of the hashes named by {@link #sliceKeys}, same order
-   *     (an empty map or null for a missing hash); may be shorter than {@link #sliceCount()} if
-   *     the remaining slices are all empty
-   * @return the feature vector; corrupt stored data gives {@link FeatureStatus#ERROR} statuses
-   *     for every feature and a message, never an exception; a result that cannot be represented
-   *     (a long sum beyond the long range, a {@code count_distinct} over its bound) gives ERROR for
+   * @param slicesNewestFirst the contents of the hashes named by {@link #sliceKeys}, same order (an
+   *     empty map or null for a missing hash); may be shorter than {@link #sliceCount()} if the
+   *     remaining slices are all empty
+   * @return the feature vector; corrupt stored data gives {@link FeatureStatus#ERROR} statuses for
+   *     every feature and a message, never an exception; a result that cannot be represented (a
+   *     long sum beyond the long range, a {@code count_distinct} over its bound) gives ERROR for
    *     that feature only, with a message naming it
    */
-  public FeatureVector evaluate(long evaluationTimeMillis, List<Map<byte[], byte[]>> slicesNewestFirst) {
+  public FeatureVector evaluate(
+      long evaluationTimeMillis, List<Map<byte[], byte[]>> slicesNewestFirst) {
     return evaluate(evaluationTimeMillis, slicesNewestFirst, Map.of());
   }
 
   /**
-   * Evaluates every requested feature, answering features with request context (see
-   * {@link RequestContext}) from {@code context}.
+   * Evaluates every requested feature, answering features with request context (see {@link
+   * RequestContext}) from {@code context}.
    *
    * @param evaluationTimeMillis {@code t}, epoch ms
    * @param slicesNewestFirst as {@link #evaluate(long, List)}
@@ -205,11 +238,13 @@ public final class WindowEvaluator {
    *     value is null); must hold every key of {@link #contextKeys()}
    * @return the feature vector
    * @throws IllegalArgumentException if a needed context key is missing (the message names the
-   *     feature and the key); a session boundary that an
-   *     old compacted entry cannot decide gives ERROR for that session feature only
+   *     feature and the key); a session boundary that an old compacted entry cannot decide gives
+   *     ERROR for that session feature only
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  public FeatureVector evaluate(long evaluationTimeMillis, List<Map<byte[], byte[]>> slicesNewestFirst,
+  public FeatureVector evaluate(
+      long evaluationTimeMillis,
+      List<Map<byte[], byte[]>> slicesNewestFirst,
       Map<String, ?> context) {
     Object[] contextValues = plan.requestContextValues(context);
     List<Aggregation> aggregations = featureSet.aggregations();
@@ -247,13 +282,29 @@ public final class WindowEvaluator {
         boolean hasEvents = false;
         if (hash != null && !hash.isEmpty()) {
           if (sessions == 0) {
-            mergeSlice(hash, sliceIndex, j == 0, evaluationTimeMillis, inputColumns, functions, running, null);
+            mergeSlice(
+                hash,
+                sliceIndex,
+                j == 0,
+                evaluationTimeMillis,
+                inputColumns,
+                functions,
+                running,
+                null);
           } else {
             for (int a = 0; a < needed; a++) {
               sliceAcc[a] = functions[a].createAccumulator();
             }
             times.reset();
-            mergeSlice(hash, sliceIndex, j == 0, evaluationTimeMillis, inputColumns, functions, sliceAcc, times);
+            mergeSlice(
+                hash,
+                sliceIndex,
+                j == 0,
+                evaluationTimeMillis,
+                inputColumns,
+                functions,
+                sliceAcc,
+                times);
             for (int a = 0; a < needed; a++) {
               running[a] = functions[a].merge(running[a], sliceAcc[a]);
             }
@@ -272,14 +323,18 @@ public final class WindowEvaluator {
               continue;
             }
           } else {
-            Sessions.Boundary b = Sessions.boundary(times.max, newerMin[k], newerStart[k], newerMinUpper[k], gap);
+            Sessions.Boundary b =
+                Sessions.boundary(times.max, newerMin[k], newerStart[k], newerMinUpper[k], gap);
             if (b == Sessions.Boundary.GAP) {
               done[k] = true;
               continue;
             } else if (b == Sessions.Boundary.UNKNOWN) {
               done[k] = true;
-              sessionError[k] = Sessions.unknownBoundaryMessage(features.get(sessionPositions[k]).name(),
-                  slicing.sliceIndex(newerStart[k]), newerStart[k]);
+              sessionError[k] =
+                  Sessions.unknownBoundaryMessage(
+                      features.get(sessionPositions[k]).name(),
+                      slicing.sliceIndex(newerStart[k]),
+                      newerStart[k]);
               continue;
             }
           }
@@ -296,11 +351,17 @@ public final class WindowEvaluator {
               int pos = featuresByAggregation[a][w];
               try {
                 values[pos] = functions[a].getFeatureResult(running[a], contextValues[a]);
-                statuses[pos] = functions[a].isEmpty(running[a]) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
+                statuses[pos] =
+                    functions[a].isEmpty(running[a]) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
               } catch (ArithmeticException e) {
-                // this feature only (a long sum beyond the long range, a count_distinct over its bound)
+                // this feature only (a long sum beyond the long range, a count_distinct over its
+                // bound)
                 statuses[pos] = FeatureStatus.ERROR;
-                featureError = (featureError == null ? "" : featureError + "; ") + features.get(pos).name() + ": " + e.getMessage();
+                featureError =
+                    (featureError == null ? "" : featureError + "; ")
+                        + features.get(pos).name()
+                        + ": "
+                        + e.getMessage();
               }
             }
           }
@@ -314,12 +375,18 @@ public final class WindowEvaluator {
               featureError = (featureError == null ? "" : featureError + "; ") + sessionError[k];
             } else {
               try {
-                values[pos] = f.getFeatureResult(sessionAcc[k], contextValues[sessionAggregation[k]]);
-                statuses[pos] = f.isEmpty(sessionAcc[k]) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
+                values[pos] =
+                    f.getFeatureResult(sessionAcc[k], contextValues[sessionAggregation[k]]);
+                statuses[pos] =
+                    f.isEmpty(sessionAcc[k]) ? FeatureStatus.EMPTY : FeatureStatus.PRESENT;
               } catch (ArithmeticException e) {
                 // this feature only, as for windows
                 statuses[pos] = FeatureStatus.ERROR;
-                featureError = (featureError == null ? "" : featureError + "; ") + features.get(pos).name() + ": " + e.getMessage();
+                featureError =
+                    (featureError == null ? "" : featureError + "; ")
+                        + features.get(pos).name()
+                        + ": "
+                        + e.getMessage();
               }
             }
           }
@@ -339,8 +406,15 @@ public final class WindowEvaluator {
    * {@code times} unless null.
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private void mergeSlice(Map<byte[], byte[]> hash, long sliceIndex, boolean isCurrent, long t,
-      List<InputColumn> inputColumns, AggregateFunction[] functions, Object[] into, SliceTimes times) {
+  private void mergeSlice(
+      Map<byte[], byte[]> hash,
+      long sliceIndex,
+      boolean isCurrent,
+      long t,
+      List<InputColumn> inputColumns,
+      AggregateFunction[] functions,
+      Object[] into,
+      SliceTimes times) {
     long sliceStart = slicing.sliceStartMillis(sliceIndex);
     CompactedEntry compacted = null;
     for (Map.Entry<byte[], byte[]> e : hash.entrySet()) {
@@ -351,8 +425,12 @@ public final class WindowEvaluator {
     }
     if (compacted != null) {
       if (isCurrent && compacted.eventCount() > 0 && compacted.maxEventTimeMillis() >= t) {
-        throw new IllegalStateException("slice " + sliceIndex + " was compacted before it closed: it holds events at or after t="
-            + t + " that cannot be left out");
+        throw new IllegalStateException(
+            "slice "
+                + sliceIndex
+                + " was compacted before it closed: it holds events at or after t="
+                + t
+                + " that cannot be left out");
       }
       for (int a = 0; a < functions.length; a++) {
         into[a] = functions[a].merge(into[a], compacted.accumulators().get(neededAggregations[a]));
@@ -385,7 +463,11 @@ public final class WindowEvaluator {
       }
       EventPosition position = new EventPosition(row.eventTimeMillis(), topic, partition, offset);
       for (int a = 0; a < functions.length; a++) {
-        into[a] = functions[a].add(into[a], featureSet.aggregations().get(neededAggregations[a]).input(row.inputs()), position);
+        into[a] =
+            functions[a].add(
+                into[a],
+                featureSet.aggregations().get(neededAggregations[a]).input(row.inputs()),
+                position);
       }
       if (times != null) {
         times.count++;

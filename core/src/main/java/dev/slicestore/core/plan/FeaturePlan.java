@@ -11,57 +11,71 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What computing a list of features of one feature set needs, worked out once: the plan the
- * online evaluator ({@link dev.slicestore.core.online.WindowEvaluator}), the offline evaluator
- * ({@link dev.slicestore.core.offline.PointInTimeEvaluator}) and training share.
+ * What computing a list of features of one feature set needs, worked out once: the plan the online
+ * evaluator ({@link dev.slicestore.core.online.WindowEvaluator}), the offline evaluator ({@link
+ * dev.slicestore.core.offline.PointInTimeEvaluator}) and training share.
  *
  * <h2>Indices</h2>
+ *
  * Three kinds of index appear in the plan:
+ *
  * <ul>
- *   <li>a <em>feature position</em> {@code i}: the index of a feature in {@link #features()}
- *       (the requested order, which results follow);
- *   <li>a <em>needed aggregation</em> {@code a}: the index of an aggregation in
- *       {@link #neededAggregations()}, the aggregations the features use, each once, in the order
- *       of their first use by {@link #features()}; {@code neededAggregations()[a]} is its index in
- *       {@link FeatureSet#aggregations()};
- *   <li>a <em>session feature</em> {@code k}: the index of a session feature
- *       ({@link Feature#isSession()}) among the session features of {@link #features()}, in
- *       feature order.
+ *   <li>a <em>feature position</em> {@code i}: the index of a feature in {@link #features()} (the
+ *       requested order, which results follow);
+ *   <li>a <em>needed aggregation</em> {@code a}: the index of an aggregation in {@link
+ *       #neededAggregations()}, the aggregations the features use, each once, in the order of their
+ *       first use by {@link #features()}; {@code neededAggregations()[a]} is its index in {@link
+ *       FeatureSet#aggregations()};
+ *   <li>a <em>session feature</em> {@code k}: the index of a session feature ({@link
+ *       Feature#isSession()}) among the session features of {@link #features()}, in feature order.
  * </ul>
  *
  * <h2>Windows in slices</h2>
- * Every length is given in slices of the feature set's slice size {@code s}
- * ({@link Slicing#slicesPerWindow}): a sliding window of {@code W} ms spans {@code W / s} slices,
- * the current slice included (the window rule of {@link Slicing}); a session feature looks back
- * over its max-length ({@link Feature#windowMillis()}), {@code maxLength / s} slices.
+ *
+ * Every length is given in slices of the feature set's slice size {@code s} ({@link
+ * Slicing#slicesPerWindow}): a sliding window of {@code W} ms spans {@code W / s} slices, the
+ * current slice included (the window rule of {@link Slicing}); a session feature looks back over
+ * its max-length ({@link Feature#windowMillis()}), {@code maxLength / s} slices.
  *
  * <h2>Request context</h2>
+ *
  * Per needed aggregation the plan knows its request-context key ({@link Aggregation#contextKey()},
  * null for functions without request context), and per feature the needed aggregation it reads;
- * {@link #requestContextKeys()} is {@link RequestContext#keys} of the features and
- * {@link #requestContextValues} is {@link RequestContext#pick} over them.
+ * {@link #requestContextKeys()} is {@link RequestContext#keys} of the features and {@link
+ * #requestContextValues} is {@link RequestContext#pick} over them.
  *
  * <p>Immutable and thread-safe: every array the plan returns is a copy.
  */
 public final class FeaturePlan {
   private final FeatureSet featureSet;
   private final List<Feature> features;
+
   /** Per needed aggregation: its index in {@link FeatureSet#aggregations()}. */
   private final int[] neededAggregations;
+
   /** Per needed aggregation: the positions of its sliding-window features, in feature order. */
   private final int[][] windowFeaturePositions;
+
   /** Per needed aggregation: the lengths in slices of those windows, same order. */
   private final int[][] windowSlices;
-  /** Per session feature: its position, its needed aggregation, its lookback in slices, its gap in ms. */
+
+  /**
+   * Per session feature: its position, its needed aggregation, its lookback in slices, its gap in
+   * ms.
+   */
   private final int[] sessionFeaturePositions;
+
   private final int[] sessionAggregations;
   private final int[] sessionSlices;
   private final long[] sessionGapsMillis;
   private final int longestWindowSlices;
+
   /** Per needed aggregation: its request-context key, or null. */
   private final String[] contextKeys;
+
   /** Per feature position: its needed aggregation. */
   private final int[] aggregationOfFeature;
+
   private final Map<String, ValueType> requestContextKeys;
 
   /**
@@ -142,17 +156,23 @@ public final class FeaturePlan {
     this.requestContextKeys = RequestContext.keys(featureSet, this.features);
   }
 
-  /** @return the feature set the plan is for */
+  /**
+   * @return the feature set the plan is for
+   */
   public FeatureSet featureSet() {
     return featureSet;
   }
 
-  /** @return the features, in the requested order (feature positions index it; unmodifiable) */
+  /**
+   * @return the features, in the requested order (feature positions index it; unmodifiable)
+   */
   public List<Feature> features() {
     return features;
   }
 
-  /** @return how many aggregations the features need (0 for no features) */
+  /**
+   * @return how many aggregations the features need (0 for no features)
+   */
   public int neededAggregationCount() {
     return neededAggregations.length;
   }
@@ -194,17 +214,25 @@ public final class FeaturePlan {
     return windowSlices[a].clone();
   }
 
-  /** @return how many of the features are session features */
+  /**
+   * @return how many of the features are session features
+   */
   public int sessionFeatureCount() {
     return sessionFeaturePositions.length;
   }
 
-  /** @return per session feature its feature position, ascending (a copy; empty without session features) */
+  /**
+   * @return per session feature its feature position, ascending (a copy; empty without session
+   *     features)
+   */
   public int[] sessionFeaturePositions() {
     return sessionFeaturePositions.clone();
   }
 
-  /** @return per session feature the needed aggregation it reads (an index into {@link #neededAggregations()}; a copy) */
+  /**
+   * @return per session feature the needed aggregation it reads (an index into {@link
+   *     #neededAggregations()}; a copy)
+   */
   public int[] sessionAggregations() {
     return sessionAggregations.clone();
   }
@@ -217,7 +245,9 @@ public final class FeaturePlan {
     return sessionSlices.clone();
   }
 
-  /** @return per session feature its session gap in ms, each {@code > 0} (a copy) */
+  /**
+   * @return per session feature its session gap in ms, each {@code > 0} (a copy)
+   */
   public long[] sessionGapsMillis() {
     return sessionGapsMillis.clone();
   }
@@ -227,9 +257,9 @@ public final class FeaturePlan {
    * at {@code t} reads: the longest of the sliding windows' lengths and the session features'
    * max-lengths, in slices.
    *
-   * @return {@code max over the features of windowMillis / s}; at least 1 when there are
-   *     features (every window and max-length spans at least one slice), so for a non-empty list
-   *     it equals {@code Math.max(1, ...)} of the same; 0 when there are none
+   * @return {@code max over the features of windowMillis / s}; at least 1 when there are features
+   *     (every window and max-length spans at least one slice), so for a non-empty list it equals
+   *     {@code Math.max(1, ...)} of the same; 0 when there are none
    */
   public int longestWindowSlices() {
     return longestWindowSlices;
@@ -244,33 +274,33 @@ public final class FeaturePlan {
   }
 
   /**
-   * @return per feature position the needed aggregation it reads (an index into
-   *     {@link #neededAggregations()}; a copy)
+   * @return per feature position the needed aggregation it reads (an index into {@link
+   *     #neededAggregations()}; a copy)
    */
   public int[] aggregationOfFeatures() {
     return aggregationOfFeature.clone();
   }
 
   /**
-   * @return the request-context keys the features need, with the type their values must have,
-   *     in the order of first use ({@link RequestContext#keys}); empty when none (unmodifiable)
+   * @return the request-context keys the features need, with the type their values must have, in
+   *     the order of first use ({@link RequestContext#keys}); empty when none (unmodifiable)
    */
   public Map<String, ValueType> requestContextKeys() {
     return requestContextKeys;
   }
 
   /**
-   * Picks, per needed aggregation, the request-context value its features test
-   * ({@link RequestContext#pick}).
+   * Picks, per needed aggregation, the request-context value its features test ({@link
+   * RequestContext#pick}).
    *
    * @param context request-context values by key, already {@linkplain RequestContext#convert
    *     converted} to the input types; a key mapped to null is an explicit null; may be null when
    *     no key is needed
-   * @return per needed aggregation its value, null for an aggregation without request context
-   *     (a new array)
+   * @return per needed aggregation its value, null for an aggregation without request context (a
+   *     new array)
    * @throws IllegalArgumentException if a key of {@link #requestContextKeys()} is missing from
-   *     {@code context}; the message names the first feature (in feature order) of the first
-   *     needed aggregation whose key is missing, and the key
+   *     {@code context}; the message names the first feature (in feature order) of the first needed
+   *     aggregation whose key is missing, and the key
    */
   public Object[] requestContextValues(Map<String, ?> context) {
     return RequestContext.pick(contextKeys, features, aggregationOfFeature, context);
@@ -278,7 +308,14 @@ public final class FeaturePlan {
 
   @Override
   public String toString() {
-    return "FeaturePlan[" + featureSet.name() + ": " + features.size() + " features, " + neededAggregations.length
-        + " aggregations, " + longestWindowSlices + " slices]";
+    return "FeaturePlan["
+        + featureSet.name()
+        + ": "
+        + features.size()
+        + " features, "
+        + neededAggregations.length
+        + " aggregations, "
+        + longestWindowSlices
+        + " slices]";
   }
 }

@@ -8,9 +8,9 @@ import java.util.List;
 /**
  * A set of half-open time intervals {@code [from, to)} in epoch milliseconds, kept sorted, disjoint
  * and with touching intervals joined: what the offline store covers (the slice ranges compaction
- * has written). Its text form, stored in Iceberg snapshot summaries, is
- * {@code "from1-to1,from2-to2"} (empty for no interval; negative times are written with their sign,
- * e.g. {@code "-20--10"}).
+ * has written). Its text form, stored in Iceberg snapshot summaries, is {@code
+ * "from1-to1,from2-to2"} (empty for no interval; negative times are written with their sign, e.g.
+ * {@code "-20--10"}).
  *
  * <p>Immutable and thread-safe.
  */
@@ -22,7 +22,9 @@ public final class CoveredIntervals {
     this.intervals = sortedDisjoint;
   }
 
-  /** @return the empty set */
+  /**
+   * @return the empty set
+   */
   public static CoveredIntervals empty() {
     return EMPTY;
   }
@@ -33,7 +35,9 @@ public final class CoveredIntervals {
    * @return the set holding one interval
    */
   public static CoveredIntervals of(long fromMillis, long toMillis) {
-    return toMillis <= fromMillis ? EMPTY : new CoveredIntervals(List.of(new long[] {fromMillis, toMillis}));
+    return toMillis <= fromMillis
+        ? EMPTY
+        : new CoveredIntervals(List.of(new long[] {fromMillis, toMillis}));
   }
 
   /**
@@ -49,20 +53,28 @@ public final class CoveredIntervals {
     }
     CoveredIntervals out = EMPTY;
     for (String part : text.split(",")) {
-      int dash = part.indexOf('-', 1);   // skip a leading minus sign
+      int dash = part.indexOf('-', 1); // skip a leading minus sign
       if (dash < 0) {
-        throw new IllegalArgumentException("Malformed covered interval '" + part + "' in '" + text + "': expected from-to");
+        throw new IllegalArgumentException(
+            "Malformed covered interval '" + part + "' in '" + text + "': expected from-to");
       }
       try {
-        out = out.union(of(Long.parseLong(part.substring(0, dash).trim()), Long.parseLong(part.substring(dash + 1).trim())));
+        out =
+            out.union(
+                of(
+                    Long.parseLong(part.substring(0, dash).trim()),
+                    Long.parseLong(part.substring(dash + 1).trim())));
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("Malformed covered interval '" + part + "' in '" + text + "': " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "Malformed covered interval '" + part + "' in '" + text + "': " + e.getMessage(), e);
       }
     }
     return out;
   }
 
-  /** @return the union of this set and {@code other} */
+  /**
+   * @return the union of this set and {@code other}
+   */
   public CoveredIntervals union(CoveredIntervals other) {
     if (other.intervals.isEmpty()) {
       return this;
@@ -88,7 +100,10 @@ public final class CoveredIntervals {
     return new CoveredIntervals(List.copyOf(merged));
   }
 
-  /** @return true iff {@code [fromMillis, toMillis)} lies inside one interval of the set (an empty range is covered) */
+  /**
+   * @return true iff {@code [fromMillis, toMillis)} lies inside one interval of the set (an empty
+   *     range is covered)
+   */
   public boolean covers(long fromMillis, long toMillis) {
     if (toMillis <= fromMillis) {
       return true;
@@ -101,19 +116,25 @@ public final class CoveredIntervals {
     return false;
   }
 
-  /** @return true iff the set holds no interval */
+  /**
+   * @return true iff the set holds no interval
+   */
   public boolean isEmpty() {
     return intervals.isEmpty();
   }
 
-  /** @return the intervals, sorted and disjoint, each {@code {from, to}} (copies) */
+  /**
+   * @return the intervals, sorted and disjoint, each {@code {from, to}} (copies)
+   */
   public List<long[]> intervals() {
     List<long[]> out = new ArrayList<>();
     intervals.forEach(iv -> out.add(iv.clone()));
     return out;
   }
 
-  /** @return the text form, {@code "from-to,..."} */
+  /**
+   * @return the text form, {@code "from-to,..."}
+   */
   public String format() {
     StringBuilder sb = new StringBuilder();
     for (long[] iv : intervals) {
@@ -125,7 +146,10 @@ public final class CoveredIntervals {
     return sb.toString();
   }
 
-  /** @return the intervals as ISO instants, e.g. {@code [2011-11-01T00:00:00Z, 2011-12-01T00:00:00Z)}, or "nothing" */
+  /**
+   * @return the intervals as ISO instants, e.g. {@code [2011-11-01T00:00:00Z,
+   *     2011-12-01T00:00:00Z)}, or "nothing"
+   */
   public String describe() {
     if (intervals.isEmpty()) {
       return "nothing";

@@ -8,9 +8,9 @@ import java.util.Map;
 
 /**
  * Millisecond durations as text: {@link #format} names them the way feature names do (the largest
- * unit that divides the duration exactly, e.g. {@code 86_400_000 -> "1d"},
- * {@code 5_400_000 -> "90m"}); {@link #parseMillis} reads them from command-line arguments
- * ({@code 1h}, {@code 90m}, {@code PT1H}).
+ * unit that divides the duration exactly, e.g. {@code 86_400_000 -> "1d"}, {@code 5_400_000 ->
+ * "90m"}); {@link #parseMillis} reads them from command-line arguments ({@code 1h}, {@code 90m},
+ * {@code PT1H}).
  *
  * <p>Stateless and thread-safe.
  */
@@ -40,17 +40,16 @@ public final class Durations {
   }
 
   /**
-   * Parses a non-negative duration: ISO-8601 ({@code PT1H}, {@code PT30S}, read by
-   * {@link Duration#parse}) or else HOCON ({@code 1h}, {@code 90m}, {@code 30 s}, {@code 7d}: the
-   * duration format of Typesafe Config, where a bare number is milliseconds). Surrounding
-   * whitespace is ignored. The text the job arguments ({@code --max-clock-skew},
-   * {@code --time-bucket}) take.
+   * Parses a non-negative duration: ISO-8601 ({@code PT1H}, {@code PT30S}, read by {@link
+   * Duration#parse}) or else HOCON ({@code 1h}, {@code 90m}, {@code 30 s}, {@code 7d}: the duration
+   * format of Typesafe Config, where a bare number is milliseconds). Surrounding whitespace is
+   * ignored. The text the job arguments ({@code --max-clock-skew}, {@code --time-bucket}) take.
    *
    * @param text the duration; not null
    * @return the duration in milliseconds, {@code >= 0} (sub-millisecond parts are truncated)
-   * @throws IllegalArgumentException {@code "Invalid duration '<text>': use e.g. 1h, 30m, 90s or PT1H"}
-   *     if the text is neither form, {@code "Invalid duration '<text>': must not be negative"} if
-   *     it is negative
+   * @throws IllegalArgumentException {@code "Invalid duration '<text>': use e.g. 1h, 30m, 90s or
+   *     PT1H"} if the text is neither form, {@code "Invalid duration '<text>': must not be
+   *     negative"} if it is negative
    * @throws ArithmeticException if an ISO-8601 duration exceeds the long range of milliseconds
    * @throws NullPointerException if {@code text} is null
    */
@@ -62,7 +61,8 @@ public final class Durations {
       try {
         millis = ConfigFactory.parseMap(Map.of("d", text.trim())).getDuration("d").toMillis();
       } catch (ConfigException e2) {
-        throw new IllegalArgumentException("Invalid duration '" + text + "': use e.g. 1h, 30m, 90s or PT1H");
+        throw new IllegalArgumentException(
+            "Invalid duration '" + text + "': use e.g. 1h, 30m, 90s or PT1H");
       }
     }
     if (millis < 0) {

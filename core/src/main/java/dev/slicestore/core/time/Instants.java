@@ -16,9 +16,10 @@ public final class Instants {
 
   /**
    * Parses a point in time. Surrounding whitespace is ignored; then, in this order:
+   *
    * <ul>
-   *   <li>an optional {@code -} and digits only: epoch milliseconds ({@code 1735689600000},
-   *       {@code -60000});
+   *   <li>an optional {@code -} and digits only: epoch milliseconds ({@code 1735689600000}, {@code
+   *       -60000});
    *   <li>an ISO-8601 instant ({@code 2025-01-01T00:00:00Z}, {@link Instant#parse});
    *   <li>an ISO-8601 date-time with an offset ({@code 2025-01-01T01:00:00+01:00}, as Airflow
    *       renders its data intervals; {@link OffsetDateTime#parse}).
@@ -26,10 +27,10 @@ public final class Instants {
    *
    * @param text the time; not null
    * @return epoch milliseconds (UTC; sub-millisecond parts are truncated)
-   * @throws IllegalArgumentException {@code "Invalid time '<text>': epoch milliseconds out of range"}
-   *     for digits beyond the long range, {@code "Invalid time '<text>': use an ISO-8601 instant
-   *     such as 2025-01-01T00:00:00Z (or with an offset, +01:00) or epoch milliseconds"} for text
-   *     of none of the forms
+   * @throws IllegalArgumentException {@code "Invalid time '<text>': epoch milliseconds out of
+   *     range"} for digits beyond the long range, {@code "Invalid time '<text>': use an ISO-8601
+   *     instant such as 2025-01-01T00:00:00Z (or with an offset, +01:00) or epoch milliseconds"}
+   *     for text of none of the forms
    * @throws ArithmeticException if a parsed date-time lies beyond the epoch-millisecond long range
    * @throws NullPointerException if {@code text} is null
    */
@@ -39,7 +40,8 @@ public final class Instants {
       try {
         return Long.parseLong(s);
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("Invalid time '" + text + "': epoch milliseconds out of range");
+        throw new IllegalArgumentException(
+            "Invalid time '" + text + "': epoch milliseconds out of range");
       }
     }
     try {
@@ -48,8 +50,10 @@ public final class Instants {
       try {
         return OffsetDateTime.parse(s).toInstant().toEpochMilli();
       } catch (DateTimeParseException e2) {
-        throw new IllegalArgumentException("Invalid time '" + text
-            + "': use an ISO-8601 instant such as 2025-01-01T00:00:00Z (or with an offset, +01:00) or epoch milliseconds");
+        throw new IllegalArgumentException(
+            "Invalid time '"
+                + text
+                + "': use an ISO-8601 instant such as 2025-01-01T00:00:00Z (or with an offset, +01:00) or epoch milliseconds");
       }
     }
   }

@@ -5,20 +5,22 @@ package dev.slicestore.core.time;
  * serving, training) uses.
  *
  * <h2>Slices</h2>
+ *
  * Event time is cut into fixed, non-overlapping, half-open intervals of {@code sliceMillis}
- * milliseconds, aligned to the Unix epoch in UTC: slice {@code i} is
- * {@code [i * sliceMillis, (i + 1) * sliceMillis)} and an event at {@code eventTimeMillis} belongs
- * to slice {@code floorDiv(eventTimeMillis, sliceMillis)} (its <em>slice index</em>). Floor
- * division makes this hold for negative (pre-1970) times too: {@code -1 ms} is in slice
- * {@code -1}, not {@code 0}. This is the same alignment as Kafka Streams' {@code TimeWindows}.
+ * milliseconds, aligned to the Unix epoch in UTC: slice {@code i} is {@code [i * sliceMillis, (i +
+ * 1) * sliceMillis)} and an event at {@code eventTimeMillis} belongs to slice {@code
+ * floorDiv(eventTimeMillis, sliceMillis)} (its <em>slice index</em>). Floor division makes this
+ * hold for negative (pre-1970) times too: {@code -1 ms} is in slice {@code -1}, not {@code 0}. This
+ * is the same alignment as Kafka Streams' {@code TimeWindows}.
  *
  * <h2>The window rule</h2>
+ *
  * A window of length {@code W} (a whole multiple of the slice size) evaluated at time {@code t}
- * covers the events {@code e} with
- * {@code sliceIndex(e) > sliceIndex(t) - W / sliceMillis} and {@code e.eventTime < t}: the
- * current, partial slice (the one containing {@code t}) plus the {@code W / sliceMillis - 1}
- * whole slices before it, excluding events at or after {@code t}. Serving evaluates it at the
- * server clock, training at each spine timestamp; both call {@link #inWindow}.
+ * covers the events {@code e} with {@code sliceIndex(e) > sliceIndex(t) - W / sliceMillis} and
+ * {@code e.eventTime < t}: the current, partial slice (the one containing {@code t}) plus the
+ * {@code W / sliceMillis - 1} whole slices before it, excluding events at or after {@code t}.
+ * Serving evaluates it at the server clock, training at each spine timestamp; both call {@link
+ * #inWindow}.
  *
  * <p>Instances are immutable and thread-safe.
  */
@@ -31,27 +33,36 @@ public final class Slicing {
    */
   public Slicing(long sliceMillis) {
     if (sliceMillis <= 0) {
-      throw new IllegalArgumentException("Invalid slice size: " + sliceMillis + " ms (must be > 0)");
+      throw new IllegalArgumentException(
+          "Invalid slice size: " + sliceMillis + " ms (must be > 0)");
     }
     this.sliceMillis = sliceMillis;
   }
 
-  /** @return the slice size in milliseconds */
+  /**
+   * @return the slice size in milliseconds
+   */
   public long sliceMillis() {
     return sliceMillis;
   }
 
-  /** @return the index of the slice containing {@code timeMillis} (floor division, UTC epoch) */
+  /**
+   * @return the index of the slice containing {@code timeMillis} (floor division, UTC epoch)
+   */
   public long sliceIndex(long timeMillis) {
     return Math.floorDiv(timeMillis, sliceMillis);
   }
 
-  /** @return the first millisecond of slice {@code sliceIndex} (inclusive) */
+  /**
+   * @return the first millisecond of slice {@code sliceIndex} (inclusive)
+   */
   public long sliceStartMillis(long sliceIndex) {
     return Math.multiplyExact(sliceIndex, sliceMillis);
   }
 
-  /** @return the end of slice {@code sliceIndex} in milliseconds (exclusive) */
+  /**
+   * @return the end of slice {@code sliceIndex} in milliseconds (exclusive)
+   */
   public long sliceEndMillis(long sliceIndex) {
     return Math.multiplyExact(sliceIndex + 1, sliceMillis);
   }
@@ -66,12 +77,16 @@ public final class Slicing {
   public int slicesPerWindow(long windowMillis) {
     if (windowMillis <= 0 || windowMillis % sliceMillis != 0) {
       throw new IllegalArgumentException(
-          "Invalid window: " + windowMillis + " ms (must be a positive multiple of the slice size "
-              + sliceMillis + " ms)");
+          "Invalid window: "
+              + windowMillis
+              + " ms (must be a positive multiple of the slice size "
+              + sliceMillis
+              + " ms)");
     }
     long n = windowMillis / sliceMillis;
     if (n > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("Invalid window: " + windowMillis + " ms spans too many slices");
+      throw new IllegalArgumentException(
+          "Invalid window: " + windowMillis + " ms spans too many slices");
     }
     return (int) n;
   }
@@ -95,7 +110,8 @@ public final class Slicing {
    */
   public boolean inWindow(long eventTimeMillis, long evaluationTimeMillis, long windowMillis) {
     return eventTimeMillis < evaluationTimeMillis
-        && sliceIndex(eventTimeMillis) > sliceIndex(evaluationTimeMillis) - slicesPerWindow(windowMillis);
+        && sliceIndex(eventTimeMillis)
+            > sliceIndex(evaluationTimeMillis) - slicesPerWindow(windowMillis);
   }
 
   @Override

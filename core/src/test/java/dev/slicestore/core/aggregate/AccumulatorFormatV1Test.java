@@ -11,12 +11,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Golden binary fixtures of accumulator serialization version 1. The expected bytes are written
- * by hand from the layouts documented in each function's Javadoc (and {@link ExactSum#encode}),
- * not copied from program output: a change here is a format change and needs a new version.
+ * Golden binary fixtures of accumulator serialization version 1. The expected bytes are written by
+ * hand from the layouts documented in each function's Javadoc (and {@link ExactSum#encode}), not
+ * copied from program output: a change here is a format change and needs a new version.
  *
- * <p>Primitives ({@code ByteWriter}): varint = unsigned LEB128, zigzag = {@code (v << 1) ^ (v >> 63)}
- * as a varint, double = 8 bytes little-endian IEEE 754, string = varint length + UTF-8.
+ * <p>Primitives ({@code ByteWriter}): varint = unsigned LEB128, zigzag = {@code (v << 1) ^ (v >>
+ * 63)} as a varint, double = 8 bytes little-endian IEEE 754, string = varint length + UTF-8.
  */
 class AccumulatorFormatV1Test {
 
@@ -36,7 +36,9 @@ class AccumulatorFormatV1Test {
     Object acc = accumulate(f, values);
     ByteWriter out = new ByteWriter();
     f.encode(acc, out);
-    assertThat(out.toByteArray()).as("%s(%s) of %s", name, type, Arrays.toString(values)).isEqualTo(golden);
+    assertThat(out.toByteArray())
+        .as("%s(%s) of %s", name, type, Arrays.toString(values))
+        .isEqualTo(golden);
     // decoding the golden bytes gives the same result and re-encodes to the same bytes
     ByteReader in = new ByteReader(golden);
     Object decoded = f.decode(in);
@@ -48,13 +50,16 @@ class AccumulatorFormatV1Test {
     // every strict prefix is truncated data, and any other version byte is refused
     for (int len = 0; len < golden.length; len++) {
       byte[] prefix = Arrays.copyOf(golden, len);
-      assertThatThrownBy(() -> f.decode(new ByteReader(prefix))).as("%s prefix of %d bytes", name, len)
-          .isInstanceOf(CorruptDataException.class).hasMessageContaining("Corrupt");
+      assertThatThrownBy(() -> f.decode(new ByteReader(prefix)))
+          .as("%s prefix of %d bytes", name, len)
+          .isInstanceOf(CorruptDataException.class)
+          .hasMessageContaining("Corrupt");
     }
     for (int version : new int[] {0, 2, 9, 0xFF}) {
       byte[] other = golden.clone();
       other[0] = (byte) version;
-      assertThatThrownBy(() -> f.decode(new ByteReader(other))).as("%s version %d", name, version)
+      assertThatThrownBy(() -> f.decode(new ByteReader(other)))
+          .as("%s version %d", name, version)
           .isInstanceOf(CorruptDataException.class)
           .hasMessageContaining("Corrupt")
           .hasMessageContaining("version " + version + " not recognized");
@@ -87,9 +92,11 @@ class AccumulatorFormatV1Test {
 
   @Test
   void sumOfLongs() {
-    // version 1, varint count of non-null inputs, then ExactSum: version 1, flags, zigzag exponent, varint length + two's complement mantissa
+    // version 1, varint count of non-null inputs, then ExactSum: version 1, flags, zigzag exponent,
+    // varint length + two's complement mantissa
     assertGolden("sum", ValueType.LONG, of(), 0x01, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00);
-    assertGolden("sum", ValueType.LONG, of((Object) null), 0x01, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00);
+    assertGolden(
+        "sum", ValueType.LONG, of((Object) null), 0x01, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00);
     // 5 + 7 = 12 = 3 * 2^2: mantissa 3, exponent 2 (zigzag 4)
     assertGolden("sum", ValueType.LONG, of(5L, null, 7L), 0x01, 0x02, 0x01, 0x00, 0x04, 0x01, 0x03);
     // -1: mantissa -1 = 0xFF
@@ -97,7 +104,8 @@ class AccumulatorFormatV1Test {
     // 255 needs a sign byte: 0x00 0xFF
     assertGolden("sum", ValueType.LONG, of(255L), 0x01, 0x01, 0x01, 0x00, 0x00, 0x02, 0x00, 0xFF);
     // Long.MIN_VALUE = -1 * 2^63: mantissa -1, exponent 63 (zigzag 126 = 0x7E)
-    assertGolden("sum", ValueType.LONG, of(Long.MIN_VALUE), 0x01, 0x01, 0x01, 0x00, 0x7E, 0x01, 0xFF);
+    assertGolden(
+        "sum", ValueType.LONG, of(Long.MIN_VALUE), 0x01, 0x01, 0x01, 0x00, 0x7E, 0x01, 0xFF);
   }
 
   @Test
@@ -106,17 +114,63 @@ class AccumulatorFormatV1Test {
     // 1.5 = 3 * 2^-1: exponent -1 (zigzag 1)
     assertGolden("sum", ValueType.DOUBLE, of(1.5), 0x01, 0x01, 0x01, 0x00, 0x01, 0x01, 0x03);
     // 0.1 = 0x3FB999999999999A: biased exponent 0x3FB = 1019, significand 0x1999999999999A, so
-    // 0x1999999999999A * 2^(1019 - 1075); halved to odd: 0x0CCCCCCCCCCCCD * 2^-55 (zigzag 109 = 0x6D)
-    assertGolden("sum", ValueType.DOUBLE, of(0.1),
-        0x01, 0x01, 0x01, 0x00, 0x6D, 0x07, 0x0C, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCD);
+    // 0x1999999999999A * 2^(1019 - 1075); halved to odd: 0x0CCCCCCCCCCCCD * 2^-55 (zigzag 109 =
+    // 0x6D)
+    assertGolden(
+        "sum",
+        ValueType.DOUBLE,
+        of(0.1),
+        0x01,
+        0x01,
+        0x01,
+        0x00,
+        0x6D,
+        0x07,
+        0x0C,
+        0xCC,
+        0xCC,
+        0xCC,
+        0xCC,
+        0xCC,
+        0xCD);
     // Double.MIN_VALUE = 1 * 2^-1074: zigzag 2147 = 0x863 -> varint 0xE3 0x10
-    assertGolden("sum", ValueType.DOUBLE, of(Double.MIN_VALUE), 0x01, 0x01, 0x01, 0x00, 0xE3, 0x10, 0x01, 0x01);
+    assertGolden(
+        "sum",
+        ValueType.DOUBLE,
+        of(Double.MIN_VALUE),
+        0x01,
+        0x01,
+        0x01,
+        0x00,
+        0xE3,
+        0x10,
+        0x01,
+        0x01);
     // flags: NaN = 1; +Inf = 2, -Inf = 4; the finite part stays exact (0)
     assertGolden("sum", ValueType.DOUBLE, of(Double.NaN), 0x01, 0x01, 0x01, 0x01, 0x00, 0x01, 0x00);
-    assertGolden("sum", ValueType.DOUBLE, of(Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY),
-        0x01, 0x02, 0x01, 0x06, 0x00, 0x01, 0x00);
+    assertGolden(
+        "sum",
+        ValueType.DOUBLE,
+        of(Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY),
+        0x01,
+        0x02,
+        0x01,
+        0x06,
+        0x00,
+        0x01,
+        0x00);
     // -2.0 + Inf: flags 2, mantissa -1, exponent 1 (zigzag 2)
-    assertGolden("sum", ValueType.DOUBLE, of(-2.0, Double.POSITIVE_INFINITY), 0x01, 0x02, 0x01, 0x02, 0x02, 0x01, 0xFF);
+    assertGolden(
+        "sum",
+        ValueType.DOUBLE,
+        of(-2.0, Double.POSITIVE_INFINITY),
+        0x01,
+        0x02,
+        0x01,
+        0x02,
+        0x02,
+        0x01,
+        0xFF);
   }
 
   @Test
@@ -124,7 +178,8 @@ class AccumulatorFormatV1Test {
     // version 1, varint count, ExactSum
     assertGolden("mean", ValueType.LONG, of(), 0x01, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00);
     // 2 + 4 = 6 = 3 * 2^1 over 2 inputs
-    assertGolden("mean", ValueType.LONG, of(2L, null, 4L), 0x01, 0x02, 0x01, 0x00, 0x02, 0x01, 0x03);
+    assertGolden(
+        "mean", ValueType.LONG, of(2L, null, 4L), 0x01, 0x02, 0x01, 0x00, 0x02, 0x01, 0x03);
     // 0.5 + -0.5 = 0 over 2 inputs
     assertGolden("mean", ValueType.DOUBLE, of(0.5, -0.5), 0x01, 0x02, 0x01, 0x00, 0x00, 0x01, 0x00);
   }
@@ -139,17 +194,55 @@ class AccumulatorFormatV1Test {
     assertGolden("max", ValueType.LONG, of(-3L, 2L, null, 7L), 0x01, 0x01, 0x0E);
     assertGolden("min", ValueType.LONG, of(-3L, 2L, null, 7L), 0x01, 0x01, 0x05);
     // zigzag(Long.MIN_VALUE) = 2^64 - 1: ten bytes
-    assertGolden("min", ValueType.LONG, of(Long.MIN_VALUE, 0L),
-        0x01, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01);
+    assertGolden(
+        "min",
+        ValueType.LONG,
+        of(Long.MIN_VALUE, 0L),
+        0x01,
+        0x01,
+        0xFF,
+        0xFF,
+        0xFF,
+        0xFF,
+        0xFF,
+        0xFF,
+        0xFF,
+        0xFF,
+        0xFF,
+        0x01);
     // 1.0 = 0x3FF0000000000000, little-endian
     assertGolden("max", ValueType.DOUBLE, of(-5.0, 1.0), 0x01, 0x01, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F);
     // -0.0 < 0.0 (Double.compare): min is -0.0 = 0x8000000000000000
     assertGolden("min", ValueType.DOUBLE, of(0.0, -0.0), 0x01, 0x01, 0, 0, 0, 0, 0, 0, 0, 0x80);
     // NaN is the largest double: canonical NaN 0x7FF8000000000000
-    assertGolden("max", ValueType.DOUBLE, of(Double.POSITIVE_INFINITY, Double.NaN), 0x01, 0x01, 0, 0, 0, 0, 0, 0, 0xF8, 0x7F);
+    assertGolden(
+        "max",
+        ValueType.DOUBLE,
+        of(Double.POSITIVE_INFINITY, Double.NaN),
+        0x01,
+        0x01,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0xF8,
+        0x7F);
     // "é" (U+00E9) > "pear": UTF-8 C3 A9
     assertGolden("max", ValueType.STRING, of("apple", "pear", "é"), 0x01, 0x01, 0x02, 0xC3, 0xA9);
-    assertGolden("min", ValueType.STRING, of("pear", "apple", null, "é"), 0x01, 0x01, 0x05, 'a', 'p', 'p', 'l', 'e');
+    assertGolden(
+        "min",
+        ValueType.STRING,
+        of("pear", "apple", null, "é"),
+        0x01,
+        0x01,
+        0x05,
+        'a',
+        'p',
+        'p',
+        'l',
+        'e');
     assertGolden("min", ValueType.STRING, of("b", ""), 0x01, 0x01, 0x00);
   }
 
@@ -159,18 +252,26 @@ class AccumulatorFormatV1Test {
     assertCorrupt(max, bytes(0x01, 0x02, 0x00), "presence byte 2");
     AggregateFunction<?> count = AggregateFunctions.create("count", null, Map.of());
     // 2^63 as a varint: 9 bytes 0x80 then 0x01 -> a negative long
-    assertCorrupt(count, bytes(0x01, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01), "negative count");
-    assertCorrupt(count, bytes(0x01, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01), "varint longer");
+    assertCorrupt(
+        count,
+        bytes(0x01, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01),
+        "negative count");
+    assertCorrupt(
+        count,
+        bytes(0x01, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01),
+        "varint longer");
     AggregateFunction<?> mean = AggregateFunctions.create("mean", ValueType.DOUBLE, Map.of());
-    assertCorrupt(mean, bytes(0x01, 0x01, 0x02, 0x00, 0x00, 0x01, 0x00), "exact sum: serialization version 2");
+    assertCorrupt(
+        mean,
+        bytes(0x01, 0x01, 0x02, 0x00, 0x00, 0x01, 0x00),
+        "exact sum: serialization version 2");
     AggregateFunction<?> sum = AggregateFunctions.create("sum", ValueType.DOUBLE, Map.of());
     assertCorrupt(sum, bytes(0x01, 0x00, 0x01, 0x10, 0x00, 0x01, 0x00), "unknown flags");
   }
 
   /**
    * A length prefix close to {@code Integer.MAX_VALUE} must be reported as truncated data, not
-   * overflow the bounds check (which would surface as an index exception or an
-   * OutOfMemoryError).
+   * overflow the bounds check (which would surface as an index exception or an OutOfMemoryError).
    */
   @Test
   void hugeLengthPrefixIsTruncatedData() {
@@ -178,7 +279,8 @@ class AccumulatorFormatV1Test {
     // version 1, present, string length 0x7FFFFFFF (varint FF FF FF FF 07), then nothing
     assertCorrupt(max, bytes(0x01, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 'x'), "truncated");
     AggregateFunction<?> sum = AggregateFunctions.create("sum", ValueType.LONG, Map.of());
-    assertCorrupt(sum, bytes(0x01, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x01), "truncated");
+    assertCorrupt(
+        sum, bytes(0x01, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x01), "truncated");
   }
 
   private static void assertCorrupt(AggregateFunction<?> f, byte[] bytes, String message) {

@@ -20,11 +20,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every aggregate function against {@link NaiveAggregator}: random inputs (with nulls) are split
- * into random slices, each slice is accumulated with {@code add}, the slice accumulators are
- * merged in a random order and grouping (a random merge tree), and some accumulators pass through
- * {@code encode}/{@code decode} on the way. The result must equal the oracle's over all rows, bit
- * for bit, and the final accumulator must encode to the same bytes as one built by adding every
- * row in order (DataSketches' merge-order and isomorphism tests).
+ * into random slices, each slice is accumulated with {@code add}, the slice accumulators are merged
+ * in a random order and grouping (a random merge tree), and some accumulators pass through {@code
+ * encode}/{@code decode} on the way. The result must equal the oracle's over all rows, bit for bit,
+ * and the final accumulator must encode to the same bytes as one built by adding every row in order
+ * (DataSketches' merge-order and isomorphism tests).
  */
 class AggregateFunctionMergeOrderTest {
   private static final int TRIALS = 100;
@@ -53,7 +53,8 @@ class AggregateFunctionMergeOrderTest {
   @MethodSource("functions")
   @SuppressWarnings({"unchecked", "rawtypes"})
   void anyMergeTreeEqualsTheNaiveResult(String name, ValueType type, boolean nonFinite) {
-    String test = "AggregateFunctionMergeOrderTest." + name + "(" + type + ",nonFinite=" + nonFinite + ")";
+    String test =
+        "AggregateFunctionMergeOrderTest." + name + "(" + type + ",nonFinite=" + nonFinite + ")";
     Random r = Seeds.random(test);
     AggregateFunction f = AggregateFunctions.create(name, type, Map.of());
     ValueType valueType = type == null ? ValueType.LONG : type;
@@ -98,7 +99,9 @@ class AggregateFunctionMergeOrderTest {
         Object other = accs.remove(r.nextInt(accs.size()));
         byte[] before = encode(f, other);
         Object merged = f.merge(into, other);
-        assertThat(encode(f, other)).as("merge mutated its other argument; %s", ctx).isEqualTo(before);
+        assertThat(encode(f, other))
+            .as("merge mutated its other argument; %s", ctx)
+            .isEqualTo(before);
         others.add(other);
         otherBytes.add(before);
         if (r.nextInt(3) == 0) {
@@ -112,13 +115,19 @@ class AggregateFunctionMergeOrderTest {
       byte[] beforeResult = encode(f, result);
       Object expected = naiveOrThrow(name, type, values);
       if (expected instanceof ArithmeticException) {
-        assertThatThrownBy(() -> f.getResult(result)).as(ctx).isInstanceOf(ArithmeticException.class);
+        assertThatThrownBy(() -> f.getResult(result))
+            .as(ctx)
+            .isInstanceOf(ArithmeticException.class);
         continue;
       }
       assertThat(f.getResult(result)).as(ctx).isEqualTo(expected);
       assertThat(f.getResult(result)).as("second getResult; %s", ctx).isEqualTo(expected);
-      assertThat(encode(f, result)).as("getResult modified the accumulator; %s", ctx).isEqualTo(beforeResult);
-      assertThat(f.isEmpty(result)).as("isEmpty; %s", ctx).isEqualTo(!NaiveAggregator.present(name, type, values));
+      assertThat(encode(f, result))
+          .as("getResult modified the accumulator; %s", ctx)
+          .isEqualTo(beforeResult);
+      assertThat(f.isEmpty(result))
+          .as("isEmpty; %s", ctx)
+          .isEqualTo(!NaiveAggregator.present(name, type, values));
 
       // isomorphism: adding every row in its original order encodes to the same bytes
       Object sequential = f.createAccumulator();
@@ -130,7 +139,8 @@ class AggregateFunctionMergeOrderTest {
 
       // the merged accumulators still hold what they held when they were merged
       for (int i = 0; i < others.size(); i++) {
-        assertThat(encode(f, others.get(i))).as("merge result shares state with other #%d; %s", i, ctx)
+        assertThat(encode(f, others.get(i)))
+            .as("merge result shares state with other #%d; %s", i, ctx)
             .isEqualTo(otherBytes.get(i));
       }
     }
@@ -141,7 +151,9 @@ class AggregateFunctionMergeOrderTest {
   @MethodSource("functions")
   @SuppressWarnings({"unchecked", "rawtypes"})
   void mergeResultNeverSharesStateWithOther(String name, ValueType type, boolean nonFinite) {
-    Random r = Seeds.random("AggregateFunctionMergeOrderTest.mergeResultNeverSharesStateWithOther " + name);
+    Random r =
+        Seeds.random(
+            "AggregateFunctionMergeOrderTest.mergeResultNeverSharesStateWithOther " + name);
     AggregateFunction f = AggregateFunctions.create(name, type, Map.of());
     ValueType valueType = type == null ? ValueType.LONG : type;
     for (int trial = 0; trial < 50; trial++) {
@@ -150,14 +162,21 @@ class AggregateFunctionMergeOrderTest {
         other = f.add(other, Values.random(r, valueType, 0.1, nonFinite, true), null);
       }
       byte[] otherBefore = encode(f, other);
-      Object into = r.nextBoolean() ? f.createAccumulator()
-          : f.add(f.createAccumulator(), Values.random(r, valueType, 0, false, true), null);
+      Object into =
+          r.nextBoolean()
+              ? f.createAccumulator()
+              : f.add(f.createAccumulator(), Values.random(r, valueType, 0, false, true), null);
       Object merged = f.merge(into, other);
       for (int i = 0; i < 5; i++) {
         merged = f.add(merged, Values.random(r, valueType, 0, nonFinite, true), null);
-        merged = f.merge(merged, f.add(f.createAccumulator(), Values.random(r, valueType, 0, false, true), null));
+        merged =
+            f.merge(
+                merged,
+                f.add(f.createAccumulator(), Values.random(r, valueType, 0, false, true), null));
       }
-      assertThat(encode(f, other)).as("%s trial %d", Seeds.describe(), trial).isEqualTo(otherBefore);
+      assertThat(encode(f, other))
+          .as("%s trial %d", Seeds.describe(), trial)
+          .isEqualTo(otherBefore);
     }
   }
 

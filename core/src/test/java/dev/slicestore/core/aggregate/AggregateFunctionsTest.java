@@ -25,9 +25,12 @@ class AggregateFunctionsTest {
   @Test
   void emptyResults() {
     assertThat(AggregateFunctions.create("count", null, Map.of()).emptyResult()).isEqualTo(0L);
-    assertThat(AggregateFunctions.create("count", ValueType.STRING, Map.of()).emptyResult()).isEqualTo(0L);
-    assertThat(AggregateFunctions.create("sum", ValueType.LONG, Map.of()).emptyResult()).isEqualTo(0L);
-    assertThat(AggregateFunctions.create("sum", ValueType.DOUBLE, Map.of()).emptyResult()).isEqualTo(0.0);
+    assertThat(AggregateFunctions.create("count", ValueType.STRING, Map.of()).emptyResult())
+        .isEqualTo(0L);
+    assertThat(AggregateFunctions.create("sum", ValueType.LONG, Map.of()).emptyResult())
+        .isEqualTo(0L);
+    assertThat(AggregateFunctions.create("sum", ValueType.DOUBLE, Map.of()).emptyResult())
+        .isEqualTo(0.0);
     for (ValueType t : new ValueType[] {ValueType.LONG, ValueType.DOUBLE}) {
       assertThat(AggregateFunctions.create("mean", t, Map.of()).emptyResult()).isNull();
     }
@@ -45,20 +48,28 @@ class AggregateFunctionsTest {
 
   @Test
   void resultTypesAndValues() {
-    assertThat(AggregateFunctions.create("sum", ValueType.LONG, null).resultType()).isEqualTo(ValueType.LONG);
-    assertThat(AggregateFunctions.create("sum", ValueType.DOUBLE, null).resultType()).isEqualTo(ValueType.DOUBLE);
-    assertThat(AggregateFunctions.create("mean", ValueType.LONG, null).resultType()).isEqualTo(ValueType.DOUBLE);
-    assertThat(AggregateFunctions.create("count", ValueType.STRING, null).resultType()).isEqualTo(ValueType.LONG);
-    assertThat(AggregateFunctions.create("min", ValueType.STRING, null).resultType()).isEqualTo(ValueType.STRING);
+    assertThat(AggregateFunctions.create("sum", ValueType.LONG, null).resultType())
+        .isEqualTo(ValueType.LONG);
+    assertThat(AggregateFunctions.create("sum", ValueType.DOUBLE, null).resultType())
+        .isEqualTo(ValueType.DOUBLE);
+    assertThat(AggregateFunctions.create("mean", ValueType.LONG, null).resultType())
+        .isEqualTo(ValueType.DOUBLE);
+    assertThat(AggregateFunctions.create("count", ValueType.STRING, null).resultType())
+        .isEqualTo(ValueType.LONG);
+    assertThat(AggregateFunctions.create("min", ValueType.STRING, null).resultType())
+        .isEqualTo(ValueType.STRING);
     assertThat(AggregateFunctions.create("max", ValueType.STRING, null).name()).isEqualTo("max");
     assertThat(result("sum", ValueType.LONG, 3L, null, -10L)).isEqualTo(-7L);
     assertThat(result("mean", ValueType.LONG, 1L, 2L)).isEqualTo(1.5);
     assertThat(result("mean", ValueType.DOUBLE, 0.1, 0.2, 0.3)).isEqualTo(0.6 / 3);
     assertThat(result("max", ValueType.DOUBLE, -0.0, 0.0)).isEqualTo(0.0);
     assertThat(result("min", ValueType.DOUBLE, 0.0, -0.0)).isEqualTo(-0.0);
-    assertThat(result("max", ValueType.DOUBLE, 1.0, Double.NaN, Double.POSITIVE_INFINITY)).isEqualTo(Double.NaN);
-    assertThat(result("min", ValueType.DOUBLE, Double.NaN, Double.NEGATIVE_INFINITY)).isEqualTo(Double.NEGATIVE_INFINITY);
-    assertThat(result("min", ValueType.LONG, Long.MAX_VALUE, Long.MIN_VALUE)).isEqualTo(Long.MIN_VALUE);
+    assertThat(result("max", ValueType.DOUBLE, 1.0, Double.NaN, Double.POSITIVE_INFINITY))
+        .isEqualTo(Double.NaN);
+    assertThat(result("min", ValueType.DOUBLE, Double.NaN, Double.NEGATIVE_INFINITY))
+        .isEqualTo(Double.NEGATIVE_INFINITY);
+    assertThat(result("min", ValueType.LONG, Long.MAX_VALUE, Long.MIN_VALUE))
+        .isEqualTo(Long.MIN_VALUE);
     assertThat(result("max", ValueType.STRING, "Zebra", "apple")).isEqualTo("apple");
   }
 
@@ -66,11 +77,14 @@ class AggregateFunctionsTest {
   void longSumOutsideTheLongRangeIsAnArithmeticError() {
     assertThatThrownBy(() -> result("sum", ValueType.LONG, Long.MAX_VALUE, 1L))
         .isInstanceOf(ArithmeticException.class);
-    assertThat(result("sum", ValueType.LONG, Long.MAX_VALUE, 1L, -2L)).isEqualTo(Long.MAX_VALUE - 1);
+    assertThat(result("sum", ValueType.LONG, Long.MAX_VALUE, 1L, -2L))
+        .isEqualTo(Long.MAX_VALUE - 1);
     assertThat(result("mean", ValueType.LONG, Long.MAX_VALUE, Long.MAX_VALUE)).isEqualTo(0x1p63);
   }
 
-  /** Documents the current behaviour: {@code sum}'s isEmpty is "exact sum is zero", not "no input". */
+  /**
+   * Documents the current behaviour: {@code sum}'s isEmpty is "exact sum is zero", not "no input".
+   */
   @Test
   @SuppressWarnings({"unchecked", "rawtypes"})
   void sumIsPresentWhenItsInputsCancel() {
@@ -78,7 +92,9 @@ class AggregateFunctionsTest {
     Object acc = f.add(f.add(f.createAccumulator(), 5L, null), -5L, null);
     assertThat(f.getResult(acc)).isEqualTo(0L);
     assertThat(f.isEmpty(acc)).as("inputs were added, even though they cancel out").isFalse();
-    assertThat(f.isEmpty(f.add(f.createAccumulator(), null, null))).as("a null input is no input").isTrue();
+    assertThat(f.isEmpty(f.add(f.createAccumulator(), null, null)))
+        .as("a null input is no input")
+        .isTrue();
     AggregateFunction count = AggregateFunctions.create("count", ValueType.LONG, Map.of());
     assertThat(count.isEmpty(count.add(count.createAccumulator(), 0L, null))).isFalse();
   }
@@ -113,8 +129,12 @@ class AggregateFunctionsTest {
     for (String name : AggregateFunctions.NAMES) {
       boolean bool = name.startsWith("bool_");
       boolean keyed = name.startsWith("arg");
-      AggregateFunction f = AggregateFunctions.create(name, bool ? ValueType.BOOLEAN : ValueType.LONG,
-          CatalogueFunctionsTest.exampleParams(name), column -> ValueType.STRING);
+      AggregateFunction f =
+          AggregateFunctions.create(
+              name,
+              bool ? ValueType.BOOLEAN : ValueType.LONG,
+              CatalogueFunctionsTest.exampleParams(name),
+              column -> ValueType.STRING);
       Object value = bool ? (Object) true : keyed ? new KeyedValue(4L, "x") : (Object) 4L;
       EventPosition at = new EventPosition(1, 0, 0, 0);
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -122,11 +142,13 @@ class AggregateFunctionsTest {
         out.writeObject(f);
       }
       AggregateFunction copy;
-      try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+      try (ObjectInputStream in =
+          new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
         copy = (AggregateFunction) in.readObject();
       }
       assertThat(copy.getResult(copy.add(copy.createAccumulator(), value, at)))
-          .as(name).isEqualTo(f.getResult(f.add(f.createAccumulator(), value, at)));
+          .as(name)
+          .isEqualTo(f.getResult(f.add(f.createAccumulator(), value, at)));
     }
   }
 
@@ -147,7 +169,8 @@ class AggregateFunctionsTest {
     assertThat(ValueType.STRING.id()).isEqualTo(3);
     assertThat(ValueType.BOOLEAN.id()).isEqualTo(4);
     assertThat(ValueType.fromId(3)).isEqualTo(ValueType.STRING);
-    assertThatThrownBy(() -> ValueType.fromId(7)).hasMessageContaining("Corrupt data: value type id 7 not recognized");
+    assertThatThrownBy(() -> ValueType.fromId(7))
+        .hasMessageContaining("Corrupt data: value type id 7 not recognized");
     assertThat(ValueType.fromConfigName("BigInt")).isEqualTo(ValueType.LONG);
     assertThat(ValueType.fromConfigName("float")).isEqualTo(ValueType.DOUBLE);
     assertThat(ValueType.fromConfigName("bool")).isEqualTo(ValueType.BOOLEAN);

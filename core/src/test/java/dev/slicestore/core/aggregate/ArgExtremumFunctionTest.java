@@ -37,8 +37,13 @@ class ArgExtremumFunctionTest {
     Random r = Seeds.random("ArgExtremumFunctionTest.anyMergeTreeMatchesTheNaiveResult");
     for (ValueType keyType : List.of(ValueType.LONG, ValueType.DOUBLE, ValueType.STRING)) {
       for (String name : List.of("argmax", "argmin")) {
-        AggregateFunction<Object> f = (AggregateFunction<Object>) AggregateFunctions.create(name, keyType,
-            Map.of("value", "v"), c -> c.equals("v") ? ValueType.STRING : null);
+        AggregateFunction<Object> f =
+            (AggregateFunction<Object>)
+                AggregateFunctions.create(
+                    name,
+                    keyType,
+                    Map.of("value", "v"),
+                    c -> c.equals("v") ? ValueType.STRING : null);
         assertThat(f.resultType()).isEqualTo(ValueType.STRING);
         for (int trial = 0; trial < 200; trial++) {
           int n = r.nextInt(60);
@@ -46,11 +51,17 @@ class ArgExtremumFunctionTest {
           for (int i = 0; i < n; i++) {
             Object key = Values.random(r, keyType, 0.15, r.nextInt(20) == 0, true);
             if (r.nextInt(4) == 0 && !rows.isEmpty()) {
-              key = rows.get(r.nextInt(rows.size())).key();           // ties on the key
+              key = rows.get(r.nextInt(rows.size())).key(); // ties on the key
             }
-            long time = r.nextInt(5) == 0 && !rows.isEmpty() ? rows.get(r.nextInt(rows.size())).position().eventTimeMillis()
-                : r.nextInt(1_000_000);
-            rows.add(new Row(key, r.nextInt(6) == 0 ? null : "v" + i, new EventPosition(time, r.nextInt(2), r.nextInt(3), i)));
+            long time =
+                r.nextInt(5) == 0 && !rows.isEmpty()
+                    ? rows.get(r.nextInt(rows.size())).position().eventTimeMillis()
+                    : r.nextInt(1_000_000);
+            rows.add(
+                new Row(
+                    key,
+                    r.nextInt(6) == 0 ? null : "v" + i,
+                    new EventPosition(time, r.nextInt(2), r.nextInt(3), i)));
           }
           // oracle: the best key, ties to the earliest position
           Row best = null;
@@ -78,7 +89,13 @@ class ArgExtremumFunctionTest {
             int len = 1 + r.nextInt(8);
             Object acc = f.createAccumulator();
             for (Row row : rows.subList(i, Math.min(rows.size(), i + len))) {
-              acc = f.add(acc, row.key() == null && r.nextBoolean() ? null : new KeyedValue(row.key(), row.value()), row.position());
+              acc =
+                  f.add(
+                      acc,
+                      row.key() == null && r.nextBoolean()
+                          ? null
+                          : new KeyedValue(row.key(), row.value()),
+                      row.position());
             }
             parts.add(r.nextBoolean() ? f.decode(new ByteReader(encode(f, acc))) : acc);
             i += len;
@@ -93,7 +110,9 @@ class ArgExtremumFunctionTest {
           String ctx = Seeds.describe() + " " + name + "(" + keyType + ") trial " + trial;
           assertThat(f.getResult(merged)).as(ctx).isEqualTo(best == null ? null : best.value());
           assertThat(f.isEmpty(merged)).as(ctx).isEqualTo(best == null);
-          assertThat(f.getResult(f.decode(new ByteReader(encode(f, merged))))).as(ctx).isEqualTo(f.getResult(merged));
+          assertThat(f.getResult(f.decode(new ByteReader(encode(f, merged)))))
+              .as(ctx)
+              .isEqualTo(f.getResult(merged));
         }
       }
     }
@@ -102,19 +121,36 @@ class ArgExtremumFunctionTest {
   @SuppressWarnings("unchecked")
   @Test
   void goldenBytesParamsAndCorruptInput() {
-    AggregateFunction<Object> f = (AggregateFunction<Object>) AggregateFunctions.create("argmax", ValueType.LONG,
-        Map.of("value", "product"), c -> c.equals("product") ? ValueType.STRING : null);
-    Object acc = f.add(f.createAccumulator(), new KeyedValue(7L, "A1"), new EventPosition(1000, 0, 1, 42));
-    // version 1, present, key zigzag(7)=14, value present, "A1" (length 2), time zigzag(1000), topic 0, partition 1 (2), offset 42 (84)
+    AggregateFunction<Object> f =
+        (AggregateFunction<Object>)
+            AggregateFunctions.create(
+                "argmax",
+                ValueType.LONG,
+                Map.of("value", "product"),
+                c -> c.equals("product") ? ValueType.STRING : null);
+    Object acc =
+        f.add(f.createAccumulator(), new KeyedValue(7L, "A1"), new EventPosition(1000, 0, 1, 42));
+    // version 1, present, key zigzag(7)=14, value present, "A1" (length 2), time zigzag(1000),
+    // topic 0, partition 1 (2), offset 42 (84)
     assertThat(HexFormat.of().formatHex(encode(f, acc))).isEqualTo("01010e0102413" + "1d00f000254");
     assertThat(HexFormat.of().formatHex(encode(f, f.createAccumulator()))).isEqualTo("0100");
     assertThatThrownBy(() -> f.decode(new ByteReader(HexFormat.of().parseHex("0107"))))
-        .isInstanceOf(CorruptDataException.class).hasMessageContaining("presence byte 7");
+        .isInstanceOf(CorruptDataException.class)
+        .hasMessageContaining("presence byte 7");
     assertThatThrownBy(() -> AggregateFunctions.create("argmax", ValueType.LONG, Map.of()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("params { value = <column> }");
-    assertThatThrownBy(() -> AggregateFunctions.create("argmin", ValueType.LONG, Map.of("value", "nope"), c -> null))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("value = nope").hasMessageContaining("no such column");
-    assertThatThrownBy(() -> AggregateFunctions.create("argmin", ValueType.BOOLEAN, Map.of("value", "v"), c -> ValueType.LONG))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("params { value = <column> }");
+    assertThatThrownBy(
+            () ->
+                AggregateFunctions.create(
+                    "argmin", ValueType.LONG, Map.of("value", "nope"), c -> null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("value = nope")
+        .hasMessageContaining("no such column");
+    assertThatThrownBy(
+            () ->
+                AggregateFunctions.create(
+                    "argmin", ValueType.BOOLEAN, Map.of("value", "v"), c -> ValueType.LONG))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -32,16 +32,18 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code bloom_contains} features answered with request context, against a naive oracle (the set
- * of values in the window): online ({@link WindowEvaluator} over slice hashes as Redis holds them)
- * and offline ({@link PointInTimeEvaluator} over encoded slices and events, as training feeds it)
- * give the same answers; membership is exact while the accumulator is still an exact set; an added
- * value is never answered false; the false-positive rate stays within the configured bound.
+ * {@code bloom_contains} features answered with request context, against a naive oracle (the set of
+ * values in the window): online ({@link WindowEvaluator} over slice hashes as Redis holds them) and
+ * offline ({@link PointInTimeEvaluator} over encoded slices and events, as training feeds it) give
+ * the same answers; membership is exact while the accumulator is still an exact set; an added value
+ * is never answered false; the false-positive rate stays within the configured bound.
  */
 class BloomContextEvaluationTest {
   private static final long MINUTE = 60_000L;
 
-  static final FeatureSet FS = FeatureSetLoader.parse("""
+  static final FeatureSet FS =
+      FeatureSetLoader.parse(
+          """
       name = cards
       version = 1
       source { topics = [tx], schema { card = string, ts = long, merchant = string, mcc = long, amount = double } }
@@ -56,7 +58,8 @@ class BloomContextEvaluationTest {
         { name = mcc_seen, function = bloom_contains, input = mcc, context = category, windows = [1h],
           params { expected-items = 50, false-positive-rate = 0.05 } }
       ]
-      """, "cards.conf");
+      """,
+          "cards.conf");
   private static final Slicing SLICING = FS.slicing();
   private static final OnlineLayout LAYOUT = new OnlineLayout(FS);
 
@@ -73,18 +76,25 @@ class BloomContextEvaluationTest {
     assertThat(merchant.contextKey()).as("default: the input column").isEqualTo("merchant");
     assertThat(mcc.contextKey()).isEqualTo("category");
     assertThat(FS.aggregations().get(0).contextKey()).isNull();
-    assertThat(FS.feature("merchant_seen_1h").result()).isEqualTo(ResultType.scalar(ValueType.BOOLEAN));
-    assertThat(merchant.function().result()).as("the context-free slice summary").isEqualTo(ResultType.scalar(ValueType.LONG));
-    assertThat(RequestContext.keys(FS, FS.features())).containsExactly(
-        Map.entry("merchant", ValueType.STRING), Map.entry("category", ValueType.LONG));
+    assertThat(FS.feature("merchant_seen_1h").result())
+        .isEqualTo(ResultType.scalar(ValueType.BOOLEAN));
+    assertThat(merchant.function().result())
+        .as("the context-free slice summary")
+        .isEqualTo(ResultType.scalar(ValueType.LONG));
+    assertThat(RequestContext.keys(FS, FS.features()))
+        .containsExactly(
+            Map.entry("merchant", ValueType.STRING), Map.entry("category", ValueType.LONG));
     assertThat(RequestContext.keys(FS, List.of(FS.feature("tx_1m")))).isEmpty();
-    assertThat(new WindowEvaluator(FS, List.of(FS.feature("mcc_seen_1h"), FS.feature("tx_1h"))).contextKeys())
+    assertThat(
+            new WindowEvaluator(FS, List.of(FS.feature("mcc_seen_1h"), FS.feature("tx_1h")))
+                .contextKeys())
         .containsOnlyKeys("category");
   }
 
   @Test
   void contextSettingsAreValidatedAtLoadTime() {
-    String base = """
+    String base =
+        """
         name = x
         version = 1
         source { topics = [t], schema { k = string, ts = long, m = string, n = long } }
@@ -95,22 +105,49 @@ class BloomContextEvaluationTest {
         aggregations = [ %s ]
         """;
     String bloom = "params { expected-items = 10, false-positive-rate = 0.1 }";
-    assertThatThrownBy(() -> FeatureSetLoader.parse(base.formatted(
-        "{ name = s, function = sum, input = n, context = m }"), "x.conf"))
+    assertThatThrownBy(
+            () ->
+                FeatureSetLoader.parse(
+                    base.formatted("{ name = s, function = sum, input = n, context = m }"),
+                    "x.conf"))
         .isInstanceOf(ConfigProblemException.class)
-        .hasMessageContaining("aggregations[0].context").hasMessageContaining("function sum takes no request context");
-    assertThatThrownBy(() -> FeatureSetLoader.parse(base.formatted(
-        "{ name = b, function = bloom_contains, input = m, context = \"not a key\", " + bloom + " }"), "x.conf"))
-        .isInstanceOf(ConfigProblemException.class).hasMessageContaining("Invalid context key 'not a key'");
-    assertThatThrownBy(() -> FeatureSetLoader.parse(base.formatted(
-        "{ name = a, function = bloom_contains, input = m, context = v, " + bloom + " }, "
-            + "{ name = b, function = bloom_contains, input = n, context = v, " + bloom + " }"), "x.conf"))
+        .hasMessageContaining("aggregations[0].context")
+        .hasMessageContaining("function sum takes no request context");
+    assertThatThrownBy(
+            () ->
+                FeatureSetLoader.parse(
+                    base.formatted(
+                        "{ name = b, function = bloom_contains, input = m, context = \"not a key\", "
+                            + bloom
+                            + " }"),
+                    "x.conf"))
+        .isInstanceOf(ConfigProblemException.class)
+        .hasMessageContaining("Invalid context key 'not a key'");
+    assertThatThrownBy(
+            () ->
+                FeatureSetLoader.parse(
+                    base.formatted(
+                        "{ name = a, function = bloom_contains, input = m, context = v, "
+                            + bloom
+                            + " }, "
+                            + "{ name = b, function = bloom_contains, input = n, context = v, "
+                            + bloom
+                            + " }"),
+                    "x.conf"))
         .isInstanceOf(ConfigProblemException.class)
         .hasMessageContaining("aggregations[1].context")
-        .hasMessageContaining("context key 'v' is used by aggregations with inputs of types string and long");
-    FeatureSet shared = FeatureSetLoader.parse(base.formatted(
-        "{ name = a, function = bloom_contains, input = m, " + bloom + " }, "
-            + "{ name = b, function = bloom_contains, input = m, windows = [2m], " + bloom + " }"), "x.conf");
+        .hasMessageContaining(
+            "context key 'v' is used by aggregations with inputs of types string and long");
+    FeatureSet shared =
+        FeatureSetLoader.parse(
+            base.formatted(
+                "{ name = a, function = bloom_contains, input = m, "
+                    + bloom
+                    + " }, "
+                    + "{ name = b, function = bloom_contains, input = m, windows = [2m], "
+                    + bloom
+                    + " }"),
+            "x.conf");
     assertThat(RequestContext.keys(shared, shared.features())).containsOnlyKeys("m");
   }
 
@@ -129,17 +166,19 @@ class BloomContextEvaluationTest {
         .hasMessage("a double value does not fit an input column of type long");
     assertThatThrownBy(() -> RequestContext.convert(ValueType.DOUBLE, Long.MAX_VALUE))
         .hasMessageContaining("not exactly representable");
-    assertThatThrownBy(() -> RequestContext.convert(ValueType.BOOLEAN, "yes")).hasMessageContaining("not a boolean");
+    assertThatThrownBy(() -> RequestContext.convert(ValueType.BOOLEAN, "yes"))
+        .hasMessageContaining("not a boolean");
   }
 
   /**
    * Random events of one card over 90 minutes, merchants from a pool large enough that the 1h
-   * window turns into a filter while the 1m window stays an exact set; every pool merchant and
-   * some never-seen ones asked at random times, online and offline.
+   * window turns into a filter while the 1m window stays an exact set; every pool merchant and some
+   * never-seen ones asked at random times, online and offline.
    */
   @Test
   void windowAnswersMatchTheOracleOnlineAndOffline() {
-    Random r = Seeds.random("BloomContextEvaluationTest.windowAnswersMatchTheOracleOnlineAndOffline");
+    Random r =
+        Seeds.random("BloomContextEvaluationTest.windowAnswersMatchTheOracleOnlineAndOffline");
     BloomContainsFunction merchantFn = (BloomContainsFunction) FS.aggregations().get(1).function();
     long base = 1_700_000_000_000L;
     int exactChecks = 0;
@@ -154,14 +193,20 @@ class BloomContextEvaluationTest {
           time = SLICING.sliceStartMillis(SLICING.sliceIndex(time));
         }
         String merchant = r.nextInt(20) == 0 ? null : "m" + r.nextInt(pool);
-        events.add(new Event(time, i, merchant, r.nextInt(10) == 0 ? null : (long) (5000 + r.nextInt(60))));
+        events.add(
+            new Event(
+                time, i, merchant, r.nextInt(10) == 0 ? null : (long) (5000 + r.nextInt(60))));
       }
       events.sort((a, b) -> Long.compare(a.time(), b.time()));
       Map<String, Map<byte[], byte[]>> store = writeHashes(events);
       List<Long> times = new ArrayList<>();
       for (int i = 0; i < 12; i++) {
-        times.add(i == 0 ? base - MINUTE : i == 1 && !events.isEmpty() ? events.get(r.nextInt(events.size())).time()
-            : base + (long) (r.nextDouble() * 95 * MINUTE));
+        times.add(
+            i == 0
+                ? base - MINUTE
+                : i == 1 && !events.isEmpty()
+                    ? events.get(r.nextInt(events.size())).time()
+                    : base + (long) (r.nextDouble() * 95 * MINUTE));
       }
       times.sort(Long::compare);
       List<Feature> features = FS.features();
@@ -173,7 +218,8 @@ class BloomContextEvaluationTest {
       for (int i = 0; i < times.size(); i++) {
         Map<String, Object> ctx = new HashMap<>();
         int q = r.nextInt(10);
-        ctx.put("merchant", q == 0 ? null : q < 7 ? "m" + r.nextInt(pool) : "never-" + r.nextInt(1000));
+        ctx.put(
+            "merchant", q == 0 ? null : q < 7 ? "m" + r.nextInt(pool) : "never-" + r.nextInt(1000));
         ctx.put("category", (long) (5000 + r.nextInt(80)));
         contexts.add(ctx);
       }
@@ -192,12 +238,23 @@ class BloomContextEvaluationTest {
           int slot = agg.inputSlot();
           Set<Object> window = new HashSet<>();
           for (Event e : events) {
-            if (WindowOracle.inWindow(e.time(), t, feature.windowMillis(), MINUTE) && e.inputs()[slot] != null) {
+            if (WindowOracle.inWindow(e.time(), t, feature.windowMillis(), MINUTE)
+                && e.inputs()[slot] != null) {
               window.add(e.inputs()[slot]);
             }
           }
           Object asked = contexts.get(i).get(agg.contextKey());
-          String what = "trial " + trial + " " + feature.name() + " at t=" + t + " asked " + asked + "; " + Seeds.describe();
+          String what =
+              "trial "
+                  + trial
+                  + " "
+                  + feature.name()
+                  + " at t="
+                  + t
+                  + " asked "
+                  + asked
+                  + "; "
+                  + Seeds.describe();
           if (window.isEmpty()) {
             assertThat(fv.values()[f]).as(what).isNull();
             assertThat(fv.statuses()[f]).as(what).isEqualTo(FeatureStatus.EMPTY);
@@ -222,7 +279,10 @@ class BloomContextEvaluationTest {
     assertThat(filterChecks).as("filter answers checked").isGreaterThan(5);
   }
 
-  /** Whether the accumulator of these distinct string values is still the exact set (its documented switch rule). */
+  /**
+   * Whether the accumulator of these distinct string values is still the exact set (its documented
+   * switch rule).
+   */
   private static boolean stillExact(BloomContainsFunction f, Set<Object> values) {
     BloomContainsFunction.Acc acc = f.createAccumulator();
     for (Object v : values) {
@@ -233,12 +293,18 @@ class BloomContextEvaluationTest {
 
   @Test
   void noFalseNegativesAndFalsePositivesWithinTheBoundOnALargeSample() {
-    Random r = Seeds.random("BloomContextEvaluationTest.noFalseNegativesAndFalsePositivesWithinTheBoundOnALargeSample");
+    Random r =
+        Seeds.random(
+            "BloomContextEvaluationTest.noFalseNegativesAndFalsePositivesWithinTheBoundOnALargeSample");
     for (double p : new double[] {0.01, 0.05}) {
       int expected = 5_000;
       @SuppressWarnings("unchecked")
-      AggregateFunction<BloomContainsFunction.Acc> f = (AggregateFunction<BloomContainsFunction.Acc>) AggregateFunctions.create(
-          "bloom_contains", ValueType.STRING, Map.of("expected-items", expected, "false-positive-rate", p));
+      AggregateFunction<BloomContainsFunction.Acc> f =
+          (AggregateFunction<BloomContainsFunction.Acc>)
+              AggregateFunctions.create(
+                  "bloom_contains",
+                  ValueType.STRING,
+                  Map.of("expected-items", expected, "false-positive-rate", p));
       // expected-items distinct values over 24 slices, merged as a window is
       List<BloomContainsFunction.Acc> slices = new ArrayList<>();
       for (int s = 0; s < 24; s++) {
@@ -272,7 +338,9 @@ class BloomContextEvaluationTest {
       // varies around it with its share of set bits (a few percent relative, seen up to 1.04 p),
       // plus 4 standard errors of sampling noise
       double bound = 1.1 * p + 4 * Math.sqrt(p * (1 - p) / trials);
-      assertThat(rate).as("false-positive rate at p=%s, %s", p, Seeds.describe()).isLessThanOrEqualTo(bound);
+      assertThat(rate)
+          .as("false-positive rate at p=%s, %s", p, Seeds.describe())
+          .isLessThanOrEqualTo(bound);
       assertThat(rate).as("a real filter has some false positives").isGreaterThan(0);
     }
   }
@@ -301,28 +369,37 @@ class BloomContextEvaluationTest {
 
     assertThatThrownBy(() -> online.evaluate(t, List.of(), Map.of("merchant", "m1")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Feature mcc_seen_1h needs the request context value 'category', which is missing");
+        .hasMessage(
+            "Feature mcc_seen_1h needs the request context value 'category', which is missing");
     assertThatThrownBy(() -> new PointInTimeEvaluator(FS, FS.features()).evaluate(t))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'merchant', which is missing");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'merchant', which is missing");
     // features without context need none
-    assertThat(new WindowEvaluator(FS, List.of(FS.feature("tx_1h"))).evaluate(t, List.of()).values()).containsExactly(0L);
+    assertThat(
+            new WindowEvaluator(FS, List.of(FS.feature("tx_1h"))).evaluate(t, List.of()).values())
+        .containsExactly(0L);
   }
 
-  // ---- helpers: the online store as Redis holds it, and the offline sweep as training feeds it ----
+  // ---- helpers: the online store as Redis holds it, and the offline sweep as training feeds it
+  // ----
 
   private static Map<String, Map<byte[], byte[]>> writeHashes(List<Event> events) {
     Map<String, Map<byte[], byte[]>> store = new HashMap<>();
     for (Event e : events) {
       long slice = SLICING.sliceIndex(e.time());
       byte[] key = LAYOUT.sliceKey("card-1", slice);
-      store.computeIfAbsent(new String(key, StandardCharsets.UTF_8), k -> new LinkedHashMap<>())
-          .put(LAYOUT.eventField(0, 0, e.offset()), new RowPreAggregate(e.time(), e.inputs())
-              .encode(FS.inputColumns(), SLICING.sliceStartMillis(slice), FS.sliceMillis()));
+      store
+          .computeIfAbsent(new String(key, StandardCharsets.UTF_8), k -> new LinkedHashMap<>())
+          .put(
+              LAYOUT.eventField(0, 0, e.offset()),
+              new RowPreAggregate(e.time(), e.inputs())
+                  .encode(FS.inputColumns(), SLICING.sliceStartMillis(slice), FS.sliceMillis()));
     }
     return store;
   }
 
-  private static List<Map<byte[], byte[]>> hashes(WindowEvaluator evaluator, Map<String, Map<byte[], byte[]>> store, long t) {
+  private static List<Map<byte[], byte[]>> hashes(
+      WindowEvaluator evaluator, Map<String, Map<byte[], byte[]>> store, long t) {
     List<Map<byte[], byte[]>> out = new ArrayList<>();
     for (byte[] key : evaluator.sliceKeys("card-1", t)) {
       out.add(store.get(new String(key, StandardCharsets.UTF_8)));
@@ -331,7 +408,10 @@ class BloomContextEvaluationTest {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static List<FeatureVector> sweep(PointInTimeEvaluator sweep, List<Event> events, List<Long> times,
+  private static List<FeatureVector> sweep(
+      PointInTimeEvaluator sweep,
+      List<Event> events,
+      List<Long> times,
       List<Map<String, Object>> contexts) {
     int[] needed = sweep.neededAggregations();
     TreeMap<Long, List<Event>> bySlice = new TreeMap<>();
@@ -340,14 +420,20 @@ class BloomContextEvaluationTest {
     }
     record Rec(long time, int kind, int index, Object payload) {}
     List<Rec> recs = new ArrayList<>();
-    bySlice.forEach((slice, list) -> recs.add(new Rec(SLICING.sliceEndMillis(slice), 0, (int) (long) slice, list)));
+    bySlice.forEach(
+        (slice, list) ->
+            recs.add(new Rec(SLICING.sliceEndMillis(slice), 0, (int) (long) slice, list)));
     for (int i = 0; i < times.size(); i++) {
       recs.add(new Rec(times.get(i), 1, i, null));
     }
     for (Event e : events) {
       recs.add(new Rec(e.time(), 2, 0, e));
     }
-    recs.sort((a, b) -> a.time() != b.time() ? Long.compare(a.time(), b.time()) : Integer.compare(a.kind(), b.kind()));
+    recs.sort(
+        (a, b) ->
+            a.time() != b.time()
+                ? Long.compare(a.time(), b.time())
+                : Integer.compare(a.kind(), b.kind()));
     FeatureVector[] out = new FeatureVector[times.size()];
     for (Rec rec : recs) {
       if (rec.kind() == 0) {
@@ -368,7 +454,9 @@ class BloomContextEvaluationTest {
         out[rec.index()] = sweep.evaluate(rec.time(), contexts.get(rec.index()));
       } else {
         Event e = (Event) rec.payload();
-        sweep.addEvent(new dev.slicestore.core.aggregate.EventPosition(e.time(), 0, 0, e.offset()), e.inputs());
+        sweep.addEvent(
+            new dev.slicestore.core.aggregate.EventPosition(e.time(), 0, 0, e.offset()),
+            e.inputs());
       }
     }
     return List.of(out);

@@ -13,13 +13,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Golden binary fixtures of the catalogue's accumulator serialization version 1, as
- * {@link AccumulatorFormatV1Test} does for the basic functions. For slicestore's own layouts the
- * expected bytes are written by hand from the class Javadoc; a change is a format change and
- * needs a new version. For the sketches the envelope (version byte, varint length) is written by
- * hand and the payload is DataSketches 6.2.0's serialization as that release writes it, frozen
- * here so that a library upgrade that changes it fails this test instead of silently writing
- * bytes older readers cannot read.
+ * Golden binary fixtures of the catalogue's accumulator serialization version 1, as {@link
+ * AccumulatorFormatV1Test} does for the basic functions. For slicestore's own layouts the expected
+ * bytes are written by hand from the class Javadoc; a change is a format change and needs a new
+ * version. For the sketches the envelope (version byte, varint length) is written by hand and the
+ * payload is DataSketches 6.2.0's serialization as that release writes it, frozen here so that a
+ * library upgrade that changes it fails this test instead of silently writing bytes older readers
+ * cannot read.
  */
 class CatalogueFormatV1Test {
 
@@ -31,8 +31,8 @@ class CatalogueFormatV1Test {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static void assertGolden(String name, ValueType type, Map<String, Object> params, Object[] values,
-      int... expected) {
+  private static void assertGolden(
+      String name, ValueType type, Map<String, Object> params, Object[] values, int... expected) {
     At[] rows = new At[values.length];
     for (int i = 0; i < values.length; i++) {
       rows[i] = values[i] instanceof At a ? a : new At(values[i], new EventPosition(i, 0, 0, i));
@@ -45,7 +45,9 @@ class CatalogueFormatV1Test {
     byte[] golden = bytes(expected);
     ByteWriter out = new ByteWriter();
     f.encode(acc, out);
-    assertThat(out.toByteArray()).as("%s(%s) of %s", name, type, Arrays.toString(values)).isEqualTo(golden);
+    assertThat(out.toByteArray())
+        .as("%s(%s) of %s", name, type, Arrays.toString(values))
+        .isEqualTo(golden);
     ByteReader in = new ByteReader(golden);
     Object decoded = f.decode(in);
     assertThat(in.atEnd()).isTrue();
@@ -55,13 +57,16 @@ class CatalogueFormatV1Test {
     assertThat(again.toByteArray()).isEqualTo(golden);
     for (int len = 0; len < golden.length; len++) {
       byte[] prefix = Arrays.copyOf(golden, len);
-      assertThatThrownBy(() -> f.decode(new ByteReader(prefix))).as("%s prefix of %d bytes", name, len)
-          .isInstanceOf(CorruptDataException.class).hasMessageContaining("Corrupt");
+      assertThatThrownBy(() -> f.decode(new ByteReader(prefix)))
+          .as("%s prefix of %d bytes", name, len)
+          .isInstanceOf(CorruptDataException.class)
+          .hasMessageContaining("Corrupt");
     }
     for (int version : new int[] {0, 2, 9, 0xFF}) {
       byte[] other = golden.clone();
       other[0] = (byte) version;
-      assertThatThrownBy(() -> f.decode(new ByteReader(other))).as("%s version %d", name, version)
+      assertThatThrownBy(() -> f.decode(new ByteReader(other)))
+          .as("%s version %d", name, version)
           .isInstanceOf(CorruptDataException.class)
           .hasMessageContaining("version " + version + " not recognized");
     }
@@ -82,15 +87,61 @@ class CatalogueFormatV1Test {
 
   @Test
   void variance() {
-    // version 1, varint n, ExactSum S1 (version, flags, zigzag exponent, length + mantissa), ExactSum S2
-    assertGolden("variance_pop", ValueType.DOUBLE, Map.of(), of(),
-        0x01, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00);
+    // version 1, varint n, ExactSum S1 (version, flags, zigzag exponent, length + mantissa),
+    // ExactSum S2
+    assertGolden(
+        "variance_pop",
+        ValueType.DOUBLE,
+        Map.of(),
+        of(),
+        0x01,
+        0x00,
+        0x01,
+        0x00,
+        0x00,
+        0x01,
+        0x00,
+        0x01,
+        0x00,
+        0x00,
+        0x01,
+        0x00);
     // 1.5 = 3 * 2^-1 (zigzag(-1) = 1); 1.5^2 = 2.25 = 9 * 2^-2 (zigzag(-2) = 3)
-    assertGolden("stddev_samp", ValueType.DOUBLE, Map.of(), of(1.5, null),
-        0x01, 0x01, 0x01, 0x00, 0x01, 0x01, 0x03, 0x01, 0x00, 0x03, 0x01, 0x09);
+    assertGolden(
+        "stddev_samp",
+        ValueType.DOUBLE,
+        Map.of(),
+        of(1.5, null),
+        0x01,
+        0x01,
+        0x01,
+        0x00,
+        0x01,
+        0x01,
+        0x03,
+        0x01,
+        0x00,
+        0x03,
+        0x01,
+        0x09);
     // 2 + 4 = 6 = 3 * 2^1; 4 + 16 = 20 = 5 * 2^2
-    assertGolden("variance_samp", ValueType.LONG, Map.of(), of(2L, 4L),
-        0x01, 0x02, 0x01, 0x00, 0x02, 0x01, 0x03, 0x01, 0x00, 0x04, 0x01, 0x05);
+    assertGolden(
+        "variance_samp",
+        ValueType.LONG,
+        Map.of(),
+        of(2L, 4L),
+        0x01,
+        0x02,
+        0x01,
+        0x00,
+        0x02,
+        0x01,
+        0x03,
+        0x01,
+        0x00,
+        0x04,
+        0x01,
+        0x05);
   }
 
   @Test
@@ -98,10 +149,35 @@ class CatalogueFormatV1Test {
     // version 1, varint count, values best first
     assertGolden("top_k", ValueType.LONG, Map.of("k", 2), of(), 0x01, 0x00);
     // [9, 5]: zigzag 18, 10
-    assertGolden("top_k", ValueType.LONG, Map.of("k", 2), of(3L, 9L, null, 5L), 0x01, 0x02, 0x12, 0x0A);
-    assertGolden("bottom_k", ValueType.STRING, Map.of("k", 2), of("b", "a", "c"), 0x01, 0x02, 0x01, 'a', 0x01, 'b');
+    assertGolden(
+        "top_k", ValueType.LONG, Map.of("k", 2), of(3L, 9L, null, 5L), 0x01, 0x02, 0x12, 0x0A);
+    assertGolden(
+        "bottom_k",
+        ValueType.STRING,
+        Map.of("k", 2),
+        of("b", "a", "c"),
+        0x01,
+        0x02,
+        0x01,
+        'a',
+        0x01,
+        'b');
     // 1.0 = 0x3FF0000000000000 little-endian
-    assertGolden("top_k", ValueType.DOUBLE, Map.of("k", 1), of(-5.0, 1.0), 0x01, 0x01, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F);
+    assertGolden(
+        "top_k",
+        ValueType.DOUBLE,
+        Map.of("k", 1),
+        of(-5.0, 1.0),
+        0x01,
+        0x01,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0xF0,
+        0x3F);
   }
 
   @Test
@@ -109,9 +185,35 @@ class CatalogueFormatV1Test {
     Object[] rows = of(at("x", 1000, 0, 2, 7), at("y", 5, 1, 0, 300), at(null, 1, 0, 0, 1));
     // version 1, varint count, per entry: zigzag time, topic, partition, offset, then the value
     // "y" at time 5 (zigzag 10), topic 1 (2), partition 0, offset 300 (zigzag 600 = varint D8 04)
-    assertGolden("first_k", ValueType.STRING, Map.of("k", 1), rows, 0x01, 0x01, 0x0A, 0x02, 0x00, 0xD8, 0x04, 0x01, 'y');
+    assertGolden(
+        "first_k",
+        ValueType.STRING,
+        Map.of("k", 1),
+        rows,
+        0x01,
+        0x01,
+        0x0A,
+        0x02,
+        0x00,
+        0xD8,
+        0x04,
+        0x01,
+        'y');
     // "x" at time 1000 (zigzag 2000 = varint D0 0F), topic 0, partition 2 (4), offset 7 (14)
-    assertGolden("last_k", ValueType.STRING, Map.of("k", 1), rows, 0x01, 0x01, 0xD0, 0x0F, 0x00, 0x04, 0x0E, 0x01, 'x');
+    assertGolden(
+        "last_k",
+        ValueType.STRING,
+        Map.of("k", 1),
+        rows,
+        0x01,
+        0x01,
+        0xD0,
+        0x0F,
+        0x00,
+        0x04,
+        0x0E,
+        0x01,
+        'x');
     assertGolden("last_k", ValueType.BOOLEAN, Map.of("k", 3), of(), 0x01, 0x00);
   }
 
@@ -119,7 +221,16 @@ class CatalogueFormatV1Test {
   void countDistinct() {
     // version 1, state 0 (exact), varint count, values ascending
     assertGolden("count_distinct", ValueType.LONG, Map.of(), of(), 0x01, 0x00, 0x00);
-    assertGolden("count_distinct", ValueType.LONG, Map.of(), of(5L, -1L, 5L, null), 0x01, 0x00, 0x02, 0x01, 0x0A);
+    assertGolden(
+        "count_distinct",
+        ValueType.LONG,
+        Map.of(),
+        of(5L, -1L, 5L, null),
+        0x01,
+        0x00,
+        0x02,
+        0x01,
+        0x0A);
     // state 1: overflowed, nothing follows
     assertGolden("count_distinct", ValueType.LONG, Map.of("max-size", 1), of(5L, -1L), 0x01, 0x01);
   }
@@ -137,101 +248,409 @@ class CatalogueFormatV1Test {
     Map<String, Object> params = Map.of("expected-items", 1000, "false-positive-rate", 0.01);
     // version 1, state 0 (sparse), varint count, values ascending: -1 (zigzag 1), 5 (zigzag 10)
     assertGolden("bloom_contains", ValueType.LONG, params, of(), 0x01, 0x00, 0x00);
-    assertGolden("bloom_contains", ValueType.LONG, params, of(5L, null, -1L, 5L), 0x01, 0x00, 0x02, 0x01, 0x0A);
+    assertGolden(
+        "bloom_contains",
+        ValueType.LONG,
+        params,
+        of(5L, null, -1L, 5L),
+        0x01,
+        0x00,
+        0x02,
+        0x01,
+        0x0A);
     // state 1 (filter): varint length 40, then DataSketches' BloomFilter serialization (preamble:
     // 4 longs, 2 hashes, seed 9001 = 0x2329, 64 bits = 1 long, bits-set count 17, the bits)
-    assertGolden("bloom_contains", ValueType.LONG, Map.of("expected-items", 10, "false-positive-rate", 0.5),
+    assertGolden(
+        "bloom_contains",
+        ValueType.LONG,
+        Map.of("expected-items", 10, "false-positive-rate", 0.5),
         of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L),
-        0x01, 0x01, 0x28, 0x04, 0x01, 0x15, 0x00, 0x02, 0x00, 0x00, 0x00, 0x29, 0x23, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x11, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x54,
-        0x29, 0x00, 0xA0, 0x1C, 0x50, 0x00, 0x3A);
+        0x01,
+        0x01,
+        0x28,
+        0x04,
+        0x01,
+        0x15,
+        0x00,
+        0x02,
+        0x00,
+        0x00,
+        0x00,
+        0x29,
+        0x23,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x01,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x11,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x54,
+        0x29,
+        0x00,
+        0xA0,
+        0x1C,
+        0x50,
+        0x00,
+        0x3A);
   }
 
   @Test
   void approxCountDistinct() {
     // version 1, varint length 8, the DataSketches compact HLL_4 image of an empty sketch (lgK 4)
-    assertGolden("approx_count_distinct", ValueType.LONG, Map.of("lg-k", 4), of(),
-        0x01, 0x08, 0x02, 0x01, 0x07, 0x04, 0x03, 0x0C, 0x00, 0x00);
+    assertGolden(
+        "approx_count_distinct",
+        ValueType.LONG,
+        Map.of("lg-k", 4),
+        of(),
+        0x01,
+        0x08,
+        0x02,
+        0x01,
+        0x07,
+        0x04,
+        0x03,
+        0x0C,
+        0x00,
+        0x00);
     // list mode: 8-byte preamble (2 coupons) + two 4-byte coupons
-    assertGolden("approx_count_distinct", ValueType.LONG, Map.of("lg-k", 4), of(1L, 2L, 1L),
-        0x01, 0x10, 0x02, 0x01, 0x07, 0x04, 0x03, 0x08, 0x02, 0x00, 0x2B, 0xF2, 0xFB, 0x06, 0x86, 0x2F, 0xF9, 0x0D);
+    assertGolden(
+        "approx_count_distinct",
+        ValueType.LONG,
+        Map.of("lg-k", 4),
+        of(1L, 2L, 1L),
+        0x01,
+        0x10,
+        0x02,
+        0x01,
+        0x07,
+        0x04,
+        0x03,
+        0x08,
+        0x02,
+        0x00,
+        0x2B,
+        0xF2,
+        0xFB,
+        0x06,
+        0x86,
+        0x2F,
+        0xF9,
+        0x0D);
   }
 
   @Test
   void mostFrequent() {
     Map<String, Object> params = Map.of("k", 2, "max-map-size", 8);
     // version 1, varint length 8, DataSketches' empty frequent-items preamble (lgMaxMapSize 3)
-    assertGolden("most_frequent", ValueType.LONG, params, of(), 0x01, 0x08, 0x01, 0x01, 0x0A, 0x03, 0x03, 0x05, 0x00, 0x00);
+    assertGolden(
+        "most_frequent",
+        ValueType.LONG,
+        params,
+        of(),
+        0x01,
+        0x08,
+        0x01,
+        0x01,
+        0x0A,
+        0x03,
+        0x03,
+        0x05,
+        0x00,
+        0x00);
     // 32-byte preamble (2 active items, stream length 3, offset 0), counts [2, 1], items [7, 3]
-    assertGolden("most_frequent", ValueType.LONG, params, of(7L, 7L, null, 3L),
-        0x01, 0x40, 0x04, 0x01, 0x0A, 0x03, 0x03, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
+    assertGolden(
+        "most_frequent",
+        ValueType.LONG,
+        params,
+        of(7L, 7L, null, 3L),
+        0x01,
+        0x40,
+        0x04,
+        0x01,
+        0x0A,
+        0x03,
+        0x03,
+        0x00,
+        0x00,
+        0x00,
+        0x02,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x03,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x02,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x01,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x07,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x03,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00);
     // strings: the items as ArrayOfStringsSerDe writes them (4-byte length + UTF-8)
-    assertGolden("most_frequent", ValueType.STRING, params, of("a"),
-        0x01, 0x2D, 0x04, 0x01, 0x0A, 0x03, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x61);
+    assertGolden(
+        "most_frequent",
+        ValueType.STRING,
+        params,
+        of("a"),
+        0x01,
+        0x2D,
+        0x04,
+        0x01,
+        0x0A,
+        0x03,
+        0x03,
+        0x00,
+        0x00,
+        0x00,
+        0x01,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x01,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x01,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x01,
+        0x00,
+        0x00,
+        0x00,
+        0x61);
   }
 
   @Test
   void approxPercentile() {
     Map<String, Object> params = Map.of("percentiles", List.of(0.5), "k", 8);
     // version 1, varint length 8, DataSketches' compact empty KLL preamble (k = 8)
-    assertGolden("approx_percentile", ValueType.DOUBLE, params, of(), 0x01, 0x08, 0x02, 0x01, 0x0F, 0x01, 0x08, 0x00, 0x08, 0x00);
+    assertGolden(
+        "approx_percentile",
+        ValueType.DOUBLE,
+        params,
+        of(),
+        0x01,
+        0x08,
+        0x02,
+        0x01,
+        0x0F,
+        0x01,
+        0x08,
+        0x00,
+        0x08,
+        0x00);
     // single-item form: 8-byte preamble + the double 1.5
-    assertGolden("approx_percentile", ValueType.DOUBLE, params, of(1.5, null, Double.NaN),
-        0x01, 0x10, 0x02, 0x02, 0x0F, 0x04, 0x08, 0x00, 0x08, 0x00, 0, 0, 0, 0, 0, 0, 0xF8, 0x3F);
+    assertGolden(
+        "approx_percentile",
+        ValueType.DOUBLE,
+        params,
+        of(1.5, null, Double.NaN),
+        0x01,
+        0x10,
+        0x02,
+        0x02,
+        0x0F,
+        0x04,
+        0x08,
+        0x00,
+        0x08,
+        0x00,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0xF8,
+        0x3F);
   }
 
   @Test
   void malformedPayloadsAreCorrupt() {
-    assertCorrupt("top_k", ValueType.LONG, Map.of("k", 3), bytes(0x01, 0x02, 0x0A, 0x12), "values not in order");
-    assertCorrupt("first_k", ValueType.LONG, Map.of("k", 3),
-        bytes(0x01, 0x02, 0x04, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x02), "not in position order");
-    assertCorrupt("count_distinct", ValueType.LONG, Map.of(), bytes(0x01, 0x00, 0x02, 0x0A, 0x0A), "not strictly increasing");
+    assertCorrupt(
+        "top_k",
+        ValueType.LONG,
+        Map.of("k", 3),
+        bytes(0x01, 0x02, 0x0A, 0x12),
+        "values not in order");
+    assertCorrupt(
+        "first_k",
+        ValueType.LONG,
+        Map.of("k", 3),
+        bytes(0x01, 0x02, 0x04, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x02),
+        "not in position order");
+    assertCorrupt(
+        "count_distinct",
+        ValueType.LONG,
+        Map.of(),
+        bytes(0x01, 0x00, 0x02, 0x0A, 0x0A),
+        "not strictly increasing");
     assertCorrupt("count_distinct", ValueType.LONG, Map.of(), bytes(0x01, 0x02), "state byte 2");
     assertCorrupt("bool_or", ValueType.BOOLEAN, Map.of(), bytes(0x01, 0x03), "state byte 3");
-    assertCorrupt("bloom_contains", ValueType.LONG, Map.of("expected-items", 10, "false-positive-rate", 0.5),
-        bytes(0x01, 0x02), "state byte 2");
-    assertCorrupt("variance_pop", ValueType.LONG, Map.of(), bytes(0x01, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
-        0x80, 0x01), "negative count");
+    assertCorrupt(
+        "bloom_contains",
+        ValueType.LONG,
+        Map.of("expected-items", 10, "false-positive-rate", 0.5),
+        bytes(0x01, 0x02),
+        "state byte 2");
+    assertCorrupt(
+        "variance_pop",
+        ValueType.LONG,
+        Map.of(),
+        bytes(0x01, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01),
+        "negative count");
     // garbage inside the sketches' envelopes
-    assertCorrupt("approx_count_distinct", ValueType.LONG, Map.of(), bytes(0x01, 0x03, 0x09, 0x09, 0x09), "does not deserialize");
-    assertCorrupt("most_frequent", ValueType.LONG, Map.of("k", 2), bytes(0x01, 0x03, 0x09, 0x09, 0x09), "does not deserialize");
-    assertCorrupt("most_frequent", ValueType.STRING, Map.of("k", 2), bytes(0x01, 0x03, 0x09, 0x09, 0x09), "does not deserialize");
-    assertCorrupt("approx_percentile", ValueType.LONG, Map.of("percentiles", List.of(0.5)),
-        bytes(0x01, 0x03, 0x09, 0x09, 0x09), "does not deserialize");
-    assertCorrupt("bloom_contains", ValueType.LONG, Map.of("expected-items", 10, "false-positive-rate", 0.5),
-        bytes(0x01, 0x01, 0x03, 0x09, 0x09, 0x09), "does not deserialize");
+    assertCorrupt(
+        "approx_count_distinct",
+        ValueType.LONG,
+        Map.of(),
+        bytes(0x01, 0x03, 0x09, 0x09, 0x09),
+        "does not deserialize");
+    assertCorrupt(
+        "most_frequent",
+        ValueType.LONG,
+        Map.of("k", 2),
+        bytes(0x01, 0x03, 0x09, 0x09, 0x09),
+        "does not deserialize");
+    assertCorrupt(
+        "most_frequent",
+        ValueType.STRING,
+        Map.of("k", 2),
+        bytes(0x01, 0x03, 0x09, 0x09, 0x09),
+        "does not deserialize");
+    assertCorrupt(
+        "approx_percentile",
+        ValueType.LONG,
+        Map.of("percentiles", List.of(0.5)),
+        bytes(0x01, 0x03, 0x09, 0x09, 0x09),
+        "does not deserialize");
+    assertCorrupt(
+        "bloom_contains",
+        ValueType.LONG,
+        Map.of("expected-items", 10, "false-positive-rate", 0.5),
+        bytes(0x01, 0x01, 0x03, 0x09, 0x09, 0x09),
+        "does not deserialize");
   }
 
   @Test
   @SuppressWarnings({"unchecked", "rawtypes"})
   void inconsistentContentsAreCorrupt() {
     // a filter of other parameters than the function's
-    AggregateFunction small = AggregateFunctions.create("bloom_contains", ValueType.LONG,
-        Map.of("expected-items", 10, "false-positive-rate", 0.5));
+    AggregateFunction small =
+        AggregateFunctions.create(
+            "bloom_contains",
+            ValueType.LONG,
+            Map.of("expected-items", 10, "false-positive-rate", 0.5));
     Object dense = small.createAccumulator();
     for (long i = 0; i < 10; i++) {
       dense = small.add(dense, i, null);
     }
     byte[] encoded = AggregateFunctionMergeOrderTest.encode(small, dense);
-    AggregateFunction big = AggregateFunctions.create("bloom_contains", ValueType.LONG,
-        Map.of("expected-items", 1000, "false-positive-rate", 0.01));
-    assertThatThrownBy(() -> big.decode(new ByteReader(encoded))).isInstanceOf(CorruptDataException.class)
+    AggregateFunction big =
+        AggregateFunctions.create(
+            "bloom_contains",
+            ValueType.LONG,
+            Map.of("expected-items", 1000, "false-positive-rate", 0.01));
+    assertThatThrownBy(() -> big.decode(new ByteReader(encoded)))
+        .isInstanceOf(CorruptDataException.class)
         .hasMessageContaining("filter of 64 bits, 2 hashes, seed 9001 where the function has");
     // moments no real data can have: S1 = 4, S2 = 1 over n = 1
-    AggregateFunction variance = AggregateFunctions.create("variance_pop", ValueType.LONG, Map.of());
-    Object acc = variance.decode(new ByteReader(bytes(0x01, 0x01, 0x01, 0x00, 0x00, 0x01, 0x04, 0x01, 0x00, 0x00, 0x01, 0x01)));
-    assertThatThrownBy(() -> variance.getResult(acc)).isInstanceOf(CorruptDataException.class)
+    AggregateFunction variance =
+        AggregateFunctions.create("variance_pop", ValueType.LONG, Map.of());
+    Object acc =
+        variance.decode(
+            new ByteReader(
+                bytes(0x01, 0x01, 0x01, 0x00, 0x00, 0x01, 0x04, 0x01, 0x00, 0x00, 0x01, 0x01)));
+    assertThatThrownBy(() -> variance.getResult(acc))
+        .isInstanceOf(CorruptDataException.class)
         .hasMessageContaining("sum of squares below");
   }
 
-  private static void assertCorrupt(String name, ValueType type, Map<String, Object> params, byte[] bytes, String message) {
+  private static void assertCorrupt(
+      String name, ValueType type, Map<String, Object> params, byte[] bytes, String message) {
     AggregateFunction<?> f = AggregateFunctions.create(name, type, params);
-    assertThatThrownBy(() -> f.decode(new ByteReader(bytes))).as(name)
+    assertThatThrownBy(() -> f.decode(new ByteReader(bytes)))
+        .as(name)
         .isInstanceOf(CorruptDataException.class)
         .hasMessageContaining("Corrupt")
         .hasMessageContaining(message);

@@ -64,14 +64,21 @@ class CatalogueFunctionsTest {
   @Test
   void everyNameIsInTheFactoryAndTheResultShapesAreDeclared() {
     assertThat(AggregateFunctions.NAMES).hasSize(22).doesNotHaveDuplicates();
-    assertThat(fn("top_k", ValueType.STRING, Map.of("k", 2)).result()).isEqualTo(ResultType.list(ValueType.STRING));
-    assertThat(fn("last_k", ValueType.BOOLEAN, Map.of("k", 2)).result().configName()).isEqualTo("list<boolean>");
-    assertThat(fn("most_frequent", ValueType.LONG, Map.of("k", 2)).result().configName()).isEqualTo("item_counts<long>");
-    assertThat(fn("approx_percentile", ValueType.LONG, Map.of("percentiles", List.of(0.5))).result())
+    assertThat(fn("top_k", ValueType.STRING, Map.of("k", 2)).result())
+        .isEqualTo(ResultType.list(ValueType.STRING));
+    assertThat(fn("last_k", ValueType.BOOLEAN, Map.of("k", 2)).result().configName())
+        .isEqualTo("list<boolean>");
+    assertThat(fn("most_frequent", ValueType.LONG, Map.of("k", 2)).result().configName())
+        .isEqualTo("item_counts<long>");
+    assertThat(
+            fn("approx_percentile", ValueType.LONG, Map.of("percentiles", List.of(0.5))).result())
         .isEqualTo(ResultType.list(ValueType.DOUBLE));
-    assertThat(fn("variance_pop", ValueType.LONG, Map.of()).result()).isEqualTo(ResultType.scalar(ValueType.DOUBLE));
-    assertThat(fn("approx_count_distinct", ValueType.STRING, Map.of()).result().configName()).isEqualTo("long");
-    assertThat(fn("bool_or", ValueType.BOOLEAN, Map.of()).resultType()).isEqualTo(ValueType.BOOLEAN);
+    assertThat(fn("variance_pop", ValueType.LONG, Map.of()).result())
+        .isEqualTo(ResultType.scalar(ValueType.DOUBLE));
+    assertThat(fn("approx_count_distinct", ValueType.STRING, Map.of()).result().configName())
+        .isEqualTo("long");
+    assertThat(fn("bool_or", ValueType.BOOLEAN, Map.of()).resultType())
+        .isEqualTo(ValueType.BOOLEAN);
     assertThat(fn("count", null, null).result()).isEqualTo(ResultType.scalar(ValueType.LONG));
   }
 
@@ -82,52 +89,97 @@ class CatalogueFunctionsTest {
         .hasMessage("Function top_k needs parameter k (an integer from 1 to 1000)");
     assertThatThrownBy(() -> fn("top_k", ValueType.LONG, Map.of("k", 0)))
         .hasMessage("Bad parameter k = 0 for function top_k: must be an integer from 1 to 1000");
-    assertThatThrownBy(() -> fn("last_k", ValueType.LONG, Map.of("k", 1001))).hasMessageContaining("k = 1001");
-    assertThatThrownBy(() -> fn("first_k", ValueType.LONG, Map.of("k", 2.5))).hasMessageContaining("Bad parameter k = 2.5");
-    assertThatThrownBy(() -> fn("first_k", ValueType.LONG, Map.of("k", "3"))).hasMessageContaining("Bad parameter k = 3");
+    assertThatThrownBy(() -> fn("last_k", ValueType.LONG, Map.of("k", 1001)))
+        .hasMessageContaining("k = 1001");
+    assertThatThrownBy(() -> fn("first_k", ValueType.LONG, Map.of("k", 2.5)))
+        .hasMessageContaining("Bad parameter k = 2.5");
+    assertThatThrownBy(() -> fn("first_k", ValueType.LONG, Map.of("k", "3")))
+        .hasMessageContaining("Bad parameter k = 3");
     assertThatThrownBy(() -> fn("top_k", ValueType.LONG, Map.of("k", 3, "n", 4)))
         .hasMessage("Unknown parameter(s) for function top_k: [n] (allowed: k)");
     assertThatThrownBy(() -> fn("variance_pop", ValueType.LONG, Map.of("kind", "sample")))
-        .hasMessage("Unknown parameter(s) for function variance_pop: [kind] (it takes no parameters)");
-    assertThatThrownBy(() -> fn("most_frequent", ValueType.LONG, Map.of("k", 3, "max-map-size", 100)))
-        .hasMessageContaining("Bad parameter max-map-size = 100 for function most_frequent: must be a power of two");
-    assertThatThrownBy(() -> fn("most_frequent", ValueType.LONG, Map.of("k", 13, "max-map-size", 16)))
+        .hasMessage(
+            "Unknown parameter(s) for function variance_pop: [kind] (it takes no parameters)");
+    assertThatThrownBy(
+            () -> fn("most_frequent", ValueType.LONG, Map.of("k", 3, "max-map-size", 100)))
+        .hasMessageContaining(
+            "Bad parameter max-map-size = 100 for function most_frequent: must be a power of two");
+    assertThatThrownBy(
+            () -> fn("most_frequent", ValueType.LONG, Map.of("k", 13, "max-map-size", 16)))
         .hasMessageContaining("k <= 0.75 * max-map-size (k = 13)");
     assertThatThrownBy(() -> fn("most_frequent", ValueType.LONG, Map.of("k", 3, "max-map-size", 4)))
         .hasMessageContaining("an integer from 8 to 65536");
     assertThatThrownBy(() -> fn("approx_count_distinct", ValueType.LONG, Map.of("lg-k", 22)))
-        .hasMessage("Bad parameter lg-k = 22 for function approx_count_distinct: must be an integer from 4 to 21");
-    assertThatThrownBy(() -> fn("count_distinct", ValueType.LONG, Map.of("max-size", 0))).hasMessageContaining("max-size");
+        .hasMessage(
+            "Bad parameter lg-k = 22 for function approx_count_distinct: must be an integer from 4 to 21");
+    assertThatThrownBy(() -> fn("count_distinct", ValueType.LONG, Map.of("max-size", 0)))
+        .hasMessageContaining("max-size");
     assertThatThrownBy(() -> fn("approx_percentile", ValueType.DOUBLE, Map.of()))
-        .hasMessageStartingWith("Function approx_percentile needs parameter percentiles (a list of 1 to 100 numbers");
-    assertThatThrownBy(() -> fn("approx_percentile", ValueType.DOUBLE, Map.of("percentiles", List.of(0.5, 1.5))))
-        .hasMessageStartingWith("Bad parameter percentiles = [0.5, 1.5] for function approx_percentile: must be a list");
+        .hasMessageStartingWith(
+            "Function approx_percentile needs parameter percentiles (a list of 1 to 100 numbers");
+    assertThatThrownBy(
+            () ->
+                fn("approx_percentile", ValueType.DOUBLE, Map.of("percentiles", List.of(0.5, 1.5))))
+        .hasMessageStartingWith(
+            "Bad parameter percentiles = [0.5, 1.5] for function approx_percentile: must be a list");
     assertThatThrownBy(() -> fn("approx_percentile", ValueType.DOUBLE, Map.of("percentiles", 0.5)))
         .hasMessageContaining("Bad parameter percentiles");
-    assertThatThrownBy(() -> fn("approx_percentile", ValueType.DOUBLE, Map.of("percentiles", List.of(), "k", 200)))
+    assertThatThrownBy(
+            () ->
+                fn(
+                    "approx_percentile",
+                    ValueType.DOUBLE,
+                    Map.of("percentiles", List.of(), "k", 200)))
         .hasMessageContaining("Bad parameter percentiles = []");
-    assertThatThrownBy(() -> fn("approx_percentile", ValueType.DOUBLE, Map.of("percentiles", List.of(0.5), "k", 4)))
-        .hasMessageContaining("Bad parameter k = 4 for function approx_percentile: must be an integer from 8 to 65535");
+    assertThatThrownBy(
+            () ->
+                fn(
+                    "approx_percentile",
+                    ValueType.DOUBLE,
+                    Map.of("percentiles", List.of(0.5), "k", 4)))
+        .hasMessageContaining(
+            "Bad parameter k = 4 for function approx_percentile: must be an integer from 8 to 65535");
     assertThatThrownBy(() -> fn("bloom_contains", ValueType.LONG, Map.of("expected-items", 10)))
         .hasMessageContaining("needs parameter false-positive-rate");
-    assertThatThrownBy(() -> fn("bloom_contains", ValueType.LONG, Map.of("expected-items", 10, "false-positive-rate", 0)))
-        .hasMessage("Bad parameter false-positive-rate = 0 for function bloom_contains: must be a number greater than 0.0 and at most 0.5");
-    assertThatThrownBy(() -> fn("bloom_contains", ValueType.LONG, Map.of("expected-items", 10_000_000, "false-positive-rate", 1e-9)))
+    assertThatThrownBy(
+            () ->
+                fn(
+                    "bloom_contains",
+                    ValueType.LONG,
+                    Map.of("expected-items", 10, "false-positive-rate", 0)))
+        .hasMessage(
+            "Bad parameter false-positive-rate = 0 for function bloom_contains: must be a number greater than 0.0 and at most 0.5");
+    assertThatThrownBy(
+            () ->
+                fn(
+                    "bloom_contains",
+                    ValueType.LONG,
+                    Map.of("expected-items", 10_000_000, "false-positive-rate", 1e-9)))
         .hasMessageContaining("more than the 8 MiB allowed");
   }
 
   @Test
   void inputTypesAreChecked() {
     assertThatThrownBy(() -> fn("variance_pop", ValueType.STRING, Map.of()))
-        .hasMessage("Cannot use variance_pop on a string column: needs a long or double input column");
+        .hasMessage(
+            "Cannot use variance_pop on a string column: needs a long or double input column");
     assertThatThrownBy(() -> fn("top_k", ValueType.BOOLEAN, Map.of("k", 1)))
-        .hasMessage("Cannot use top_k on a boolean column: needs a long, double or string input column");
+        .hasMessage(
+            "Cannot use top_k on a boolean column: needs a long, double or string input column");
     assertThatThrownBy(() -> fn("bool_and", ValueType.LONG, Map.of()))
         .hasMessage("Cannot use bool_and on a long column: needs a boolean input column");
-    assertThatThrownBy(() -> fn("approx_percentile", ValueType.STRING, Map.of("percentiles", List.of(0.5))))
+    assertThatThrownBy(
+            () -> fn("approx_percentile", ValueType.STRING, Map.of("percentiles", List.of(0.5))))
         .hasMessageContaining("needs a long or double input column");
-    for (String name : List.of("first_k", "most_frequent", "count_distinct", "approx_count_distinct", "bloom_contains")) {
-      assertThatThrownBy(() -> fn(name, null, exampleParams(name))).as(name)
+    for (String name :
+        List.of(
+            "first_k",
+            "most_frequent",
+            "count_distinct",
+            "approx_count_distinct",
+            "bloom_contains")) {
+      assertThatThrownBy(() -> fn(name, null, exampleParams(name)))
+          .as(name)
           .hasMessage("Cannot use " + name + " on no input column: needs an input column");
     }
   }
@@ -168,14 +220,25 @@ class CatalogueFunctionsTest {
       assertThat(f.isEmpty(withNulls)).as(name).isFalse();
       assertThat(f.getResult(withNulls)).as(name).isEqualTo(f.getResult(without));
     }
-    assertThat(result(fn("variance_samp", ValueType.DOUBLE, Map.of()), List.of(3.0))).as("n - 1 = 0").isNull();
+    assertThat(result(fn("variance_samp", ValueType.DOUBLE, Map.of()), List.of(3.0)))
+        .as("n - 1 = 0")
+        .isNull();
     assertThat(result(fn("variance_pop", ValueType.DOUBLE, Map.of()), List.of(3.0))).isEqualTo(0.0);
-    assertThat(result(fn("bool_and", ValueType.BOOLEAN, Map.of()), Arrays.asList(true, null, false))).isEqualTo(false);
-    assertThat(result(fn("bool_or", ValueType.BOOLEAN, Map.of()), Arrays.asList(false, null, true))).isEqualTo(true);
-    assertThat(result(fn("bool_and", ValueType.BOOLEAN, Map.of()), Arrays.asList(true, true))).isEqualTo(true);
-    assertThat(result(fn("bool_or", ValueType.BOOLEAN, Map.of()), Arrays.asList(false, null))).isEqualTo(false);
-    assertThat(result(fn("approx_percentile", ValueType.DOUBLE, Map.of("percentiles", List.of(0.5))),
-        Arrays.asList(Double.NaN, null))).as("NaN is ignored like null").isNull();
+    assertThat(
+            result(fn("bool_and", ValueType.BOOLEAN, Map.of()), Arrays.asList(true, null, false)))
+        .isEqualTo(false);
+    assertThat(result(fn("bool_or", ValueType.BOOLEAN, Map.of()), Arrays.asList(false, null, true)))
+        .isEqualTo(true);
+    assertThat(result(fn("bool_and", ValueType.BOOLEAN, Map.of()), Arrays.asList(true, true)))
+        .isEqualTo(true);
+    assertThat(result(fn("bool_or", ValueType.BOOLEAN, Map.of()), Arrays.asList(false, null)))
+        .isEqualTo(false);
+    assertThat(
+            result(
+                fn("approx_percentile", ValueType.DOUBLE, Map.of("percentiles", List.of(0.5))),
+                Arrays.asList(Double.NaN, null)))
+        .as("NaN is ignored like null")
+        .isNull();
   }
 
   // ------------------------------------------------------------------------- variance
@@ -184,7 +247,7 @@ class CatalogueFunctionsTest {
   void varianceIsStableWhereTheTextbookFormulaCancels() {
     List<Double> xs = new ArrayList<>();
     for (int i = 1; i <= 9; i++) {
-      xs.add(100000.0 + i * 0.0001);   // 100000.0001 ... 100000.0009
+      xs.add(100000.0 + i * 0.0001); // 100000.0001 ... 100000.0009
     }
     List<Object> values = new ArrayList<>(xs);
     for (String name : List.of("variance_pop", "variance_samp", "stddev_pop", "stddev_samp")) {
@@ -210,13 +273,20 @@ class CatalogueFunctionsTest {
     }
     double naive = sumSq / xs.size() - (sum / xs.size()) * (sum / xs.size());
     double truth = twoPassVariance(xs, false);
-    assertThat(Math.abs(naive - truth) / truth).as("naive relative error (truth %s, naive %s)", truth, naive)
+    assertThat(Math.abs(naive - truth) / truth)
+        .as("naive relative error (truth %s, naive %s)", truth, naive)
         .isGreaterThan(0.01);
     // a large offset: exact moments keep every bit (1e17 ± 16 are doubles; ulp(1e17) = 16)
-    assertThat(result(fn("variance_pop", ValueType.DOUBLE, Map.of()), List.of(1e17 + 16, 1e17 - 16, 1e17 + 16, 1e17 - 16)))
+    assertThat(
+            result(
+                fn("variance_pop", ValueType.DOUBLE, Map.of()),
+                List.of(1e17 + 16, 1e17 - 16, 1e17 + 16, 1e17 - 16)))
         .isEqualTo(256.0);
     // longs of any size: var_samp(MAX, MIN) = 2^127 - 2^64 + 0.5, which rounds to 2^127
-    assertThat(result(fn("variance_samp", ValueType.LONG, Map.of()), List.of(Long.MAX_VALUE, Long.MIN_VALUE)))
+    assertThat(
+            result(
+                fn("variance_samp", ValueType.LONG, Map.of()),
+                List.of(Long.MAX_VALUE, Long.MIN_VALUE)))
         .isEqualTo(0x1p127);
   }
 
@@ -241,14 +311,21 @@ class CatalogueFunctionsTest {
     AggregateFunction<?> f = fn("variance_pop", ValueType.DOUBLE, Map.of());
     assertThat(result(f, List.of(1.0, Double.NaN))).isEqualTo(Double.NaN);
     assertThat(result(f, List.of(1.0, Double.POSITIVE_INFINITY))).isEqualTo(Double.NaN);
-    assertThat(result(f, List.of(Double.MAX_VALUE, -Double.MAX_VALUE))).isEqualTo(Double.POSITIVE_INFINITY);
-    assertThat(result(fn("stddev_pop", ValueType.DOUBLE, Map.of()), List.of(Double.MAX_VALUE, -Double.MAX_VALUE)))
-        .as("the exact variance overflows a double; its square root would not, but it is sqrt of the rounded variance")
+    assertThat(result(f, List.of(Double.MAX_VALUE, -Double.MAX_VALUE)))
+        .isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(
+            result(
+                fn("stddev_pop", ValueType.DOUBLE, Map.of()),
+                List.of(Double.MAX_VALUE, -Double.MAX_VALUE)))
+        .as(
+            "the exact variance overflows a double; its square root would not, but it is sqrt of the rounded variance")
         .isEqualTo(Double.POSITIVE_INFINITY);
     assertThat(result(f, List.of(1e300, 1e300, 1e300))).isEqualTo(0.0);
-    assertThat(result(f, List.of(Double.MIN_VALUE, 0.0))).as("subnormal result, correctly rounded")
-        .isEqualTo(0.0);   // (2^-1074)^2 / 4 rounds to zero
-    assertThat(result(f, List.of(1e-160, -1e-160))).isEqualTo(CatalogueOracle.variance(List.of(1e-160, -1e-160), false));
+    assertThat(result(f, List.of(Double.MIN_VALUE, 0.0)))
+        .as("subnormal result, correctly rounded")
+        .isEqualTo(0.0); // (2^-1074)^2 / 4 rounds to zero
+    assertThat(result(f, List.of(1e-160, -1e-160)))
+        .isEqualTo(CatalogueOracle.variance(List.of(1e-160, -1e-160), false));
   }
 
   @Test
@@ -256,12 +333,18 @@ class CatalogueFunctionsTest {
     Random r = Seeds.random("CatalogueFunctionsTest.divideToDoubleRoundsCorrectly");
     for (int i = 0; i < 2000; i++) {
       java.math.BigInteger num = new java.math.BigInteger(1 + r.nextInt(200), r);
-      java.math.BigInteger den = new java.math.BigInteger(1 + r.nextInt(100), r).add(java.math.BigInteger.ONE);
+      java.math.BigInteger den =
+          new java.math.BigInteger(1 + r.nextInt(100), r).add(java.math.BigInteger.ONE);
       int exp = r.nextInt(2400) - 1200;
-      BigDecimal exact = new BigDecimal(num).multiply(exp >= 0 ? new BigDecimal(java.math.BigInteger.TWO.pow(exp))
-          : BigDecimal.ONE.divide(new BigDecimal(java.math.BigInteger.TWO.pow(-exp))));
+      BigDecimal exact =
+          new BigDecimal(num)
+              .multiply(
+                  exp >= 0
+                      ? new BigDecimal(java.math.BigInteger.TWO.pow(exp))
+                      : BigDecimal.ONE.divide(new BigDecimal(java.math.BigInteger.TWO.pow(-exp))));
       double expected = exact.divide(new BigDecimal(den), new MathContext(800)).doubleValue();
-      assertThat(VarianceFunction.divideToDouble(num, exp, den)).as("%s %s * 2^%d / %s", Seeds.describe(), num, exp, den)
+      assertThat(VarianceFunction.divideToDouble(num, exp, den))
+          .as("%s %s * 2^%d / %s", Seeds.describe(), num, exp, den)
           .isEqualTo(expected);
     }
   }
@@ -272,9 +355,14 @@ class CatalogueFunctionsTest {
   void topAndBottomKKeepDuplicatesBestFirst() {
     assertThat(result(fn("top_k", ValueType.LONG, Map.of("k", 3)), List.of(5L, 1L, 5L, 5L, 9L)))
         .isEqualTo(List.of(9L, 5L, 5L));
-    assertThat(result(fn("bottom_k", ValueType.DOUBLE, Map.of("k", 4)), List.of(0.0, -0.0, Double.NaN, 2.0)))
+    assertThat(
+            result(
+                fn("bottom_k", ValueType.DOUBLE, Map.of("k", 4)),
+                List.of(0.0, -0.0, Double.NaN, 2.0)))
         .isEqualTo(List.of(-0.0, 0.0, 2.0, Double.NaN));
-    assertThat(result(fn("top_k", ValueType.STRING, Map.of("k", 2)), List.of("apple", "pear", "é", "")))
+    assertThat(
+            result(
+                fn("top_k", ValueType.STRING, Map.of("k", 2)), List.of("apple", "pear", "é", "")))
         .isEqualTo(List.of("é", "pear"));
   }
 
@@ -286,13 +374,14 @@ class CatalogueFunctionsTest {
     for (AggregateFunction f : List.of(first, last)) {
       Object acc = f.createAccumulator();
       acc = f.add(acc, "c", new EventPosition(20, 0, 0, 5));
-      acc = f.add(acc, "b", new EventPosition(10, 0, 1, 1));   // same time: partition 0 < 1
+      acc = f.add(acc, "b", new EventPosition(10, 0, 1, 1)); // same time: partition 0 < 1
       acc = f.add(acc, "a", new EventPosition(10, 0, 0, 9));
-      acc = f.add(acc, null, new EventPosition(30, 0, 0, 6));  // null takes no place
-      acc = f.add(acc, "z", new EventPosition(10, 1, 0, 0));   // topic 1 after topic 0
+      acc = f.add(acc, null, new EventPosition(30, 0, 0, 6)); // null takes no place
+      acc = f.add(acc, "z", new EventPosition(10, 1, 0, 0)); // topic 1 after topic 0
       assertThat(f.getResult(acc)).isEqualTo(f == first ? List.of("a", "b") : List.of("z", "c"));
       Object a = acc;
-      assertThatThrownBy(() -> f.add(a, "x", null)).isInstanceOf(IllegalArgumentException.class)
+      assertThatThrownBy(() -> f.add(a, "x", null))
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("needs the event position");
     }
   }
@@ -303,14 +392,17 @@ class CatalogueFunctionsTest {
   @SuppressWarnings({"unchecked", "rawtypes"})
   void countDistinctIsExactUpToItsBoundThenAnErrorNeverAWrongCount() {
     AggregateFunction f = fn("count_distinct", ValueType.DOUBLE, Map.of("max-size", 4));
-    List<Object> four = List.of(1.0, 1.0, Double.NaN, Double.longBitsToDouble(0x7ff0000000000001L), 0.0, -0.0);
+    List<Object> four =
+        List.of(1.0, 1.0, Double.NaN, Double.longBitsToDouble(0x7ff0000000000001L), 0.0, -0.0);
     assertThat(result(f, four)).as("NaNs are one value; 0.0 and -0.0 two").isEqualTo(4L);
     Object acc = accumulate(f, four);
     Object overflowed = f.add(accumulate(f, four), 2.0, null);
     assertThat(encode(f, overflowed)).isEqualTo(new byte[] {1, 1});
-    assertThatThrownBy(() -> f.getResult(overflowed)).isInstanceOf(ArithmeticException.class)
-        .hasMessage("count_distinct: more than max-size = 4 distinct values in the window; "
-            + "raise max-size or use approx_count_distinct");
+    assertThatThrownBy(() -> f.getResult(overflowed))
+        .isInstanceOf(ArithmeticException.class)
+        .hasMessage(
+            "count_distinct: more than max-size = 4 distinct values in the window; "
+                + "raise max-size or use approx_count_distinct");
     Object mergedBothWays = f.merge(f.merge(f.createAccumulator(), overflowed), acc);
     assertThat(encode(f, mergedBothWays)).as("overflow is absorbing").isEqualTo(new byte[] {1, 1});
     assertThat(encode(f, f.merge(acc, overflowed))).isEqualTo(new byte[] {1, 1});
@@ -345,7 +437,8 @@ class CatalogueFunctionsTest {
           reverse = f.merge(reverse, accs.get(s));
         }
         long estimate = (Long) f.getResult(merged);
-        assertThat((double) estimate).as("%s lgK %d distinct %d", Seeds.describe(), lgK, distinct)
+        assertThat((double) estimate)
+            .as("%s lgK %d distinct %d", Seeds.describe(), lgK, distinct)
             .isCloseTo(distinct, within(4 * rse * distinct + 0.5));
         assertThat(f.getResult(reverse)).as("merge order").isEqualTo(estimate);
       }
@@ -356,7 +449,9 @@ class CatalogueFunctionsTest {
   @SuppressWarnings({"unchecked", "rawtypes"})
   void mostFrequentIsWithinTheAPrioriErrorOnASkewedStream() {
     Random r = Seeds.random("CatalogueFunctionsTest.mostFrequent");
-    MostFrequentFunction f = (MostFrequentFunction) fn("most_frequent", ValueType.STRING, Map.of("k", 5, "max-map-size", 32));
+    MostFrequentFunction f =
+        (MostFrequentFunction)
+            fn("most_frequent", ValueType.STRING, Map.of("k", 5, "max-map-size", 32));
     List<String> values = new ArrayList<>();
     Map<String, Long> truth = new HashMap<>();
     for (int i = 0; i < 50_000; i++) {
@@ -384,7 +479,9 @@ class CatalogueFunctionsTest {
     assertThat(top).hasSize(5);
     for (ItemCount ic : top) {
       long actual = truth.get((String) ic.item());
-      assertThat(actual).as("%s %s", Seeds.describe(), ic).isBetween(ic.count() - ic.errorBound(), ic.count());
+      assertThat(actual)
+          .as("%s %s", Seeds.describe(), ic)
+          .isBetween(ic.count() - ic.errorBound(), ic.count());
       assertThat((double) ic.errorBound()).isLessThanOrEqualTo(bound);
     }
     assertThat(top.get(0).item()).as("the heaviest item").isEqualTo("item-1");
@@ -399,9 +496,12 @@ class CatalogueFunctionsTest {
     for (double p : ps) {
       psList.add(p);
     }
-    ApproxPercentileFunction f = (ApproxPercentileFunction) fn("approx_percentile", ValueType.DOUBLE,
-        Map.of("percentiles", psList));
-    assertThat(f.rankError()).isEqualTo(KllSketch.getNormalizedRankError(200, false)).isLessThan(0.014);
+    ApproxPercentileFunction f =
+        (ApproxPercentileFunction)
+            fn("approx_percentile", ValueType.DOUBLE, Map.of("percentiles", psList));
+    assertThat(f.rankError())
+        .isEqualTo(KllSketch.getNormalizedRankError(200, false))
+        .isLessThan(0.014);
     double[] xs = new double[100_000];
     List<Object> accs = new ArrayList<>();
     for (int s = 0; s < 20; s++) {
@@ -414,8 +514,10 @@ class CatalogueFunctionsTest {
     }
     Object merged = f.createAccumulator();
     for (Object a : accs) {
-      merged = f.merge((org.apache.datasketches.kll.KllDoublesSketch) merged,
-          (org.apache.datasketches.kll.KllDoublesSketch) roundTrip(f, a));
+      merged =
+          f.merge(
+              (org.apache.datasketches.kll.KllDoublesSketch) merged,
+              (org.apache.datasketches.kll.KllDoublesSketch) roundTrip(f, a));
     }
     List<Double> qs = (List<Double>) ((AggregateFunction) f).getResult(merged);
     double[] sorted = xs.clone();
@@ -425,8 +527,14 @@ class CatalogueFunctionsTest {
       int below = lowerBound(sorted, q);
       int atOrBelow = upperBound(sorted, q);
       double eps = f.rankError();
-      assertThat(ps[i]).as("%s p=%s q=%s ranks [%s, %s]", Seeds.describe(), ps[i], q,
-          (double) below / xs.length, (double) atOrBelow / xs.length)
+      assertThat(ps[i])
+          .as(
+              "%s p=%s q=%s ranks [%s, %s]",
+              Seeds.describe(),
+              ps[i],
+              q,
+              (double) below / xs.length,
+              (double) atOrBelow / xs.length)
           .isBetween((double) below / xs.length - eps, (double) atOrBelow / xs.length + eps);
     }
   }
@@ -450,8 +558,12 @@ class CatalogueFunctionsTest {
   @Test
   void bloomFilterHasNoFalseNegativesAndAboutTheConfiguredFalsePositiveRate() {
     Random r = Seeds.random("CatalogueFunctionsTest.bloom");
-    BloomContainsFunction f = (BloomContainsFunction) fn("bloom_contains", ValueType.LONG,
-        Map.of("expected-items", 5000, "false-positive-rate", 0.01));
+    BloomContainsFunction f =
+        (BloomContainsFunction)
+            fn(
+                "bloom_contains",
+                ValueType.LONG,
+                Map.of("expected-items", 5000, "false-positive-rate", 0.01));
     BloomContainsFunction.Acc a = f.createAccumulator();
     BloomContainsFunction.Acc b = f.createAccumulator();
     List<Long> added = new ArrayList<>();
@@ -464,7 +576,8 @@ class CatalogueFunctionsTest {
         b = f.add(b, v, null);
       }
     }
-    BloomContainsFunction.Acc merged = f.merge(f.merge(f.createAccumulator(), a), (BloomContainsFunction.Acc) roundTrip(f, b));
+    BloomContainsFunction.Acc merged =
+        f.merge(f.merge(f.createAccumulator(), a), (BloomContainsFunction.Acc) roundTrip(f, b));
     assertThat(merged.filter).as("5000 values exceed the sparse state").isNotNull();
     for (long v : added) {
       assertThat(f.mightContain(merged, v)).isTrue();
@@ -476,12 +589,18 @@ class CatalogueFunctionsTest {
         falsePositives++;
       }
     }
-    assertThat((double) falsePositives / probes).as("%s false-positive rate", Seeds.describe()).isLessThan(0.02);
+    assertThat((double) falsePositives / probes)
+        .as("%s false-positive rate", Seeds.describe())
+        .isLessThan(0.02);
     assertThat((Long) f.getResult(merged)).as("estimated distinct count").isBetween(4700L, 5300L);
     assertThat(f.mightContain(merged, null)).isFalse();
     // sparse: exact, and the string "" is a value
-    BloomContainsFunction s = (BloomContainsFunction) fn("bloom_contains", ValueType.STRING,
-        Map.of("expected-items", 5000, "false-positive-rate", 0.01));
+    BloomContainsFunction s =
+        (BloomContainsFunction)
+            fn(
+                "bloom_contains",
+                ValueType.STRING,
+                Map.of("expected-items", 5000, "false-positive-rate", 0.01));
     BloomContainsFunction.Acc small = s.add(s.add(s.createAccumulator(), "", null), "x", null);
     assertThat(s.mightContain(small, "")).isTrue();
     assertThat(s.mightContain(small, "y")).isFalse();
@@ -495,18 +614,24 @@ class CatalogueFunctionsTest {
   @SuppressWarnings({"unchecked", "rawtypes"})
   void accumulatorSizes() {
     Random r = new Random(1);
-    StringBuilder report = new StringBuilder("[sizes] function: bytes for 1 / 100 / 10,000 / 1,000,000 values\n");
+    StringBuilder report =
+        new StringBuilder("[sizes] function: bytes for 1 / 100 / 10,000 / 1,000,000 values\n");
     Object[][] cases = {
-        {"variance_pop", ValueType.DOUBLE, Map.of()},
-        {"top_k", ValueType.LONG, Map.of("k", 10)},
-        {"last_k", ValueType.LONG, Map.of("k", 10)},
-        {"most_frequent", ValueType.LONG, Map.of("k", 10)},
-        {"most_frequent", ValueType.STRING, Map.of("k", 10)},
-        {"count_distinct", ValueType.LONG, Map.of("max-size", 1_000_000)},
-        {"approx_count_distinct", ValueType.LONG, Map.of()},
-        {"approx_percentile", ValueType.DOUBLE, Map.of("percentiles", List.of(0.5))},
-        {"bool_or", ValueType.BOOLEAN, Map.of()},
-        {"bloom_contains", ValueType.LONG, Map.of("expected-items", 10_000, "false-positive-rate", 0.01)}};
+      {"variance_pop", ValueType.DOUBLE, Map.of()},
+      {"top_k", ValueType.LONG, Map.of("k", 10)},
+      {"last_k", ValueType.LONG, Map.of("k", 10)},
+      {"most_frequent", ValueType.LONG, Map.of("k", 10)},
+      {"most_frequent", ValueType.STRING, Map.of("k", 10)},
+      {"count_distinct", ValueType.LONG, Map.of("max-size", 1_000_000)},
+      {"approx_count_distinct", ValueType.LONG, Map.of()},
+      {"approx_percentile", ValueType.DOUBLE, Map.of("percentiles", List.of(0.5))},
+      {"bool_or", ValueType.BOOLEAN, Map.of()},
+      {
+        "bloom_contains",
+        ValueType.LONG,
+        Map.of("expected-items", 10_000, "false-positive-rate", 0.01)
+      }
+    };
     for (Object[] c : cases) {
       AggregateFunction f = fn((String) c[0], (ValueType) c[1], (Map<String, Object>) c[2]);
       report.append(String.format("[sizes] %-22s %-7s", c[0], c[1]));
@@ -518,13 +643,16 @@ class CatalogueFunctionsTest {
           break;
         }
         for (; added < n; added++) {
-          Object v = switch ((ValueType) c[1]) {
-            case DOUBLE -> Math.round(r.nextDouble() * 100_000) / 100.0;   // money amounts
-            case LONG -> (long) r.nextInt(1_000_000);
-            case STRING -> "customer-" + r.nextInt(100_000);
-            case BOOLEAN -> r.nextBoolean();
-          };
-          acc = f.add(acc, v, new EventPosition(1_700_000_000_000L + added, 0, 3, 1_000_000L + added));
+          Object v =
+              switch ((ValueType) c[1]) {
+                case DOUBLE -> Math.round(r.nextDouble() * 100_000) / 100.0; // money amounts
+                case LONG -> (long) r.nextInt(1_000_000);
+                case STRING -> "customer-" + r.nextInt(100_000);
+                case BOOLEAN -> r.nextBoolean();
+              };
+          acc =
+              f.add(
+                  acc, v, new EventPosition(1_700_000_000_000L + added, 0, 3, 1_000_000L + added));
         }
         report.append(String.format(" %9d", encode(f, acc).length));
       }

@@ -47,15 +47,20 @@ class ExactSumTest {
     for (int i = 0; i < ds.length; i++) {
       reversed[i] = ds[ds.length - 1 - i];
     }
-    assertThat((Object) sum(reversed)).as("reversed sum of %s", Arrays.toString(ds)).isEqualTo(expected);
+    assertThat((Object) sum(reversed))
+        .as("reversed sum of %s", Arrays.toString(ds))
+        .isEqualTo(expected);
   }
 
   @Test
   void cancellationIsExact() {
     assertThat(sum(1e300, 1, -1e300)).isEqualTo(1.0);
     assertThat(sum(1e16, 1, -1e16)).isEqualTo(1.0);
-    assertThat(sum(0.1, 0.2, -0.3)).isEqualTo(exactSum(0.1, 0.2, -0.3)).isNotEqualTo(0.1 + 0.2 - 0.3);
-    assertThat(sum(Double.MAX_VALUE, Double.MAX_VALUE, -Double.MAX_VALUE)).isEqualTo(Double.MAX_VALUE);
+    assertThat(sum(0.1, 0.2, -0.3))
+        .isEqualTo(exactSum(0.1, 0.2, -0.3))
+        .isNotEqualTo(0.1 + 0.2 - 0.3);
+    assertThat(sum(Double.MAX_VALUE, Double.MAX_VALUE, -Double.MAX_VALUE))
+        .isEqualTo(Double.MAX_VALUE);
     assertThat(sum(1e300, Double.MIN_VALUE, -1e300)).isEqualTo(Double.MIN_VALUE);
     assertThat(sum(5, -5)).isEqualTo(0.0);
     assertExact(1e300, 1, -1e300);
@@ -65,11 +70,13 @@ class ExactSumTest {
   @Test
   void roundingIsCorrectTiesToEven() {
     double two53 = 9007199254740992.0;
-    assertThat(sum(two53, 1)).isEqualTo(two53);                   // tie, stays even
+    assertThat(sum(two53, 1)).isEqualTo(two53); // tie, stays even
     assertThat(sum(two53, 1, 1)).isEqualTo(two53 + 2);
-    assertThat(sum(two53, 3)).isEqualTo(two53 + 4);               // tie, rounds up to even
+    assertThat(sum(two53, 3)).isEqualTo(two53 + 4); // tie, rounds up to even
     assertThat(sum(1, Math.ulp(1.0) / 2)).isEqualTo(1.0);
-    assertThat(sum(1, Math.ulp(1.0) / 2, Double.MIN_VALUE)).as("just above the tie").isEqualTo(1 + Math.ulp(1.0));
+    assertThat(sum(1, Math.ulp(1.0) / 2, Double.MIN_VALUE))
+        .as("just above the tie")
+        .isEqualTo(1 + Math.ulp(1.0));
     assertExact(two53, 1, Double.MIN_VALUE);
     assertExact(1e300, -Double.MIN_VALUE);
   }
@@ -78,7 +85,8 @@ class ExactSumTest {
   void overflowOfTheTotalRoundsToInfinityButIntermediatesDoNot() {
     assertThat(sum(Double.MAX_VALUE, Double.MAX_VALUE)).isEqualTo(Double.POSITIVE_INFINITY);
     assertThat(sum(-Double.MAX_VALUE, -Double.MAX_VALUE)).isEqualTo(Double.NEGATIVE_INFINITY);
-    assertThat(sum(Double.MAX_VALUE, Math.ulp(Double.MAX_VALUE) / 2)).as("tie at the top rounds to infinity")
+    assertThat(sum(Double.MAX_VALUE, Math.ulp(Double.MAX_VALUE) / 2))
+        .as("tie at the top rounds to infinity")
         .isEqualTo(Double.POSITIVE_INFINITY);
     assertThat(sum(Double.MAX_VALUE, Math.ulp(Double.MAX_VALUE) / 4)).isEqualTo(Double.MAX_VALUE);
     assertExact(Double.MAX_VALUE, Double.MAX_VALUE);
@@ -87,8 +95,10 @@ class ExactSumTest {
   @Test
   void subnormalsAreExact() {
     assertThat(sum(Double.MIN_VALUE, Double.MIN_VALUE)).isEqualTo(2 * Double.MIN_VALUE);
-    assertThat(sum(Double.MIN_NORMAL, -Double.MIN_VALUE)).isEqualTo(Math.nextDown(Double.MIN_NORMAL));
-    assertThat(sum(Math.nextDown(Double.MIN_NORMAL), Double.MIN_VALUE)).isEqualTo(Double.MIN_NORMAL);
+    assertThat(sum(Double.MIN_NORMAL, -Double.MIN_VALUE))
+        .isEqualTo(Math.nextDown(Double.MIN_NORMAL));
+    assertThat(sum(Math.nextDown(Double.MIN_NORMAL), Double.MIN_VALUE))
+        .isEqualTo(Double.MIN_NORMAL);
     assertThat(sum(Double.MIN_VALUE, -Double.MIN_VALUE)).isEqualTo(0.0);
     assertExact(Double.MIN_VALUE, 3 * Double.MIN_VALUE, -Double.MIN_NORMAL, 1e-310);
     assertExact(1e-320, 1e-300, -1e-300);
@@ -97,10 +107,12 @@ class ExactSumTest {
   @Test
   void nonFiniteFollowIeee754AndNegativeZeroSumsAsZero() {
     assertThat(sum(Double.NaN, 1)).isNaN();
-    assertThat(sum(Double.POSITIVE_INFINITY, 1, -Double.MAX_VALUE)).isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(sum(Double.POSITIVE_INFINITY, 1, -Double.MAX_VALUE))
+        .isEqualTo(Double.POSITIVE_INFINITY);
     assertThat(sum(Double.NEGATIVE_INFINITY, 1e308, 1e308)).isEqualTo(Double.NEGATIVE_INFINITY);
     assertThat(sum(Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY)).isNaN();
-    assertThat(sum(Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY)).isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(sum(Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY))
+        .isEqualTo(Double.POSITIVE_INFINITY);
     assertThat(sum(-0.0)).isEqualTo(0.0);
     assertThat(Double.doubleToRawLongBits(sum(-0.0, -0.0))).as("-0.0 sums as zero").isZero();
     assertThat(sum()).isEqualTo(0.0);
@@ -108,7 +120,8 @@ class ExactSumTest {
     ExactSum a = ExactSum.zero().add(Double.POSITIVE_INFINITY);
     ExactSum b = ExactSum.zero().add(Double.NEGATIVE_INFINITY);
     assertThat(a.copy().merge(b).doubleValue()).as("+Inf merged with -Inf").isNaN();
-    assertThat(ExactSum.zero().add(1.0).merge(ExactSum.zero().add(Double.NaN)).doubleValue()).isNaN();
+    assertThat(ExactSum.zero().add(1.0).merge(ExactSum.zero().add(Double.NaN)).doubleValue())
+        .isNaN();
     assertThat(roundTrip(a.copy().merge(b)).doubleValue()).isNaN();
     assertThat(roundTrip(a).doubleValue()).isEqualTo(Double.POSITIVE_INFINITY);
     assertThat(a.isZero()).isFalse();
@@ -124,7 +137,8 @@ class ExactSumTest {
     assertThat(ExactSum.zero().add(Long.MIN_VALUE).longValueExact()).isEqualTo(Long.MIN_VALUE);
     assertThat(ExactSum.zero().add(Long.MIN_VALUE).add(-1L).doubleValue()).isEqualTo(-0x1p63);
     assertThat(ExactSum.zero().add((1L << 53) + 1).doubleValue()).isEqualTo(0x1p53);
-    assertThatThrownBy(() -> ExactSum.zero().add(0.5).longValueExact()).isInstanceOf(ArithmeticException.class)
+    assertThatThrownBy(() -> ExactSum.zero().add(0.5).longValueExact())
+        .isInstanceOf(ArithmeticException.class)
         .hasMessageContaining("not an integer");
     assertThat(ExactSum.zero().add(0.5).add(0.5).longValueExact()).isEqualTo(1L);
     assertThat(ExactSum.zero().add(0x1p60).longValueExact()).isEqualTo(1L << 60);
@@ -142,7 +156,9 @@ class ExactSumTest {
     assertThat(bytes(ExactSum.zero().add(1.0).add(-1.0))).isEqualTo(bytes(ExactSum.zero()));
   }
 
-  /** Random lists of awkward doubles, summed in random orders and merge trees, against BigDecimal. */
+  /**
+   * Random lists of awkward doubles, summed in random orders and merge trees, against BigDecimal.
+   */
   @Test
   void randomSumsEqualTheRoundedExactSum() {
     Random r = Seeds.random("ExactSumTest.randomSumsEqualTheRoundedExactSum");
@@ -154,7 +170,7 @@ class ExactSumTest {
         double d = Values.randomDouble(r, nonFinite && r.nextInt(20) == 0);
         values.add(d);
         if (r.nextInt(8) == 0) {
-          values.add(-d);   // exact cancellation partner
+          values.add(-d); // exact cancellation partner
         }
       }
       Collections.shuffle(values, r);
@@ -223,7 +239,9 @@ class ExactSumTest {
     assertCorrupt(new byte[] {2, 0, 0, 1, 0}, "serialization version 2 not recognized");
     assertCorrupt(new byte[] {1, 8, 0, 1, 0}, "unknown flags 8");
     assertCorrupt(new byte[] {1, 0, 0, 0}, "empty mantissa");
-    assertCorrupt(new byte[] {1, 0, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x0F, 1, 1}, "out of range");
+    assertCorrupt(
+        new byte[] {1, 0, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x0F, 1, 1},
+        "out of range");
     assertCorrupt(new byte[] {1, 0, 0, 2, 1}, "truncated");
   }
 

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 class AppConfigTest {
 
-  /** The default of a setting the environment may override ({@code ${?ENV}} in the reference file). */
+  /**
+   * The default of a setting the environment may override ({@code ${?ENV}} in the reference file).
+   */
   private static String env(String name, String dflt) {
     String v = System.getenv(name);
     return v == null ? dflt : v;
@@ -24,8 +26,10 @@ class AppConfigTest {
     AppConfig c = AppConfig.load(null);
     assertThat(c.file()).isEqualTo("built-in defaults");
     assertThat(c.stateDir()).isEqualTo(env("SLICESTORE_STATE_DIR", ".state"));
-    assertThat(c.featureSetsDir()).isEqualTo(env("SLICESTORE_FEATURE_SETS_DIR", "conf/feature-sets"));
-    assertThat(c.kafkaBootstrapServers()).isEqualTo(env("SLICESTORE_KAFKA_BOOTSTRAP_SERVERS", "localhost:19092"));
+    assertThat(c.featureSetsDir())
+        .isEqualTo(env("SLICESTORE_FEATURE_SETS_DIR", "conf/feature-sets"));
+    assertThat(c.kafkaBootstrapServers())
+        .isEqualTo(env("SLICESTORE_KAFKA_BOOTSTRAP_SERVERS", "localhost:19092"));
     assertThat(c.kafkaProperties()).isEmpty();
     if (System.getenv("SLICESTORE_REDIS_MODE") == null) {
       assertThat(c.redisMode()).isEqualTo(AppConfig.RedisMode.STANDALONE);
@@ -41,9 +45,12 @@ class AppConfigTest {
     }
     assertThat(c.redisTimeoutMillis()).isEqualTo(2_000);
     assertThat(c.redisPoolSize()).isEqualTo(16);
-    assertThat(c.servingPort()).isEqualTo(Integer.parseInt(env("SLICESTORE_SERVING_PORT", "50051")));
+    assertThat(c.servingPort())
+        .isEqualTo(Integer.parseInt(env("SLICESTORE_SERVING_PORT", "50051")));
     if (System.getenv("SLICESTORE_INGEST_TRIGGER") == null) {
-      assertThat(c.ingestTrigger()).as("measured default, see docs/configuration.md").isEqualTo(AppConfig.IngestTrigger.REAL_TIME);
+      assertThat(c.ingestTrigger())
+          .as("measured default, see docs/configuration.md")
+          .isEqualTo(AppConfig.IngestTrigger.REAL_TIME);
     }
     assertThat(c.ingestIntervalMillis()).isZero();
     assertThat(c.ingestRealTimeBatchMillis()).isEqualTo(300_000L);
@@ -62,10 +69,13 @@ class AppConfigTest {
   @Test
   void fileOverridesDefaultsAndCopiesReplaceSettings(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("app.conf");
-    Files.writeString(f, String.join("\n",
-        "slicestore.redis { mode = cluster, nodes = \"a:1, b:2\", pool-size = 4, timeout = 250ms }",
-        "slicestore.ingest { trigger = real-time, flush-rows = 10 }",
-        "slicestore.kafka.properties { security.protocol = SSL }"));
+    Files.writeString(
+        f,
+        String.join(
+            "\n",
+            "slicestore.redis { mode = cluster, nodes = \"a:1, b:2\", pool-size = 4, timeout = 250ms }",
+            "slicestore.ingest { trigger = real-time, flush-rows = 10 }",
+            "slicestore.kafka.properties { security.protocol = SSL }"));
     AppConfig c = AppConfig.load(f);
     assertThat(c.redisMode()).isEqualTo(AppConfig.RedisMode.CLUSTER);
     assertThat(c.redisNodes()).containsExactly("a:1", "b:2");
@@ -83,44 +93,63 @@ class AppConfigTest {
     assertThat(moved.with("slicestore.ingest.trigger", "micro-batch").ingestTrigger())
         .isEqualTo(AppConfig.IngestTrigger.MICRO_BATCH);
     assertThatThrownBy(() -> c.with("slicestore.ingest.trigger", "sometimes"))
-        .isInstanceOf(ConfigProblemException.class).hasMessageContaining("slicestore.ingest.trigger");
+        .isInstanceOf(ConfigProblemException.class)
+        .hasMessageContaining("slicestore.ingest.trigger");
   }
 
   @Test
   void unknownEnumValueNamesFileAndPath(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("app.conf");
     Files.writeString(f, "slicestore.ingest.trigger = sometimes\n");
-    ConfigProblemException e = catchThrowableOfType(ConfigProblemException.class, () -> AppConfig.load(f));
+    ConfigProblemException e =
+        catchThrowableOfType(ConfigProblemException.class, () -> AppConfig.load(f));
     assertThat(e).isNotNull();
-    assertThat(e.problems()).containsExactly(
-        f + ": slicestore.ingest.trigger: Unknown value 'sometimes' (known: micro-batch, real-time)");
+    assertThat(e.problems())
+        .containsExactly(
+            f
+                + ": slicestore.ingest.trigger: Unknown value 'sometimes' (known: micro-batch, real-time)");
     assertThat(e.getMessage()).isEqualTo("Invalid configuration: " + e.problems().get(0));
   }
 
   @Test
   void otherProblemsNameFileAndPath(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("app.conf");
-    Files.writeString(f, String.join("\n",
-        "slicestore.redis { mode = sharded, nodes = [\"localhost\"], timeout = soon }",
-        "slicestore.ingest.flush-rows = 0"));
-    ConfigProblemException e = catchThrowableOfType(ConfigProblemException.class, () -> AppConfig.load(f));
-    assertThat(e.problems()).hasSize(4).allSatisfy(p -> assertThat(p).startsWith(f + ": slicestore."));
-    assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("slicestore.redis.mode: Unknown value 'sharded'"));
-    assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("slicestore.redis.nodes: Invalid node 'localhost'"));
-    assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("slicestore.redis.timeout: Invalid duration"));
-    assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("slicestore.ingest.flush-rows: Invalid value 0"));
+    Files.writeString(
+        f,
+        String.join(
+            "\n",
+            "slicestore.redis { mode = sharded, nodes = [\"localhost\"], timeout = soon }",
+            "slicestore.ingest.flush-rows = 0"));
+    ConfigProblemException e =
+        catchThrowableOfType(ConfigProblemException.class, () -> AppConfig.load(f));
+    assertThat(e.problems())
+        .hasSize(4)
+        .allSatisfy(p -> assertThat(p).startsWith(f + ": slicestore."));
+    assertThat(e.problems())
+        .anySatisfy(p -> assertThat(p).contains("slicestore.redis.mode: Unknown value 'sharded'"));
+    assertThat(e.problems())
+        .anySatisfy(
+            p -> assertThat(p).contains("slicestore.redis.nodes: Invalid node 'localhost'"));
+    assertThat(e.problems())
+        .anySatisfy(p -> assertThat(p).contains("slicestore.redis.timeout: Invalid duration"));
+    assertThat(e.problems())
+        .anySatisfy(p -> assertThat(p).contains("slicestore.ingest.flush-rows: Invalid value 0"));
 
     Path wrongType = dir.resolve("port.conf");
     Files.writeString(wrongType, "slicestore.serving.port = fifty\n");
-    assertThatThrownBy(() -> AppConfig.load(wrongType)).isInstanceOf(ConfigProblemException.class)
-        .hasMessageContaining(wrongType.toString()).hasMessageContaining("serving.port");
+    assertThatThrownBy(() -> AppConfig.load(wrongType))
+        .isInstanceOf(ConfigProblemException.class)
+        .hasMessageContaining(wrongType.toString())
+        .hasMessageContaining("serving.port");
 
     Path missing = dir.resolve("missing.conf");
-    assertThatThrownBy(() -> AppConfig.load(missing)).isInstanceOf(ConfigProblemException.class)
+    assertThatThrownBy(() -> AppConfig.load(missing))
+        .isInstanceOf(ConfigProblemException.class)
         .hasMessage("Invalid configuration: " + missing + ": file not found");
     Path broken = dir.resolve("broken.conf");
     Files.writeString(broken, "slicestore { redis = \n");
-    assertThatThrownBy(() -> AppConfig.load(broken)).isInstanceOf(ConfigProblemException.class)
+    assertThatThrownBy(() -> AppConfig.load(broken))
+        .isInstanceOf(ConfigProblemException.class)
         .hasMessageContaining(broken + ": cannot parse");
   }
 }

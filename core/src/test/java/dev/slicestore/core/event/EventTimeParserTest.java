@@ -22,8 +22,10 @@ class EventTimeParserTest {
     return new EventTimeParser(new EventTimeSpec("ts", format, zone));
   }
 
-  private static void assertBad(EventTimeParser p, Object value, RejectReason reason, String... message) {
-    BadRecordException e = catchThrowableOfType(BadRecordException.class, () -> p.parseMillis(value));
+  private static void assertBad(
+      EventTimeParser p, Object value, RejectReason reason, String... message) {
+    BadRecordException e =
+        catchThrowableOfType(BadRecordException.class, () -> p.parseMillis(value));
     assertThat(e).as("expected %s to be rejected", value).isNotNull();
     assertThat(e.reason()).isEqualTo(reason);
     if (message.length > 0) {
@@ -43,8 +45,16 @@ class EventTimeParserTest {
     assertThat(seconds.parseMillis(-1L)).isEqualTo(-1_000L);
     assertThat(seconds.format(RETAIL_FIRST + 999)).isEqualTo(1_322_727_960L);
     assertThat(seconds.format(-1)).as("floor, not truncation").isEqualTo(-1L);
-    assertBad(seconds, Long.MAX_VALUE / 10, RejectReason.BAD_EVENT_TIME, "does not match format epoch-seconds");
-    assertBad(millis, "soon", RejectReason.BAD_EVENT_TIME, "event time 'soon' does not match format epoch-millis");
+    assertBad(
+        seconds,
+        Long.MAX_VALUE / 10,
+        RejectReason.BAD_EVENT_TIME,
+        "does not match format epoch-seconds");
+    assertBad(
+        millis,
+        "soon",
+        RejectReason.BAD_EVENT_TIME,
+        "event time 'soon' does not match format epoch-millis");
     assertBad(millis, 1.5, RejectReason.BAD_EVENT_TIME);
     assertBad(millis, null, RejectReason.MISSING_EVENT_TIME, "event time is missing");
   }
@@ -55,13 +65,18 @@ class EventTimeParserTest {
     assertThat(utc.parseMillis("2011-12-01T08:26:00Z")).isEqualTo(RETAIL_FIRST);
     assertThat(utc.parseMillis("2011-12-01T09:26:00+01:00")).isEqualTo(RETAIL_FIRST);
     assertThat(utc.parseMillis("2011-12-01T08:26:00.123Z")).isEqualTo(RETAIL_FIRST + 123);
-    assertThat(utc.parseMillis("2011-12-01T08:26:00")).as("local time read in the zone").isEqualTo(RETAIL_FIRST);
-    assertThat(parser("iso-8601", "Asia/Kolkata").parseMillis("2011-12-01T13:56:00")).isEqualTo(RETAIL_FIRST);
+    assertThat(utc.parseMillis("2011-12-01T08:26:00"))
+        .as("local time read in the zone")
+        .isEqualTo(RETAIL_FIRST);
+    assertThat(parser("iso-8601", "Asia/Kolkata").parseMillis("2011-12-01T13:56:00"))
+        .isEqualTo(RETAIL_FIRST);
     assertThat(parser("iso-8601", "Asia/Kolkata").parseMillis("2011-12-01T08:26:00Z"))
-        .as("an explicit offset wins over the zone").isEqualTo(RETAIL_FIRST);
+        .as("an explicit offset wins over the zone")
+        .isEqualTo(RETAIL_FIRST);
     assertThat(utc.format(RETAIL_FIRST)).isEqualTo("2011-12-01T08:26:00Z");
     assertThat(utc.format(-1)).isEqualTo("1969-12-31T23:59:59.999Z");
-    assertBad(utc, "2011-12-01 08:26:00", RejectReason.BAD_EVENT_TIME, "does not match format iso-8601");
+    assertBad(
+        utc, "2011-12-01 08:26:00", RejectReason.BAD_EVENT_TIME, "does not match format iso-8601");
     assertBad(utc, "2011-13-01T08:26:00Z", RejectReason.BAD_EVENT_TIME);
     assertBad(utc, "", RejectReason.BAD_EVENT_TIME);
   }
@@ -73,8 +88,13 @@ class EventTimeParserTest {
     assertThat(p.parseMillis("1970-01-01 00:00:00")).isZero();
     assertThat(p.parseMillis("1969-12-31 23:59:59")).isEqualTo(-1_000L);
     assertThat(p.format(RETAIL_FIRST)).isEqualTo("2011-12-01 08:26:00");
-    assertThat(parser("dd/MM/yyyy HH:mm", "Asia/Kolkata").parseMillis("01/12/2011 13:56")).isEqualTo(RETAIL_FIRST);
-    assertBad(p, "2011-12-01T08:26:00", RejectReason.BAD_EVENT_TIME, "does not match format yyyy-MM-dd HH:mm:ss");
+    assertThat(parser("dd/MM/yyyy HH:mm", "Asia/Kolkata").parseMillis("01/12/2011 13:56"))
+        .isEqualTo(RETAIL_FIRST);
+    assertBad(
+        p,
+        "2011-12-01T08:26:00",
+        RejectReason.BAD_EVENT_TIME,
+        "does not match format yyyy-MM-dd HH:mm:ss");
     assertBad(p, "2011-12-01 25:00:00", RejectReason.BAD_EVENT_TIME);
     assertBad(p, "12/1/2011 8:26", RejectReason.BAD_EVENT_TIME);
     assertBad(parser("HH:mm", "UTC"), "08:26", RejectReason.BAD_EVENT_TIME);
@@ -93,9 +113,13 @@ class EventTimeParserTest {
       long millis = min + (long) (r.nextDouble() * (max - min));
       long seconds = Math.floorDiv(millis, 1000L) * 1000L;
       String text = (String) p.format(millis);
-      assertThat(p.parseMillis(text)).as("%s %d -> %s", Seeds.describe(), millis, text).isEqualTo(seconds);
+      assertThat(p.parseMillis(text))
+          .as("%s %d -> %s", Seeds.describe(), millis, text)
+          .isEqualTo(seconds);
       assertThat(p.parseMillis(p.format(seconds))).isEqualTo(seconds);
-      assertThat(iso.parseMillis(iso.format(millis))).as("%s iso %d", Seeds.describe(), millis).isEqualTo(millis);
+      assertThat(iso.parseMillis(iso.format(millis)))
+          .as("%s iso %d", Seeds.describe(), millis)
+          .isEqualTo(millis);
     }
   }
 
@@ -104,12 +128,15 @@ class EventTimeParserTest {
     EventTimeParser.validateFormat("epoch-millis", "UTC");
     EventTimeParser.validateFormat("yyyy-MM-dd", "Europe/London");
     assertThatThrownBy(() -> EventTimeParser.validateFormat("yyyy-MM-dd", "Nowhere/Special"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Unknown zone 'Nowhere/Special'");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Unknown zone 'Nowhere/Special'");
     assertThatThrownBy(() -> EventTimeParser.validateFormat("yyyy-MM-dd {", "UTC"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Invalid format 'yyyy-MM-dd {'")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Invalid format 'yyyy-MM-dd {'")
         .hasMessageContaining("epoch-millis, epoch-seconds, iso-8601 or a java.time pattern");
     assertThatThrownBy(() -> EventTimeParser.validateFormat(null, "UTC"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("format is missing");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("format is missing");
   }
 
   @Test
@@ -121,7 +148,8 @@ class EventTimeParserTest {
       out.writeObject(p);
     }
     EventTimeParser copy;
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+    try (ObjectInputStream in =
+        new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
       copy = (EventTimeParser) in.readObject();
     }
     assertThat(copy.parseMillis("2011-12-01 08:26:00")).isEqualTo(RETAIL_FIRST);

@@ -41,7 +41,8 @@ class JsonEventParserTest {
         .containsExactly("c1", -3L, 2.5, true);
     assertThat(parser.parse("{\"qty\": 9223372036854775807, \"price\": -0.0}"))
         .containsExactly(null, Long.MAX_VALUE, -0.0, null);
-    assertThat(parser.parse("{\"id\": \"é \\u00e9 \\ud83d\\ude00\"}")[0]).isEqualTo("é é \uD83D\uDE00");
+    assertThat(parser.parse("{\"id\": \"é \\u00e9 \\ud83d\\ude00\"}")[0])
+        .isEqualTo("é é \uD83D\uDE00");
   }
 
   @Test
@@ -56,25 +57,43 @@ class JsonEventParserTest {
   @Test
   void integersAreAcceptedForDoubles() throws Exception {
     assertThat(parser.parse("{\"price\": 3}")[2]).isEqualTo(3.0);
-    assertThat(parser.parse("{\"price\": 12345678901234567890}")[2]).isEqualTo(1.2345678901234567e19);
+    assertThat(parser.parse("{\"price\": 12345678901234567890}")[2])
+        .isEqualTo(1.2345678901234567e19);
     assertThat(parser.parse("{\"price\": 1e3}")[2]).isEqualTo(1000.0);
   }
 
   @Test
   void wrongTypesAreRejectedWithFieldAndValue() {
-    assertRejected("{\"qty\": \"12\"}", RejectReason.WRONG_TYPE, "field qty: expected long, got string \"12\"");
-    assertRejected("{\"qty\": 1.5}", RejectReason.WRONG_TYPE, "field qty: expected long, got number 1.5");
+    assertRejected(
+        "{\"qty\": \"12\"}",
+        RejectReason.WRONG_TYPE,
+        "field qty: expected long, got string \"12\"");
+    assertRejected(
+        "{\"qty\": 1.5}", RejectReason.WRONG_TYPE, "field qty: expected long, got number 1.5");
     assertRejected("{\"qty\": 2.0}", RejectReason.WRONG_TYPE, "field qty: expected long");
     assertRejected("{\"qty\": 1e2}", RejectReason.WRONG_TYPE, "field qty: expected long");
-    assertRejected("{\"qty\": 9223372036854775808}", RejectReason.WRONG_TYPE, "field qty: expected long, got integer");
+    assertRejected(
+        "{\"qty\": 9223372036854775808}",
+        RejectReason.WRONG_TYPE,
+        "field qty: expected long, got integer");
     assertRejected("{\"qty\": true}", RejectReason.WRONG_TYPE, "got boolean true");
-    assertRejected("{\"price\": \"2.5\"}", RejectReason.WRONG_TYPE, "field price: expected double, got string");
-    assertRejected("{\"id\": 17850}", RejectReason.WRONG_TYPE, "field id: expected string, got integer 17850");
+    assertRejected(
+        "{\"price\": \"2.5\"}",
+        RejectReason.WRONG_TYPE,
+        "field price: expected double, got string");
+    assertRejected(
+        "{\"id\": 17850}", RejectReason.WRONG_TYPE, "field id: expected string, got integer 17850");
     assertRejected("{\"id\": [\"a\"]}", RejectReason.WRONG_TYPE, "got array");
-    assertRejected("{\"vip\": \"true\"}", RejectReason.WRONG_TYPE, "field vip: expected boolean, got string");
-    assertRejected("{\"vip\": 1}", RejectReason.WRONG_TYPE, "field vip: expected boolean, got integer");
+    assertRejected(
+        "{\"vip\": \"true\"}", RejectReason.WRONG_TYPE, "field vip: expected boolean, got string");
+    assertRejected(
+        "{\"vip\": 1}", RejectReason.WRONG_TYPE, "field vip: expected boolean, got integer");
     assertRejected("{\"price\": {\"amount\": 1}}", RejectReason.WRONG_TYPE, "got object");
-    BadRecordException longValue = reject("{\"id\": \"" + "x".repeat(200) + "\", \"qty\": 1}".replace("\"qty\": 1", "\"vip\": 0"));
+    BadRecordException longValue =
+        reject(
+            "{\"id\": \""
+                + "x".repeat(200)
+                + "\", \"qty\": 1}".replace("\"qty\": 1", "\"vip\": 0"));
     assertThat(longValue.getMessage()).as("long values are abbreviated").hasSizeLessThan(120);
   }
 
@@ -84,7 +103,8 @@ class JsonEventParserTest {
     assertRejected("{\"qty\": 1", RejectReason.MALFORMED_JSON, "malformed JSON");
     assertRejected("{qty: 1}", RejectReason.MALFORMED_JSON, "malformed JSON");
     assertRejected("not json", RejectReason.MALFORMED_JSON, "malformed JSON");
-    assertRejected("{\"qty\": 1, \"qty\": 2}", RejectReason.MALFORMED_JSON, "malformed JSON", "qty");
+    assertRejected(
+        "{\"qty\": 1, \"qty\": 2}", RejectReason.MALFORMED_JSON, "malformed JSON", "qty");
     assertRejected("", RejectReason.MALFORMED_JSON);
   }
 

@@ -36,7 +36,9 @@ import org.junit.jupiter.api.Test;
 class PointInTimeEvaluatorTest {
   private static final long SLICE = 10_000L;
 
-  static final FeatureSet FS = FeatureSetLoader.parse("""
+  static final FeatureSet FS =
+      FeatureSetLoader.parse(
+          """
       name = pit
       version = 1
       source { topics = [t0, t1], schema { k = string, ts = long, l = long, d = double, s = string } }
@@ -54,7 +56,8 @@ class PointInTimeEvaluatorTest {
         { name = s_max, function = max, input = s, windows = [10s, 40s] }
         { name = s_count, function = count, input = s }
       ]
-      """, "pit.conf");
+      """,
+          "pit.conf");
   private static final Slicing SLICING = FS.slicing();
 
   record Event(long time, EventPosition position, Object[] inputs) {}
@@ -76,9 +79,14 @@ class PointInTimeEvaluatorTest {
       int partition = r.nextInt(2);
       Object[] inputs = new Object[FS.inputColumns().size()];
       for (int c = 0; c < inputs.length; c++) {
-        inputs[c] = Values.random(r, FS.inputColumns().get(c).type(), 0.2, r.nextInt(40) == 0, true);
+        inputs[c] =
+            Values.random(r, FS.inputColumns().get(c).type(), 0.2, r.nextInt(40) == 0, true);
       }
-      events.add(new Event(time, new EventPosition(time, topic, partition, offsets[topic * 2 + partition]++), inputs));
+      events.add(
+          new Event(
+              time,
+              new EventPosition(time, topic, partition, offsets[topic * 2 + partition]++),
+              inputs));
     }
     return events;
   }
@@ -89,15 +97,15 @@ class PointInTimeEvaluatorTest {
       long t = base - 60_000 + (long) (r.nextDouble() * 10 * 60_000);
       int kind = r.nextInt(10);
       if (kind < 2) {
-        t = SLICING.sliceStartMillis(SLICING.sliceIndex(t));                 // on a slice boundary
+        t = SLICING.sliceStartMillis(SLICING.sliceIndex(t)); // on a slice boundary
       } else if (kind < 4 && !events.isEmpty()) {
-        t = events.get(r.nextInt(events.size())).time();                     // exactly at an event: excluded
+        t = events.get(r.nextInt(events.size())).time(); // exactly at an event: excluded
       } else if (kind < 5 && !events.isEmpty()) {
         t = events.get(r.nextInt(events.size())).time() + 1;
       } else if (kind < 6 && !times.isEmpty()) {
-        t = times.get(r.nextInt(times.size()));                              // duplicate spine row
+        t = times.get(r.nextInt(times.size())); // duplicate spine row
       } else if (kind < 7) {
-        t = base - 600_000 - r.nextInt(1_000_000);                           // before any data
+        t = base - 600_000 - r.nextInt(1_000_000); // before any data
       }
       times.add(t);
     }
@@ -105,7 +113,8 @@ class PointInTimeEvaluatorTest {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static byte[][] sliceAccumulators(PointInTimeEvaluator sweep, List<Event> sliceEvents, Random r) {
+  private static byte[][] sliceAccumulators(
+      PointInTimeEvaluator sweep, List<Event> sliceEvents, Random r) {
     int[] needed = sweep.neededAggregations();
     byte[][] out = new byte[needed.length][];
     for (int a = 0; a < needed.length; a++) {
@@ -127,7 +136,8 @@ class PointInTimeEvaluatorTest {
   }
 
   /** Feeds the sweep in its order and returns one vector per time (in the given order). */
-  private static List<FeatureVector> sweep(PointInTimeEvaluator sweep, List<Event> events, List<Long> times, Random r) {
+  private static List<FeatureVector> sweep(
+      PointInTimeEvaluator sweep, List<Event> events, List<Long> times, Random r) {
     TreeMap<Long, List<Event>> bySlice = new TreeMap<>();
     for (Event e : events) {
       bySlice.computeIfAbsent(SLICING.sliceIndex(e.time()), k -> new ArrayList<>()).add(e);
@@ -135,7 +145,8 @@ class PointInTimeEvaluatorTest {
     // records: (time, kind 0 slice / 1 evaluation / 2 event, payload)
     record Rec(long time, int kind, long order, Object payload) {}
     List<Rec> recs = new ArrayList<>();
-    bySlice.forEach((slice, list) -> recs.add(new Rec(SLICING.sliceEndMillis(slice), 0, slice, list)));
+    bySlice.forEach(
+        (slice, list) -> recs.add(new Rec(SLICING.sliceEndMillis(slice), 0, slice, list)));
     for (int i = 0; i < times.size(); i++) {
       recs.add(new Rec(times.get(i), 1, i, i));
     }
@@ -151,8 +162,11 @@ class PointInTimeEvaluatorTest {
       switch (rec.kind()) {
         case 0 -> {
           List<Event> list = (List<Event>) rec.payload();
-          sweep.addSlice(rec.order(), list.stream().mapToLong(Event::time).min().orElseThrow(),
-              list.stream().mapToLong(Event::time).max().orElseThrow(), sliceAccumulators(sweep, list, r));
+          sweep.addSlice(
+              rec.order(),
+              list.stream().mapToLong(Event::time).min().orElseThrow(),
+              list.stream().mapToLong(Event::time).max().orElseThrow(),
+              sliceAccumulators(sweep, list, r));
         }
         case 1 -> out[(Integer) rec.payload()] = sweep.evaluate(rec.time());
         default -> {
@@ -164,7 +178,8 @@ class PointInTimeEvaluatorTest {
     return List.of(out);
   }
 
-  private static void assertMatchesOracle(FeatureVector fv, List<Feature> features, List<Event> events, long t, String ctx) {
+  private static void assertMatchesOracle(
+      FeatureVector fv, List<Feature> features, List<Event> events, long t, String ctx) {
     assertThat(fv.error()).as(ctx).isNull();
     for (int i = 0; i < features.size(); i++) {
       Feature f = features.get(i);
@@ -174,22 +189,29 @@ class PointInTimeEvaluatorTest {
         values.add(agg.inputSlot() < 0 ? null : e.inputs()[agg.inputSlot()]);
       }
       String name = agg.function().name();
-      assertThat(fv.values()[i]).as("%s: %s at t=%d", ctx, f.name(), t)
+      assertThat(fv.values()[i])
+          .as("%s: %s at t=%d", ctx, f.name(), t)
           .isEqualTo(NaiveAggregator.result(name, agg.inputType(), values));
-      assertThat(fv.statuses()[i]).as("%s: status of %s at t=%d", ctx, f.name(), t)
-          .isEqualTo(NaiveAggregator.present(name, agg.inputType(), values) ? FeatureStatus.PRESENT : FeatureStatus.EMPTY);
+      assertThat(fv.statuses()[i])
+          .as("%s: status of %s at t=%d", ctx, f.name(), t)
+          .isEqualTo(
+              NaiveAggregator.present(name, agg.inputType(), values)
+                  ? FeatureStatus.PRESENT
+                  : FeatureStatus.EMPTY);
     }
   }
 
   @Test
   void everyFeatureAtEverySpineTimeMatchesTheNaiveOracle() {
-    Random r = Seeds.random("PointInTimeEvaluatorTest.everyFeatureAtEverySpineTimeMatchesTheNaiveOracle");
+    Random r =
+        Seeds.random("PointInTimeEvaluatorTest.everyFeatureAtEverySpineTimeMatchesTheNaiveOracle");
     for (int trial = 0; trial < 150; trial++) {
-      long base = switch (r.nextInt(3)) {
-        case 0 -> -(long) (r.nextDouble() * 1e12);
-        case 1 -> (long) (r.nextDouble() * 600_000) - 300_000;
-        default -> 1_322_727_960_000L + (long) (r.nextDouble() * 1e10);
-      };
+      long base =
+          switch (r.nextInt(3)) {
+            case 0 -> -(long) (r.nextDouble() * 1e12);
+            case 1 -> (long) (r.nextDouble() * 600_000) - 300_000;
+            default -> 1_322_727_960_000L + (long) (r.nextDouble() * 1e10);
+          };
       List<Feature> features = new ArrayList<>(FS.features());
       Collections.shuffle(features, r);
       if (r.nextBoolean()) {
@@ -202,7 +224,11 @@ class PointInTimeEvaluatorTest {
         List<Long> times = randomTimes(r, base, events, 1 + r.nextInt(40));
         List<FeatureVector> vectors = sweep(sweep, events, times, r);
         for (int i = 0; i < times.size(); i++) {
-          assertMatchesOracle(vectors.get(i), features, events, times.get(i),
+          assertMatchesOracle(
+              vectors.get(i),
+              features,
+              events,
+              times.get(i),
               Seeds.describe() + " trial " + trial + " entity " + entity);
         }
       }
@@ -213,8 +239,11 @@ class PointInTimeEvaluatorTest {
   void recordsOutOfOrderAreRefused() {
     PointInTimeEvaluator sweep = new PointInTimeEvaluator(FS, FS.features());
     sweep.addSlice(10, 100_000, 100_001, new byte[sweep.neededAggregations().length][]);
-    assertThatThrownBy(() -> sweep.addSlice(10, 100_000, 100_001, new byte[sweep.neededAggregations().length][]))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("not in time order");
+    assertThatThrownBy(
+            () ->
+                sweep.addSlice(10, 100_000, 100_001, new byte[sweep.neededAggregations().length][]))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("not in time order");
     sweep.evaluate(200_000);
     assertThatThrownBy(() -> sweep.evaluate(100_000)).isInstanceOf(IllegalStateException.class);
     Object[] inputs = new Object[FS.inputColumns().size()];

@@ -17,7 +17,9 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** Two-Stacks against a naive recomputation over the elements in the window, for min and exact sum. */
+/**
+ * Two-Stacks against a naive recomputation over the elements in the window, for min and exact sum.
+ */
 class TwoStacksTest {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -27,7 +29,7 @@ class TwoStacksTest {
     for (String name : List.of("min", "sum", "max")) {
       AggregateFunction f = AggregateFunctions.create(name, ValueType.DOUBLE, Map.of());
       TwoStacks q = new TwoStacks(f);
-      List<long[]> held = new ArrayList<>();                  // key, index into values
+      List<long[]> held = new ArrayList<>(); // key, index into values
       List<List<Object>> values = new ArrayList<>();
       long key = r.nextInt(100) - 50;
       for (int step = 0; step < 3_000; step++) {
@@ -47,7 +49,9 @@ class TwoStacksTest {
           values.add(vs);
           ByteWriter after = new ByteWriter(16);
           f.encode(acc, after);
-          assertThat(after.toByteArray()).as("pushed accumulator is not mutated").isEqualTo(before.toByteArray());
+          assertThat(after.toByteArray())
+              .as("pushed accumulator is not mutated")
+              .isEqualTo(before.toByteArray());
         } else {
           long min = key - r.nextInt(12);
           q.evictBelow(min);
@@ -56,21 +60,27 @@ class TwoStacksTest {
         List<Object> all = new ArrayList<>();
         held.forEach(h -> all.addAll(values.get((int) h[1])));
         Object acc = q.query();
-        assertThat(f.getResult(acc)).as("%s %s step %d", Seeds.describe(), name, step)
+        assertThat(f.getResult(acc))
+            .as("%s %s step %d", Seeds.describe(), name, step)
             .isEqualTo(NaiveAggregator.result(name, ValueType.DOUBLE, all));
         assertThat(q.size()).isEqualTo(held.size());
         // the returned accumulator is the caller's: mutating it leaves the queue intact
         f.add(acc, 1e300, new EventPosition(0, 0, 0, 0));
-        assertThat(f.getResult(q.query())).isEqualTo(NaiveAggregator.result(name, ValueType.DOUBLE, all));
+        assertThat(f.getResult(q.query()))
+            .isEqualTo(NaiveAggregator.result(name, ValueType.DOUBLE, all));
       }
     }
   }
 
   @Test
   void keysMustIncrease() {
-    TwoStacks<Object> q = new TwoStacks<>((AggregateFunction<Object>) (AggregateFunction<?>) AggregateFunctions.create("count", null, Map.of()));
+    TwoStacks<Object> q =
+        new TwoStacks<>(
+            (AggregateFunction<Object>)
+                (AggregateFunction<?>) AggregateFunctions.create("count", null, Map.of()));
     q.push(5, q.query());
-    assertThatThrownBy(() -> q.push(5, q.query())).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> q.push(5, q.query()))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("keys must increase");
     assertThat(Arrays.asList(q.size())).containsExactly(1);
   }

@@ -11,15 +11,18 @@ import org.junit.jupiter.api.Test;
 
 class OnlineLayoutTest {
   private static FeatureSet featureSet(String topics) {
-    return FeatureSetLoader.parse(String.join("\n",
-        "name = shop",
-        "version = 4",
-        "source { topics = " + topics + ", schema { k = string, ts = long } }",
-        "entity-key = k",
-        "event-time { column = ts, format = epoch-millis }",
-        "slice = 1h",
-        "windows = [1h]",
-        "aggregations = [ { name = n, function = count } ]"), "layout.conf");
+    return FeatureSetLoader.parse(
+        String.join(
+            "\n",
+            "name = shop",
+            "version = 4",
+            "source { topics = " + topics + ", schema { k = string, ts = long } }",
+            "entity-key = k",
+            "event-time { column = ts, format = epoch-millis }",
+            "slice = 1h",
+            "windows = [1h]",
+            "aggregations = [ { name = n, function = count } ]"),
+        "layout.conf");
   }
 
   private static String s(byte[] b) {
@@ -42,15 +45,20 @@ class OnlineLayoutTest {
     assertThat(s(single.eventField(0, 3, 1234))).isEqualTo("3:1234");
     OnlineLayout multi = new OnlineLayout(featureSet("[orders, returns]"));
     assertThat(s(multi.eventField(1, 3, 1234))).isEqualTo("1:3:1234");
-    assertThat(OnlineLayout.parseEventField(single.eventField(0, 3, 1234))).containsExactly(0, 3, 1234);
-    assertThat(OnlineLayout.parseEventField(multi.eventField(1, 3, Long.MAX_VALUE))).containsExactly(1, 3, Long.MAX_VALUE);
-    assertThat(OnlineLayout.parseEventField(multi.eventField(Integer.MAX_VALUE, Integer.MAX_VALUE, 0)))
+    assertThat(OnlineLayout.parseEventField(single.eventField(0, 3, 1234)))
+        .containsExactly(0, 3, 1234);
+    assertThat(OnlineLayout.parseEventField(multi.eventField(1, 3, Long.MAX_VALUE)))
+        .containsExactly(1, 3, Long.MAX_VALUE);
+    assertThat(
+            OnlineLayout.parseEventField(multi.eventField(Integer.MAX_VALUE, Integer.MAX_VALUE, 0)))
         .containsExactly(Integer.MAX_VALUE, Integer.MAX_VALUE, 0);
   }
 
   @Test
   void compactedFieldIsNotAnEventField() {
-    assertThat(s(OnlineLayout.compactedField())).isEqualTo(OnlineLayout.COMPACTED_FIELD).isEqualTo("c");
+    assertThat(s(OnlineLayout.compactedField()))
+        .isEqualTo(OnlineLayout.COMPACTED_FIELD)
+        .isEqualTo("c");
     assertThat(OnlineLayout.isCompactedField("c".getBytes(StandardCharsets.US_ASCII))).isTrue();
     assertThat(OnlineLayout.isCompactedField("c1".getBytes(StandardCharsets.US_ASCII))).isFalse();
     assertThat(OnlineLayout.isCompactedField("1:2".getBytes(StandardCharsets.US_ASCII))).isFalse();
@@ -61,10 +69,34 @@ class OnlineLayoutTest {
 
   @Test
   void malformedFieldNamesAreCorrupt() {
-    for (String bad : new String[] {"", "c", "x", ":", ":1", "1:", "1::2", "1:2:3:4", "a:1", "-1:2", "1:-2", "1:2 ",
-        " 1:2", "1.0:2", "1", "١:٢", "01:5", "1:05", "0:00",
-        // numbers that do not fit: partition beyond int, offset beyond long
-        "4294967296:1", "1:2147483648:1", "2147483648:0:1", "1:99999999999999999999", "99999999999999999999999:1"}) {
+    for (String bad :
+        new String[] {
+          "",
+          "c",
+          "x",
+          ":",
+          ":1",
+          "1:",
+          "1::2",
+          "1:2:3:4",
+          "a:1",
+          "-1:2",
+          "1:-2",
+          "1:2 ",
+          " 1:2",
+          "1.0:2",
+          "1",
+          "١:٢",
+          "01:5",
+          "1:05",
+          "0:00",
+          // numbers that do not fit: partition beyond int, offset beyond long
+          "4294967296:1",
+          "1:2147483648:1",
+          "2147483648:0:1",
+          "1:99999999999999999999",
+          "99999999999999999999999:1"
+        }) {
       assertThatThrownBy(() -> OnlineLayout.parseEventField(bad.getBytes(StandardCharsets.UTF_8)))
           .as("field '%s'", bad)
           .isInstanceOf(CorruptDataException.class)

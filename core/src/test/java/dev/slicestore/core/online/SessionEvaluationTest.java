@@ -20,7 +20,6 @@ import dev.slicestore.core.time.Sessions;
 import dev.slicestore.core.time.Slicing;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -32,18 +31,20 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * Session features in both evaluators, serving's {@link WindowEvaluator} over slice hashes (per-event
- * fields and compacted entries covering random offset ranges) and training's
- * {@link PointInTimeEvaluator} sweep, against {@link SessionOracle}, a naive computation over the
- * raw events sorted by time. Events come in bursts whose gaps are drawn around the session gaps
+ * Session features in both evaluators, serving's {@link WindowEvaluator} over slice hashes
+ * (per-event fields and compacted entries covering random offset ranges) and training's {@link
+ * PointInTimeEvaluator} sweep, against {@link SessionOracle}, a naive computation over the raw
+ * events sorted by time. Events come in bursts whose gaps are drawn around the session gaps
  * (exactly {@code G}, {@code G - 1 ms}, {@code G + 1 ms}), evaluation times exactly at events, one
  * ms later, exactly {@code G} and {@code G - 1 ms} after the last event, on slice boundaries; the
- * lookback (max-length) is shorter than many sessions. Sliding-window features are evaluated in
- * the same pass and checked too.
+ * lookback (max-length) is shorter than many sessions. Sliding-window features are evaluated in the
+ * same pass and checked too.
  */
 class SessionEvaluationTest {
   private static final long SLICE = 10_000L;
-  static final FeatureSet FS = FeatureSetLoader.parse("""
+  static final FeatureSet FS =
+      FeatureSetLoader.parse(
+          """
       name = sess
       version = 1
       source { topics = [t0, t1], schema { k = string, ts = long, l = long, d = double } }
@@ -58,7 +59,8 @@ class SessionEvaluationTest {
         { name = d_mean, function = mean, input = d, session { gap = 1m, max-length = 3m } }
         { name = l_min, function = min, input = l }
       ]
-      """, "sess.conf");
+      """,
+          "sess.conf");
   private static final OnlineLayout LAYOUT = new OnlineLayout(FS);
   private static final Slicing SLICING = FS.slicing();
   private static final long[] GAPS = {10_000, 20_000, 30_000, 60_000};
@@ -71,15 +73,24 @@ class SessionEvaluationTest {
 
   @Test
   void featuresAreNamedAfterTheAggregationAndCountAsWindows() {
-    assertThat(FS.features()).extracting(Feature::name).containsExactly("rows_session", "l_sum_30s", "l_sum_session",
-        "d_max_session", "d_mean_session", "l_min_10s", "l_min_1m");
+    assertThat(FS.features())
+        .extracting(Feature::name)
+        .containsExactly(
+            "rows_session",
+            "l_sum_30s",
+            "l_sum_session",
+            "d_max_session",
+            "d_mean_session",
+            "l_min_10s",
+            "l_min_1m");
     Feature rows = FS.feature("rows_session");
     assertThat(rows.isSession()).isTrue();
     assertThat(rows.sessionGapMillis()).isEqualTo(30_000);
     assertThat(rows.windowMillis()).as("the lookback").isEqualTo(120_000);
     assertThat(FS.feature("l_sum_30s").isSession()).isFalse();
     assertThat(FS.longestWindowMillis()).as("max-length of d_max").isEqualTo(300_000);
-    assertThat(new WindowEvaluator(FS, List.of(FS.feature("l_sum_session"))).sliceCount()).isEqualTo(6);
+    assertThat(new WindowEvaluator(FS, List.of(FS.feature("l_sum_session"))).sliceCount())
+        .isEqualTo(6);
     assertThat(new WindowEvaluator(FS, FS.features()).sliceCount()).isEqualTo(30);
   }
 
@@ -101,23 +112,25 @@ class SessionEvaluationTest {
     long time = base;
     for (int i = 0; i < n; i++) {
       long g = GAPS[r.nextInt(GAPS.length)];
-      long delta = switch (r.nextInt(12)) {
-        case 0 -> 0;
-        case 1 -> g - 1;
-        case 2 -> g;
-        case 3 -> g + 1;
-        case 4 -> g + r.nextInt(3 * (int) SLICE);
-        case 5 -> 2 * 60_000 + r.nextInt(4 * 60_000);                      // beyond every max-length
-        case 6 -> SLICE - Math.floorMod(time, SLICE);                      // to the next slice start
-        default -> r.nextInt(5_000);
-      };
+      long delta =
+          switch (r.nextInt(12)) {
+            case 0 -> 0;
+            case 1 -> g - 1;
+            case 2 -> g;
+            case 3 -> g + 1;
+            case 4 -> g + r.nextInt(3 * (int) SLICE);
+            case 5 -> 2 * 60_000 + r.nextInt(4 * 60_000); // beyond every max-length
+            case 6 -> SLICE - Math.floorMod(time, SLICE); // to the next slice start
+            default -> r.nextInt(5_000);
+          };
       time += delta;
       if (r.nextInt(15) == 0) {
         time = SLICING.sliceStartMillis(SLICING.sliceIndex(time) + 1) - 1; // last ms of a slice
       }
       int topic = r.nextInt(2);
       int partition = r.nextInt(2);
-      events.add(new Event(time, topic, partition, offsets[topic * 2 + partition]++, randomInputs(r)));
+      events.add(
+          new Event(time, topic, partition, offsets[topic * 2 + partition]++, randomInputs(r)));
     }
     Collections.shuffle(events, r);
     return events;
@@ -131,15 +144,16 @@ class SessionEvaluationTest {
       Event e = events.isEmpty() ? null : events.get(r.nextInt(events.size()));
       long g = GAPS[r.nextInt(GAPS.length)];
       int kind = e == null ? 9 : r.nextInt(10);
-      t = switch (kind) {
-        case 0 -> e.time();                                            // exactly at an event: excluded
-        case 1 -> e.time() + 1;
-        case 2 -> e.time() + g;                                        // exactly a gap after an event
-        case 3 -> e.time() + g - 1;
-        case 4 -> SLICING.sliceStartMillis(SLICING.sliceIndex(e.time()) + 1 + r.nextInt(4));
-        case 5 -> e.time() + r.nextInt(90_000);
-        default -> base - 60_000 + (long) (r.nextDouble() * (last - base + 8 * 60_000));
-      };
+      t =
+          switch (kind) {
+            case 0 -> e.time(); // exactly at an event: excluded
+            case 1 -> e.time() + 1;
+            case 2 -> e.time() + g; // exactly a gap after an event
+            case 3 -> e.time() + g - 1;
+            case 4 -> SLICING.sliceStartMillis(SLICING.sliceIndex(e.time()) + 1 + r.nextInt(4));
+            case 5 -> e.time() + r.nextInt(90_000);
+            default -> base - 60_000 + (long) (r.nextDouble() * (last - base + 8 * 60_000));
+          };
       times.add(t);
     }
     return times;
@@ -166,8 +180,8 @@ class SessionEvaluationTest {
   }
 
   private static byte[] row(Event e) {
-    return new RowPreAggregate(e.time(), e.inputs()).encode(FS.inputColumns(),
-        SLICING.sliceStartMillis(SLICING.sliceIndex(e.time())), SLICE);
+    return new RowPreAggregate(e.time(), e.inputs())
+        .encode(FS.inputColumns(), SLICING.sliceStartMillis(SLICING.sliceIndex(e.time())), SLICE);
   }
 
   /**
@@ -177,52 +191,72 @@ class SessionEvaluationTest {
    */
   private static Map<Long, Map<byte[], byte[]>> write(List<Event> events, long t, Random r) {
     TreeMap<Long, List<Event>> bySlice = new TreeMap<>();
-    events.forEach(e -> bySlice.computeIfAbsent(SLICING.sliceIndex(e.time()), k -> new ArrayList<>()).add(e));
+    events.forEach(
+        e -> bySlice.computeIfAbsent(SLICING.sliceIndex(e.time()), k -> new ArrayList<>()).add(e));
     Map<Long, Map<byte[], byte[]>> out = new HashMap<>();
-    bySlice.forEach((slice, group) -> {
-      long sliceStart = SLICING.sliceStartMillis(slice);
-      CompactedEntry compacted = null;
-      List<Map.Entry<byte[], byte[]>> fields = new ArrayList<>();
-      if (slice < SLICING.sliceIndex(t) && r.nextInt(3) > 0) {
-        List<CoveredRange> ranges = new ArrayList<>();
-        for (int topic = 0; topic < 2; topic++) {
-          for (int partition = 0; partition < 2; partition++) {
-            final int tp = topic;
-            final int pp = partition;
-            List<Long> offsets = group.stream().filter(e -> e.topic() == tp && e.partition() == pp).map(Event::offset)
-                .sorted().toList();
-            if (offsets.isEmpty() || r.nextInt(4) == 0) {
-              continue;
+    bySlice.forEach(
+        (slice, group) -> {
+          long sliceStart = SLICING.sliceStartMillis(slice);
+          CompactedEntry compacted = null;
+          List<Map.Entry<byte[], byte[]>> fields = new ArrayList<>();
+          if (slice < SLICING.sliceIndex(t) && r.nextInt(3) > 0) {
+            List<CoveredRange> ranges = new ArrayList<>();
+            for (int topic = 0; topic < 2; topic++) {
+              for (int partition = 0; partition < 2; partition++) {
+                final int tp = topic;
+                final int pp = partition;
+                List<Long> offsets =
+                    group.stream()
+                        .filter(e -> e.topic() == tp && e.partition() == pp)
+                        .map(Event::offset)
+                        .sorted()
+                        .toList();
+                if (offsets.isEmpty() || r.nextInt(4) == 0) {
+                  continue;
+                }
+                int lo = r.nextInt(3) == 0 ? r.nextInt(offsets.size()) : 0;
+                int hi =
+                    r.nextInt(3) == 0 ? lo + r.nextInt(offsets.size() - lo) : offsets.size() - 1;
+                ranges.add(
+                    new CoveredRange(topic, partition, offsets.get(lo), offsets.get(hi) + 1));
+              }
             }
-            int lo = r.nextInt(3) == 0 ? r.nextInt(offsets.size()) : 0;
-            int hi = r.nextInt(3) == 0 ? lo + r.nextInt(offsets.size() - lo) : offsets.size() - 1;
-            ranges.add(new CoveredRange(topic, partition, offsets.get(lo), offsets.get(hi) + 1));
+            List<Event> covered =
+                group.stream()
+                    .filter(
+                        e ->
+                            ranges.stream()
+                                .anyMatch(c -> c.covers(e.topic(), e.partition(), e.offset())))
+                    .toList();
+            long min = covered.stream().mapToLong(Event::time).min().orElse(sliceStart);
+            long max = covered.stream().mapToLong(Event::time).max().orElse(sliceStart);
+            compacted =
+                new CompactedEntry(covered.size(), min, max, ranges, accumulators(covered, r));
+            fields.add(Map.entry(OnlineLayout.compactedField(), compacted.encode(FS, sliceStart)));
           }
-        }
-        List<Event> covered = group.stream().filter(e -> ranges.stream().anyMatch(c -> c.covers(e.topic(), e.partition(),
-            e.offset()))).toList();
-        long min = covered.stream().mapToLong(Event::time).min().orElse(sliceStart);
-        long max = covered.stream().mapToLong(Event::time).max().orElse(sliceStart);
-        compacted = new CompactedEntry(covered.size(), min, max, ranges, accumulators(covered, r));
-        fields.add(Map.entry(OnlineLayout.compactedField(), compacted.encode(FS, sliceStart)));
-      }
-      for (Event e : group) {
-        byte[] field = LAYOUT.eventField(e.topic(), e.partition(), e.offset());
-        if (compacted == null || !compacted.covers(e.topic(), e.partition(), e.offset())) {
-          fields.add(Map.entry(field, row(e)));
-        } else if (r.nextInt(4) == 0) {
-          fields.add(Map.entry(field, row(new Event(sliceStart + r.nextInt((int) SLICE), 0, 0, 0, randomInputs(r)))));
-        }
-      }
-      Collections.shuffle(fields, r);
-      Map<byte[], byte[]> hash = new LinkedHashMap<>();
-      fields.forEach(f -> hash.put(f.getKey(), f.getValue()));
-      out.put(slice, hash);
-    });
+          for (Event e : group) {
+            byte[] field = LAYOUT.eventField(e.topic(), e.partition(), e.offset());
+            if (compacted == null || !compacted.covers(e.topic(), e.partition(), e.offset())) {
+              fields.add(Map.entry(field, row(e)));
+            } else if (r.nextInt(4) == 0) {
+              fields.add(
+                  Map.entry(
+                      field,
+                      row(
+                          new Event(
+                              sliceStart + r.nextInt((int) SLICE), 0, 0, 0, randomInputs(r)))));
+            }
+          }
+          Collections.shuffle(fields, r);
+          Map<byte[], byte[]> hash = new LinkedHashMap<>();
+          fields.forEach(f -> hash.put(f.getKey(), f.getValue()));
+          out.put(slice, hash);
+        });
     return out;
   }
 
-  private static FeatureVector serve(WindowEvaluator evaluator, Map<Long, Map<byte[], byte[]>> hashes, long t) {
+  private static FeatureVector serve(
+      WindowEvaluator evaluator, Map<Long, Map<byte[], byte[]>> hashes, long t) {
     List<byte[]> keys = evaluator.sliceKeys("e", t);
     List<Map<byte[], byte[]>> read = new ArrayList<>();
     long current = SLICING.sliceIndex(t);
@@ -233,14 +267,20 @@ class SessionEvaluationTest {
     return evaluator.evaluate(t, read);
   }
 
-  /** Training's sweep over the same events: slices (with first/last times) at their end, evaluations, events. */
+  /**
+   * Training's sweep over the same events: slices (with first/last times) at their end,
+   * evaluations, events.
+   */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  static List<FeatureVector> train(PointInTimeEvaluator sweep, List<Event> events, List<Long> times) {
+  static List<FeatureVector> train(
+      PointInTimeEvaluator sweep, List<Event> events, List<Long> times) {
     TreeMap<Long, List<Event>> bySlice = new TreeMap<>();
-    events.forEach(e -> bySlice.computeIfAbsent(SLICING.sliceIndex(e.time()), k -> new ArrayList<>()).add(e));
+    events.forEach(
+        e -> bySlice.computeIfAbsent(SLICING.sliceIndex(e.time()), k -> new ArrayList<>()).add(e));
     record Rec(long time, int kind, long order, Object payload) {}
     List<Rec> recs = new ArrayList<>();
-    bySlice.forEach((slice, list) -> recs.add(new Rec(SLICING.sliceEndMillis(slice), 0, slice, list)));
+    bySlice.forEach(
+        (slice, list) -> recs.add(new Rec(SLICING.sliceEndMillis(slice), 0, slice, list)));
     for (int i = 0; i < times.size(); i++) {
       recs.add(new Rec(times.get(i), 1, i, i));
     }
@@ -259,14 +299,19 @@ class SessionEvaluationTest {
             AggregateFunction f = agg.function();
             Object acc = f.createAccumulator();
             for (Event e : list) {
-              acc = f.add(acc, agg.inputSlot() < 0 ? null : e.inputs()[agg.inputSlot()], e.position());
+              acc =
+                  f.add(
+                      acc, agg.inputSlot() < 0 ? null : e.inputs()[agg.inputSlot()], e.position());
             }
             ByteWriter w = new ByteWriter(16);
             f.encode(acc, w);
             bytes[a] = w.toByteArray();
           }
-          sweep.addSlice(rec.order(), list.stream().mapToLong(Event::time).min().orElseThrow(),
-              list.stream().mapToLong(Event::time).max().orElseThrow(), bytes);
+          sweep.addSlice(
+              rec.order(),
+              list.stream().mapToLong(Event::time).min().orElseThrow(),
+              list.stream().mapToLong(Event::time).max().orElseThrow(),
+              bytes);
         }
         case 1 -> out[(Integer) rec.payload()] = sweep.evaluate(rec.time());
         default -> {
@@ -278,8 +323,11 @@ class SessionEvaluationTest {
     return List.of(out);
   }
 
-  /** @return how many session features were non-empty */
-  private static int assertOracle(FeatureVector fv, List<Feature> features, List<Event> events, long t, String ctx) {
+  /**
+   * @return how many session features were non-empty
+   */
+  private static int assertOracle(
+      FeatureVector fv, List<Feature> features, List<Event> events, long t, String ctx) {
     assertThat(fv.error()).as(ctx).isNull();
     int present = 0;
     for (int i = 0; i < features.size(); i++) {
@@ -287,17 +335,21 @@ class SessionEvaluationTest {
       Aggregation agg = FS.aggregations().get(f.aggregationIndex());
       List<Event> selected;
       if (f.isSession()) {
-        selected = SessionOracle.session(events, Event::time, t, SLICE, f.sessionGapMillis(), f.windowMillis());
+        selected =
+            SessionOracle.session(
+                events, Event::time, t, SLICE, f.sessionGapMillis(), f.windowMillis());
       } else {
         selected = WindowOracle.select(events, Event::time, t, f.windowMillis(), SLICE);
       }
       List<Object> values = new ArrayList<>();
       selected.forEach(e -> values.add(agg.inputSlot() < 0 ? null : e.inputs()[agg.inputSlot()]));
       String fn = agg.function().name();
-      assertThat(fv.values()[i]).as("%s: %s at t=%d over %s", ctx, f.name(), t, selected)
+      assertThat(fv.values()[i])
+          .as("%s: %s at t=%d over %s", ctx, f.name(), t, selected)
           .isEqualTo(NaiveAggregator.result(fn, agg.inputType(), values));
       boolean nonEmpty = NaiveAggregator.present(fn, agg.inputType(), values);
-      assertThat(fv.statuses()[i]).as("%s: status of %s at t=%d", ctx, f.name(), t)
+      assertThat(fv.statuses()[i])
+          .as("%s: status of %s at t=%d", ctx, f.name(), t)
           .isEqualTo(nonEmpty ? FeatureStatus.PRESENT : FeatureStatus.EMPTY);
       if (f.isSession() && nonEmpty) {
         present++;
@@ -312,11 +364,12 @@ class SessionEvaluationTest {
     int evaluations = 0;
     int nonEmptySessions = 0;
     for (int trial = 0; trial < 200; trial++) {
-      long base = switch (r.nextInt(3)) {
-        case 0 -> -(long) (r.nextDouble() * 1e12);                      // before 1970
-        case 1 -> (long) (r.nextDouble() * 600_000) - 300_000;           // across the epoch
-        default -> 1_322_727_960_000L + (long) (r.nextDouble() * 1e10);
-      };
+      long base =
+          switch (r.nextInt(3)) {
+            case 0 -> -(long) (r.nextDouble() * 1e12); // before 1970
+            case 1 -> (long) (r.nextDouble() * 600_000) - 300_000; // across the epoch
+            default -> 1_322_727_960_000L + (long) (r.nextDouble() * 1e10);
+          };
       List<Feature> features = new ArrayList<>(FS.features());
       Collections.shuffle(features, r);
       if (r.nextBoolean()) {
@@ -337,18 +390,26 @@ class SessionEvaluationTest {
         evaluations++;
       }
     }
-    System.out.println("session evaluations: " + evaluations + ", non-empty session features: " + nonEmptySessions);
+    System.out.println(
+        "session evaluations: "
+            + evaluations
+            + ", non-empty session features: "
+            + nonEmptySessions);
     assertThat(nonEmptySessions).isGreaterThan(evaluations / 4);
   }
 
   // ---- hand-built cases ------------------------------------------------------------------------
 
-  private static final long BASE = 1_322_727_960_000L;   // a slice start (10 s slices)
-  private static final List<Feature> SESSIONS = List.of(FS.feature("rows_session"), FS.feature("l_sum_session"));
+  private static final long BASE = 1_322_727_960_000L; // a slice start (10 s slices)
+  private static final List<Feature> SESSIONS =
+      List.of(FS.feature("rows_session"), FS.feature("l_sum_session"));
 
   private static Event ev(long time, long offset, long l) {
     Object[] in = new Object[FS.inputColumns().size()];
-    in[FS.inputColumns().indexOf(new InputColumn("l", dev.slicestore.core.aggregate.ValueType.LONG))] = l;
+    in[
+            FS.inputColumns()
+                .indexOf(new InputColumn("l", dev.slicestore.core.aggregate.ValueType.LONG))] =
+        l;
     return new Event(time, 0, 0, offset, in);
   }
 
@@ -356,11 +417,13 @@ class SessionEvaluationTest {
   private static FeatureVector both(List<Event> events, long t) {
     Map<Long, Map<byte[], byte[]>> hashes = new HashMap<>();
     for (Event e : events) {
-      hashes.computeIfAbsent(SLICING.sliceIndex(e.time()), k -> new LinkedHashMap<>())
+      hashes
+          .computeIfAbsent(SLICING.sliceIndex(e.time()), k -> new LinkedHashMap<>())
           .put(LAYOUT.eventField(e.topic(), e.partition(), e.offset()), row(e));
     }
     FeatureVector served = serve(new WindowEvaluator(FS, SESSIONS), hashes, t);
-    FeatureVector trained = train(new PointInTimeEvaluator(FS, SESSIONS), events, List.of(t)).get(0);
+    FeatureVector trained =
+        train(new PointInTimeEvaluator(FS, SESSIONS), events, List.of(t)).get(0);
     assertThat(trained).as("training equals serving at t=%d", t).isEqualTo(served);
     return served;
   }
@@ -368,12 +431,16 @@ class SessionEvaluationTest {
   @Test
   void aGapOfExactlyGSplitsAndGMinusOneDoesNot() {
     // rows_session: gap 30 s; l_sum_session: gap 10 s
-    List<Event> split = List.of(ev(BASE + 1_000, 1, 1), ev(BASE + 31_000, 2, 10));          // exactly 30 s apart
+    List<Event> split =
+        List.of(ev(BASE + 1_000, 1, 1), ev(BASE + 31_000, 2, 10)); // exactly 30 s apart
     assertThat(both(split, BASE + 31_001).values()).containsExactly(1L, 10L);
-    List<Event> joined = List.of(ev(BASE + 1_001, 1, 1), ev(BASE + 31_000, 2, 10));         // 30 s - 1 ms apart
+    List<Event> joined =
+        List.of(ev(BASE + 1_001, 1, 1), ev(BASE + 31_000, 2, 10)); // 30 s - 1 ms apart
     assertThat(both(joined, BASE + 31_001).values()).containsExactly(2L, 10L);
-    // 10 s gap with events in adjacent slices: first of slice 1 exactly 10 s after the last of slice 0
-    List<Event> adjacent = List.of(ev(BASE + 5_000, 1, 1), ev(BASE + 15_000, 2, 10), ev(BASE + 16_000, 3, 100));
+    // 10 s gap with events in adjacent slices: first of slice 1 exactly 10 s after the last of
+    // slice 0
+    List<Event> adjacent =
+        List.of(ev(BASE + 5_000, 1, 1), ev(BASE + 15_000, 2, 10), ev(BASE + 16_000, 3, 100));
     assertThat(both(adjacent, BASE + 20_000).values()).containsExactly(3L, 110L);
     List<Event> adjacentJoined = List.of(ev(BASE + 5_001, 1, 1), ev(BASE + 15_000, 2, 10));
     assertThat(both(adjacentJoined, BASE + 20_000).values()).containsExactly(2L, 11L);
@@ -400,7 +467,7 @@ class SessionEvaluationTest {
     for (int i = 0; i < 60; i++) {
       events.add(ev(BASE + i * 5_000L, i, 1));
     }
-    long t = BASE + 300_000 + 2_500;   // in slice 30, 2.5 s after the last event
+    long t = BASE + 300_000 + 2_500; // in slice 30, 2.5 s after the last event
     FeatureVector fv = both(events, t);
     // rows_session: slices 19..30 (2 minutes), 2 events per slice, none in slice 30
     // l_sum_session: slices 25..30
@@ -410,7 +477,8 @@ class SessionEvaluationTest {
 
   @Test
   void versionOneCompactedEntriesAreUsedWhenTheyDecideAndAnErrorWhenTheyCannot() {
-    // slice 0: one event at +9 s; slice 1 (compacted by an old version: no earliest time): events at +12 s and +19 s
+    // slice 0: one event at +9 s; slice 1 (compacted by an old version: no earliest time): events
+    // at +12 s and +19 s
     long s1 = BASE + SLICE;
     List<Event> older = List.of(ev(BASE + 9_000, 1, 1));
     List<Event> v1 = List.of(ev(s1 + 2_000, 2, 10), ev(s1 + 9_000, 3, 100));
@@ -419,25 +487,31 @@ class SessionEvaluationTest {
     h0.put(LAYOUT.eventField(0, 0, 1), row(older.get(0)));
     hashes.put(SLICING.sliceIndex(BASE), h0);
     Map<byte[], byte[]> h1 = new LinkedHashMap<>();
-    CompactedEntry old = new CompactedEntry(2, s1 + 9_000, List.of(new CoveredRange(0, 0, 2, 4)), accumulators(v1, new Random(1)));
+    CompactedEntry old =
+        new CompactedEntry(
+            2, s1 + 9_000, List.of(new CoveredRange(0, 0, 2, 4)), accumulators(v1, new Random(1)));
     assertThat(old.hasMinEventTime()).isFalse();
     byte[] bytes = old.encode(FS, s1);
     assertThat(bytes[0]).as("written as version 1").isEqualTo((byte) 1);
     h1.put(OnlineLayout.compactedField(), bytes);
     hashes.put(SLICING.sliceIndex(s1), h1);
     long t = s1 + 9_500;
-    List<Feature> features = List.of(FS.feature("rows_session"), FS.feature("l_sum_session"), FS.feature("l_min_1m"));
+    List<Feature> features =
+        List.of(FS.feature("rows_session"), FS.feature("l_sum_session"), FS.feature("l_min_1m"));
     FeatureVector served = serve(new WindowEvaluator(FS, features), hashes, t);
-    // rows_session (gap 30 s): slice 1 starts 1 s after the event of slice 0: joined whatever its first event
+    // rows_session (gap 30 s): slice 1 starts 1 s after the event of slice 0: joined whatever its
+    // first event
     assertThat(served.values()[0]).isEqualTo(3L);
-    // l_sum_session (gap 10 s): the first event of slice 1 lies in [s1, s1 + 9 s]: 1 s .. 10 s after 9 s: undecidable
+    // l_sum_session (gap 10 s): the first event of slice 1 lies in [s1, s1 + 9 s]: 1 s .. 10 s
+    // after 9 s: undecidable
     assertThat(served.statuses()[1]).isEqualTo(FeatureStatus.ERROR);
     assertThat(served.values()[1]).isNull();
     assertThat(served.error()).contains("l_sum_session", "re-run compaction");
     assertThat(served.statuses()[2]).isEqualTo(FeatureStatus.PRESENT);
     assertThat(served.values()[2]).as("sliding windows are unaffected").isEqualTo(1L);
 
-    // training with the slices-table row of an old run (min_event_time null): the same values and statuses
+    // training with the slices-table row of an old run (min_event_time null): the same values and
+    // statuses
     PointInTimeEvaluator sweep = new PointInTimeEvaluator(FS, features);
     int[] needed = sweep.neededAggregations();
     byte[][] a0 = encodeNeeded(needed, older);
@@ -447,14 +521,17 @@ class SessionEvaluationTest {
     FeatureVector trained = sweep.evaluate(s1 + SLICE + 500);
     FeatureVector servedLater = serve(new WindowEvaluator(FS, features), hashes, s1 + SLICE + 500);
     assertThat(trained).isEqualTo(servedLater);
-    assertThat(trained.statuses()).containsExactly(FeatureStatus.PRESENT, FeatureStatus.ERROR, FeatureStatus.PRESENT);
+    assertThat(trained.statuses())
+        .containsExactly(FeatureStatus.PRESENT, FeatureStatus.ERROR, FeatureStatus.PRESENT);
     assertThat(trained.error()).contains("l_sum_session");
 
     // 5 s after the last event the session is still open and reaches back to the same boundary
-    FeatureVector near = serve(new WindowEvaluator(FS, List.of(FS.feature("l_sum_session"))), hashes, s1 + 14_000);
+    FeatureVector near =
+        serve(new WindowEvaluator(FS, List.of(FS.feature("l_sum_session"))), hashes, s1 + 14_000);
     assertThat(near.statuses()).containsExactly(FeatureStatus.ERROR);
     // 10 s after it the session has ended: nothing depends on the boundary
-    FeatureVector ended = serve(new WindowEvaluator(FS, List.of(FS.feature("l_sum_session"))), hashes, s1 + 19_000);
+    FeatureVector ended =
+        serve(new WindowEvaluator(FS, List.of(FS.feature("l_sum_session"))), hashes, s1 + 19_000);
     assertThat(ended.statuses()).containsExactly(FeatureStatus.EMPTY);
   }
 
@@ -477,7 +554,8 @@ class SessionEvaluationTest {
 
   @Test
   void unknownBoundariesOutsideTheLookbackDoNotMatter() {
-    // slice 0 event at +9 s; slice 1 old entry (+12 s, +19 s); then a steady session every 5 s up to 80 s later
+    // slice 0 event at +9 s; slice 1 old entry (+12 s, +19 s); then a steady session every 5 s up
+    // to 80 s later
     long s1 = BASE + SLICE;
     List<Event> v1 = List.of(ev(s1 + 2_000, 2, 10), ev(s1 + 9_000, 3, 100));
     Map<Long, Map<byte[], byte[]>> hashes = new HashMap<>();
@@ -485,32 +563,52 @@ class SessionEvaluationTest {
     h0.put(LAYOUT.eventField(0, 0, 1), row(ev(BASE + 9_000, 1, 1)));
     hashes.put(SLICING.sliceIndex(BASE), h0);
     Map<byte[], byte[]> h1 = new LinkedHashMap<>();
-    h1.put(OnlineLayout.compactedField(),
-        new CompactedEntry(2, s1 + 9_000, List.of(new CoveredRange(0, 0, 2, 4)), accumulators(v1, new Random(3))).encode(FS, s1));
+    h1.put(
+        OnlineLayout.compactedField(),
+        new CompactedEntry(
+                2,
+                s1 + 9_000,
+                List.of(new CoveredRange(0, 0, 2, 4)),
+                accumulators(v1, new Random(3)))
+            .encode(FS, s1));
     hashes.put(SLICING.sliceIndex(s1), h1);
     PointInTimeEvaluator sweep = new PointInTimeEvaluator(FS, List.of(FS.feature("l_sum_session")));
-    sweep.addSlice(SLICING.sliceIndex(BASE), BASE + 9_000, BASE + 9_000, encodeNeeded(sweep.neededAggregations(),
-        List.of(ev(BASE + 9_000, 1, 1))));
-    sweep.addSlice(SLICING.sliceIndex(s1), Sessions.UNKNOWN, s1 + 9_000, encodeNeeded(sweep.neededAggregations(), v1));
+    sweep.addSlice(
+        SLICING.sliceIndex(BASE),
+        BASE + 9_000,
+        BASE + 9_000,
+        encodeNeeded(sweep.neededAggregations(), List.of(ev(BASE + 9_000, 1, 1))));
+    sweep.addSlice(
+        SLICING.sliceIndex(s1),
+        Sessions.UNKNOWN,
+        s1 + 9_000,
+        encodeNeeded(sweep.neededAggregations(), v1));
     long offset = 10;
     for (long time = s1 + 14_000; time < s1 + 80_000; time += 5_000) {
       Event e = ev(time, offset++, 1_000);
-      hashes.computeIfAbsent(SLICING.sliceIndex(time), k -> new LinkedHashMap<>())
+      hashes
+          .computeIfAbsent(SLICING.sliceIndex(time), k -> new LinkedHashMap<>())
           .put(LAYOUT.eventField(0, 0, e.offset()), row(e));
     }
-    for (long slice = SLICING.sliceIndex(s1) + 1; slice <= SLICING.sliceIndex(s1 + 79_000); slice++) {
+    for (long slice = SLICING.sliceIndex(s1) + 1;
+        slice <= SLICING.sliceIndex(s1 + 79_000);
+        slice++) {
       List<Event> inSlice = new ArrayList<>();
       for (long time = s1 + 14_000; time < s1 + 80_000; time += 5_000) {
         if (SLICING.sliceIndex(time) == slice) {
           inSlice.add(ev(time, 0, 1_000));
         }
       }
-      sweep.addSlice(slice, inSlice.get(0).time(), inSlice.get(inSlice.size() - 1).time(),
+      sweep.addSlice(
+          slice,
+          inSlice.get(0).time(),
+          inSlice.get(inSlice.size() - 1).time(),
           encodeNeeded(sweep.neededAggregations(), inSlice));
     }
     // t in slice 9 (1 minute lookback: slices 4..9): slice 0 is out of the lookback
     long t = SLICING.sliceStartMillis(SLICING.sliceIndex(s1) + 8) + 1;
-    FeatureVector served = serve(new WindowEvaluator(FS, List.of(FS.feature("l_sum_session"))), hashes, t);
+    FeatureVector served =
+        serve(new WindowEvaluator(FS, List.of(FS.feature("l_sum_session"))), hashes, t);
     assertThat(served.statuses()).containsExactly(FeatureStatus.PRESENT);
     assertThat(sweep.evaluate(t)).isEqualTo(served);
   }

@@ -25,11 +25,11 @@ public final class CatalogueOracle {
   public record Row(EventPosition position, Object value) {}
 
   /**
-   * Two-pass variance in exact arithmetic: with S = Σx, Σ(n·x − S)² / n³ (population) or
-   * / (n²·(n − 1)) (sample), then one rounding (BigDecimal to 80 digits, then to double).
+   * Two-pass variance in exact arithmetic: with S = Σx, Σ(n·x − S)² / n³ (population) or / (n²·(n −
+   * 1)) (sample), then one rounding (BigDecimal to 80 digits, then to double).
    *
-   * @return null for no input (or one, for the sample variance, even a non-finite one), else NaN
-   *     if any input is not finite
+   * @return null for no input (or one, for the sample variance, even a non-finite one), else NaN if
+   *     any input is not finite
    */
   public static Double variance(List<Object> values, boolean sample) {
     List<BigDecimal> xs = new ArrayList<>();
@@ -47,7 +47,7 @@ public final class CatalogueOracle {
     }
     int n = xs.size();
     if (n == 0 || (sample && n == 1)) {
-      return null;   // undefined whatever the value, as Spark's var_samp of one row
+      return null; // undefined whatever the value, as Spark's var_samp of one row
     }
     if (nonFinite) {
       return Double.NaN;
@@ -66,7 +66,9 @@ public final class CatalogueOracle {
     if (squares.signum() == 0) {
       return 0.0;
     }
-    return squares.divide(new BigDecimal(den), new MathContext(80, RoundingMode.HALF_EVEN)).doubleValue();
+    return squares
+        .divide(new BigDecimal(den), new MathContext(80, RoundingMode.HALF_EVEN))
+        .doubleValue();
   }
 
   /** The k best non-null values, best first (duplicates kept). */
@@ -91,8 +93,10 @@ public final class CatalogueOracle {
       }
     }
     present.sort(Comparator.comparing(Row::position));
-    List<Row> kept = last ? present.subList(Math.max(0, present.size() - k), present.size())
-        : present.subList(0, Math.min(k, present.size()));
+    List<Row> kept =
+        last
+            ? present.subList(Math.max(0, present.size() - k), present.size())
+            : present.subList(0, Math.min(k, present.size()));
     List<Object> out = new ArrayList<>();
     for (Row r : kept) {
       out.add(r.value() instanceof Double d && d.isNaN() ? Double.NaN : r.value());

@@ -12,9 +12,9 @@ import java.nio.file.Path;
  * and test-specific ones written inline ({@link #parse}).
  *
  * <p>The repository root is the system property {@value #REPO_ROOT_PROPERTY} (the parent pom's
- * surefire configuration sets it to the build's root directory) when it holds
- * {@code conf/feature-sets}; otherwise the nearest directory, from the working directory upwards,
- * that holds {@code conf/feature-sets} (a test run from an IDE, or from a module directory).
+ * surefire configuration sets it to the build's root directory) when it holds {@code
+ * conf/feature-sets}; otherwise the nearest directory, from the working directory upwards, that
+ * holds {@code conf/feature-sets} (a test run from an IDE, or from a module directory).
  *
  * <p>Stateless and thread-safe; every call loads anew (feature sets are immutable, so callers may
  * keep them in static fields).
@@ -22,15 +22,16 @@ import java.nio.file.Path;
 public final class FeatureSetFixtures {
   /** The system property naming the repository root. */
   public static final String REPO_ROOT_PROPERTY = "slicestore.repoRoot";
+
   /** The directory of the shipped feature sets, relative to the repository root. */
   public static final String FEATURE_SETS_DIR = "conf/feature-sets";
 
   private FeatureSetFixtures() {}
 
   /**
-   * @return the repository root: {@value #REPO_ROOT_PROPERTY} if it holds {@code conf/feature-sets},
-   *     else the nearest directory from the working directory upwards that does (absolute,
-   *     normalized)
+   * @return the repository root: {@value #REPO_ROOT_PROPERTY} if it holds {@code
+   *     conf/feature-sets}, else the nearest directory from the working directory upwards that does
+   *     (absolute, normalized)
    * @throws IllegalStateException if neither holds {@code conf/feature-sets}
    */
   public static Path repoRoot() {
@@ -47,8 +48,15 @@ public final class FeatureSetFixtures {
         return dir;
       }
     }
-    throw new IllegalStateException("Cannot find the repository root: neither -D" + REPO_ROOT_PROPERTY + "=" + property
-        + " nor " + start + " or a parent of it holds " + FEATURE_SETS_DIR);
+    throw new IllegalStateException(
+        "Cannot find the repository root: neither -D"
+            + REPO_ROOT_PROPERTY
+            + "="
+            + property
+            + " nor "
+            + start
+            + " or a parent of it holds "
+            + FEATURE_SETS_DIR);
   }
 
   /**
@@ -69,8 +77,8 @@ public final class FeatureSetFixtures {
   }
 
   /**
-   * Loads a shipped feature set with {@link FeatureSetLoader#load}, as the jobs do; its
-   * {@link FeatureSet#sourceFile()} is the file's path.
+   * Loads a shipped feature set with {@link FeatureSetLoader#load}, as the jobs do; its {@link
+   * FeatureSet#sourceFile()} is the file's path.
    *
    * @param name e.g. {@code "cards"}, {@code "retail"}, {@code "retail_catalogue"}
    * @return the validated feature set
@@ -85,7 +93,8 @@ public final class FeatureSetFixtures {
    * Parses a test-specific feature set ({@link FeatureSetLoader#parse}).
    *
    * @param hocon the definition, in the format of {@code conf/feature-sets/*.conf}
-   * @param origin a name for messages and {@link FeatureSet#sourceFile()}, e.g. {@code "orders.conf"}
+   * @param origin a name for messages and {@link FeatureSet#sourceFile()}, e.g. {@code
+   *     "orders.conf"}
    * @return the validated feature set
    * @throws ConfigProblemException listing every problem
    */
@@ -94,8 +103,8 @@ public final class FeatureSetFixtures {
   }
 
   /**
-   * Loads a test-specific feature set from the test classpath: the resource
-   * {@code feature-sets/<name>.conf} of the calling module's {@code src/test/resources}.
+   * Loads a test-specific feature set from the test classpath: the resource {@code
+   * feature-sets/<name>.conf} of the calling module's {@code src/test/resources}.
    *
    * @param name the file's name without {@code .conf}, e.g. {@code "cardtx"}
    * @return the validated feature set, with {@code <name>.conf} as its source in messages
@@ -104,11 +113,13 @@ public final class FeatureSetFixtures {
    */
   public static FeatureSet resource(String name) {
     String path = "feature-sets/" + name + ".conf";
-    try (java.io.InputStream in = Thread.currentThread().getContextClassLoader().getResourceAsStream(path)) {
+    try (java.io.InputStream in =
+        Thread.currentThread().getContextClassLoader().getResourceAsStream(path)) {
       if (in == null) {
         throw new IllegalArgumentException("No test resource " + path + " on the classpath");
       }
-      return FeatureSetLoader.parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), name + ".conf");
+      return FeatureSetLoader.parse(
+          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), name + ".conf");
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("Cannot read the test resource " + path, e);
     }

@@ -11,22 +11,23 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The test oracle for aggregate functions, in the spirit of Chronon's {@code NaiveAggregator}:
- * each function computed the obvious way over the full list of input values, with no
- * accumulators, no merging and no codecs. Sums are exact ({@link BigInteger} for longs,
- * {@link BigDecimal} for doubles, rounded once with {@link BigDecimal#doubleValue()}).
+ * The test oracle for aggregate functions, in the spirit of Chronon's {@code NaiveAggregator}: each
+ * function computed the obvious way over the full list of input values, with no accumulators, no
+ * merging and no codecs. Sums are exact ({@link BigInteger} for longs, {@link BigDecimal} for
+ * doubles, rounded once with {@link BigDecimal#doubleValue()}).
  */
 public final class NaiveAggregator {
   /**
    * Exact decimal expansions of recently seen doubles: {@code new BigDecimal(double)} of a tiny
    * value multiplies by up to 5^1074, and randomized tests sum the same events over many windows.
    */
-  private static final Map<Long, BigDecimal> EXACT = new LinkedHashMap<>(1 << 12, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<Long, BigDecimal> eldest) {
-      return size() > 20_000;
-    }
-  };
+  private static final Map<Long, BigDecimal> EXACT =
+      new LinkedHashMap<>(1 << 12, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, BigDecimal> eldest) {
+          return size() > 20_000;
+        }
+      };
 
   private NaiveAggregator() {}
 
@@ -51,30 +52,34 @@ public final class NaiveAggregator {
           return exactLongSum(present).longValueExact();
         }
         return exactDoubleSum(present);
-      case "mean": {
-        if (present.isEmpty()) {
-          return null;
+      case "mean":
+        {
+          if (present.isEmpty()) {
+            return null;
+          }
+          double sum =
+              inputType == ValueType.LONG
+                  ? new BigDecimal(exactLongSum(present)).doubleValue()
+                  : exactDoubleSum(present);
+          return sum / present.size();
         }
-        double sum = inputType == ValueType.LONG ? new BigDecimal(exactLongSum(present)).doubleValue()
-            : exactDoubleSum(present);
-        return sum / present.size();
-      }
       case "min":
-      case "max": {
-        Comparator<Object> order = order(inputType);
-        Object best = null;
-        for (Object v : present) {
-          if (best == null) {
-            best = v;
-          } else {
-            int c = order.compare(v, best);
-            if (function.equals("max") ? c > 0 : c < 0) {
+      case "max":
+        {
+          Comparator<Object> order = order(inputType);
+          Object best = null;
+          for (Object v : present) {
+            if (best == null) {
               best = v;
+            } else {
+              int c = order.compare(v, best);
+              if (function.equals("max") ? c > 0 : c < 0) {
+                best = v;
+              }
             }
           }
+          return best;
         }
-        return best;
-      }
       default:
         throw new IllegalArgumentException("oracle does not know " + function);
     }
@@ -106,9 +111,9 @@ public final class NaiveAggregator {
   }
 
   /**
-   * The sum of doubles with IEEE 754 semantics for non-finite inputs (any NaN, or both
-   * infinities, gives NaN; otherwise an infinity dominates) and otherwise the exact sum rounded
-   * once to the nearest double.
+   * The sum of doubles with IEEE 754 semantics for non-finite inputs (any NaN, or both infinities,
+   * gives NaN; otherwise an infinity dominates) and otherwise the exact sum rounded once to the
+   * nearest double.
    */
   public static double exactDoubleSum(List<Object> doubles) {
     boolean nan = false;
@@ -145,7 +150,10 @@ public final class NaiveAggregator {
     return s;
   }
 
-  /** The order min/max use: numeric for longs, {@link Double#compare} for doubles, {@link String#compareTo}. */
+  /**
+   * The order min/max use: numeric for longs, {@link Double#compare} for doubles, {@link
+   * String#compareTo}.
+   */
   public static Comparator<Object> order(ValueType type) {
     return switch (type) {
       case LONG -> (a, b) -> Long.compare((Long) a, (Long) b);

@@ -14,7 +14,7 @@ class CoveredIntervalsTest {
   void unionAndCoversMatchABitmap() {
     Random r = Seeds.random("CoveredIntervalsTest.unionAndCoversMatchABitmap");
     for (int trial = 0; trial < 500; trial++) {
-      boolean[] bits = new boolean[60];   // time -30 .. 29
+      boolean[] bits = new boolean[60]; // time -30 .. 29
       CoveredIntervals set = CoveredIntervals.empty();
       for (int i = r.nextInt(5); i > 0; i--) {
         int from = r.nextInt(60) - 30;
@@ -32,7 +32,8 @@ class CoveredIntervalsTest {
         for (int t = from; t < to; t++) {
           expected &= bits[t + 30];
         }
-        assertThat(set.covers(from, to)).as("%s %s covers [%d, %d)", Seeds.describe(), set.format(), from, to)
+        assertThat(set.covers(from, to))
+            .as("%s %s covers [%d, %d)", Seeds.describe(), set.format(), from, to)
             .isEqualTo(expected);
       }
     }
@@ -40,14 +41,20 @@ class CoveredIntervalsTest {
 
   @Test
   void touchingIntervalsJoinAndTextRoundTrips() {
-    CoveredIntervals s = CoveredIntervals.of(0, 10).union(CoveredIntervals.of(10, 20)).union(CoveredIntervals.of(-30, -20));
+    CoveredIntervals s =
+        CoveredIntervals.of(0, 10)
+            .union(CoveredIntervals.of(10, 20))
+            .union(CoveredIntervals.of(-30, -20));
     assertThat(s.format()).isEqualTo("-30--20,0-20");
     assertThat(CoveredIntervals.parse("-30--20,0-20")).isEqualTo(s);
     assertThat(s.covers(5, 15)).isTrue();
     assertThat(s.covers(-25, 5)).isFalse();
     assertThat(CoveredIntervals.parse(null).isEmpty()).isTrue();
     assertThat(CoveredIntervals.empty().describe()).isEqualTo("nothing");
-    assertThatThrownBy(() -> CoveredIntervals.parse("5")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'5'");
-    assertThatThrownBy(() -> CoveredIntervals.parse("a-b")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> CoveredIntervals.parse("5"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'5'");
+    assertThatThrownBy(() -> CoveredIntervals.parse("a-b"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -60,43 +60,56 @@ class SlicingTest {
 
   @Test
   void invalidSliceSizesAndWindowsAreRejected() {
-    assertThatThrownBy(() -> new Slicing(0)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> new Slicing(0))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("Invalid slice size: 0 ms");
     assertThatThrownBy(() -> new Slicing(-HOUR)).isInstanceOf(IllegalArgumentException.class);
     assertThat(hourly.slicesPerWindow(HOUR)).isEqualTo(1);
     assertThat(hourly.slicesPerWindow(30 * DAY)).isEqualTo(720);
     for (long w : new long[] {0, -HOUR, HOUR / 2, HOUR + 1, 90 * 60_000L}) {
-      assertThatThrownBy(() -> hourly.slicesPerWindow(w)).as("window %d", w)
+      assertThatThrownBy(() -> hourly.slicesPerWindow(w))
+          .as("window %d", w)
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("Invalid window: " + w + " ms")
           .hasMessageContaining("multiple of the slice size");
-      assertThatThrownBy(() -> hourly.inWindow(0, HOUR, w)).as("inWindow with window %d", w)
+      assertThatThrownBy(() -> hourly.inWindow(0, HOUR, w))
+          .as("inWindow with window %d", w)
           .isInstanceOf(IllegalArgumentException.class);
-      assertThatThrownBy(() -> hourly.oldestSliceIndex(0, w)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> hourly.oldestSliceIndex(0, w))
+          .isInstanceOf(IllegalArgumentException.class);
     }
     Slicing oneMs = new Slicing(1);
-    assertThatThrownBy(() -> oneMs.slicesPerWindow(1L << 40)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> oneMs.slicesPerWindow(1L << 40))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("too many slices");
   }
 
   @Test
   void windowRuleAtTheEdges() {
-    long t = 10 * HOUR + 1_234;                  // inside slice 10
+    long t = 10 * HOUR + 1_234; // inside slice 10
     long day = DAY;
     assertThat(hourly.inWindow(t, t, day)).as("event at t is excluded").isFalse();
     assertThat(hourly.inWindow(t - 1, t, day)).as("event 1 ms before t is included").isTrue();
-    assertThat(hourly.inWindow(t + 1, t, day)).as("event after t, same slice, is excluded").isFalse();
+    assertThat(hourly.inWindow(t + 1, t, day))
+        .as("event after t, same slice, is excluded")
+        .isFalse();
     assertThat(hourly.inWindow(11 * HOUR, t, day)).as("event in a future slice").isFalse();
-    assertThat(hourly.inWindow(10 * HOUR, t, HOUR)).as("start of the current slice, 1h window").isTrue();
+    assertThat(hourly.inWindow(10 * HOUR, t, HOUR))
+        .as("start of the current slice, 1h window")
+        .isTrue();
     assertThat(hourly.inWindow(10 * HOUR - 1, t, HOUR)).as("previous slice, 1h window").isFalse();
     // a 3 h window at t covers slices 8, 9, 10: the oldest covered boundary is 8 h
     assertThat(hourly.oldestSliceIndex(t, 3 * HOUR)).isEqualTo(8);
     assertThat(hourly.inWindow(8 * HOUR, t, 3 * HOUR)).as("oldest covered slice start").isTrue();
-    assertThat(hourly.inWindow(8 * HOUR - 1, t, 3 * HOUR)).as("1 ms before the oldest covered slice").isFalse();
+    assertThat(hourly.inWindow(8 * HOUR - 1, t, 3 * HOUR))
+        .as("1 ms before the oldest covered slice")
+        .isFalse();
     // t exactly at a slice start: the current slice holds nothing before t
     long t2 = 10 * HOUR;
     assertThat(hourly.inWindow(t2, t2, HOUR)).isFalse();
-    assertThat(hourly.inWindow(t2 - 1, t2, HOUR)).as("1h window at a slice start is empty").isFalse();
+    assertThat(hourly.inWindow(t2 - 1, t2, HOUR))
+        .as("1h window at a slice start is empty")
+        .isFalse();
     assertThat(hourly.inWindow(t2 - 1, t2, 2 * HOUR)).isTrue();
     assertThat(hourly.inWindow(9 * HOUR, t2, 2 * HOUR)).isTrue();
     assertThat(hourly.inWindow(9 * HOUR - 1, t2, 2 * HOUR)).isFalse();
@@ -108,8 +121,8 @@ class SlicingTest {
   }
 
   /**
-   * Exhaustive over a small domain: every (event, t, window) with slice size 3 and times in
-   * [-25, 25] against the enumeration of the window's slice intervals.
+   * Exhaustive over a small domain: every (event, t, window) with slice size 3 and times in [-25,
+   * 25] against the enumeration of the window's slice intervals.
    */
   @Test
   void inWindowMatchesEnumeratedIntervalsExhaustively() {
@@ -120,7 +133,8 @@ class SlicingTest {
         for (long t = -25; t <= 25; t++) {
           for (long e = -40; e <= 30; e++) {
             if (slicing.inWindow(e, t, w) != naiveInWindow(e, t, s, n)) {
-              assertThat(slicing.inWindow(e, t, w)).as("s=%d W=%d t=%d e=%d", s, w, t, e)
+              assertThat(slicing.inWindow(e, t, w))
+                  .as("s=%d W=%d t=%d e=%d", s, w, t, e)
                   .isEqualTo(naiveInWindow(e, t, s, n));
             }
           }
@@ -136,18 +150,23 @@ class SlicingTest {
     for (int i = 0; i < 200_000; i++) {
       long s = sizes[r.nextInt(sizes.length)];
       int n = 1 + r.nextInt(40);
-      long t = switch (r.nextInt(4)) {
-        case 0 -> (r.nextLong() >> 4);                       // anywhere, either sign
-        case 1 -> (r.nextInt(2_000_001) - 1_000_000) * s;    // exactly at a slice start
-        default -> r.nextLong() % (1L << 45);
-      };
-      long e = switch (r.nextInt(6)) {
-        case 0 -> t;
-        case 1 -> t - 1;
-        case 2 -> t + 1;
-        case 3 -> Math.floorDiv(t, s) * s - (n - 1) * s - r.nextInt(2); // oldest boundary and 1 ms before
-        default -> t - (long) (r.nextDouble() * (n + 2) * s);
-      };
+      long t =
+          switch (r.nextInt(4)) {
+            case 0 -> (r.nextLong() >> 4); // anywhere, either sign
+            case 1 -> (r.nextInt(2_000_001) - 1_000_000) * s; // exactly at a slice start
+            default -> r.nextLong() % (1L << 45);
+          };
+      long e =
+          switch (r.nextInt(6)) {
+            case 0 -> t;
+            case 1 -> t - 1;
+            case 2 -> t + 1;
+            case 3 ->
+                Math.floorDiv(t, s) * s
+                    - (n - 1) * s
+                    - r.nextInt(2); // oldest boundary and 1 ms before
+            default -> t - (long) (r.nextDouble() * (n + 2) * s);
+          };
       if (new Slicing(s).inWindow(e, t, n * s) != naiveInWindow(e, t, s, n)) {
         assertThat(new Slicing(s).inWindow(e, t, n * s))
             .as("%s s=%d n=%d t=%d e=%d", Seeds.describe(), s, n, t, e)
@@ -162,7 +181,7 @@ class SlicingTest {
    * include {@code e} iff it lies in one of them and before {@code t}.
    */
   private static boolean naiveInWindow(long e, long t, long s, int n) {
-    long start = t - Math.floorMod(t, s);   // start of the slice holding t
+    long start = t - Math.floorMod(t, s); // start of the slice holding t
     List<long[]> intervals = new ArrayList<>();
     for (int k = 0; k < n; k++) {
       intervals.add(new long[] {start - k * s, start - k * s + s});

@@ -23,42 +23,49 @@ import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 
 /**
- * Generates synthetic card payments for the fraud-style example feature set
- * ({@code conf/feature-sets/cards.conf}), seeded: the same settings give the same rows.
+ * Generates synthetic card payments for the fraud-style example feature set ({@code
+ * conf/feature-sets/cards.conf}), seeded: the same settings give the same rows.
  *
  * <p>What the data looks like:
+ *
  * <ul>
- *   <li>columns {@link #COLUMNS}: {@code tx_id} ({@code tx-00000001}...), {@code card_id}
- *       ({@code card-000042}), {@code merchant} ({@code merchant-0017}), {@code mcc} (a merchant
- *       category code, fixed per merchant), {@code amount} (two decimals), {@code country} (ISO
- *       code) and {@code tx_time} ({@value EventTimeFormat#RETAIL_PATTERN}, UTC, whole seconds);
- *       rows in time order over {@code span} ending at {@code end};</li>
- *   <li>cards ({@code entities}) are drawn with a Zipf-like activity (weight of rank r is
- *       r^-0.8); each has a home country (80 % GB) and 3 to 12 <em>usual</em> merchants, where
- *       90 % of its payments go; the rest go to any of the 2,000 merchants (Zipf popularity);</li>
+ *   <li>columns {@link #COLUMNS}: {@code tx_id} ({@code tx-00000001}...), {@code card_id} ({@code
+ *       card-000042}), {@code merchant} ({@code merchant-0017}), {@code mcc} (a merchant category
+ *       code, fixed per merchant), {@code amount} (two decimals), {@code country} (ISO code) and
+ *       {@code tx_time} ({@value EventTimeFormat#RETAIL_PATTERN}, UTC, whole seconds); rows in time
+ *       order over {@code span} ending at {@code end};
+ *   <li>cards ({@code entities}) are drawn with a Zipf-like activity (weight of rank r is r^-0.8);
+ *       each has a home country (80 % GB) and 3 to 12 <em>usual</em> merchants, where 90 % of its
+ *       payments go; the rest go to any of the 2,000 merchants (Zipf popularity);
  *   <li>amounts are log-normal around a median that depends on the merchant category (groceries
- *       about 25, restaurants 30, fuel 50, electronics 180...);</li>
+ *       about 25, restaurants 30, fuel 50, electronics 180...);
  *   <li>about 0.5 % of the payments start a <em>burst</em>: 5 to 20 payments of the same card
  *       within a few minutes, at merchants it never used, mostly abroad, with larger amounts: the
- *       pattern velocity and "merchant seen before?" features are meant to catch.</li>
+ *       pattern velocity and "merchant seen before?" features are meant to catch.
  * </ul>
  *
  * <p>Immutable and thread-safe; each {@link #generate} call starts from the seed again.
  */
 public final class CardEventGenerator {
   /** The columns, in file order. */
-  public static final List<String> COLUMNS = List.of("tx_id", "card_id", "merchant", "mcc", "amount", "country", "tx_time");
+  public static final List<String> COLUMNS =
+      List.of("tx_id", "card_id", "merchant", "mcc", "amount", "country", "tx_time");
+
   /** Default number of events. */
   public static final long DEFAULT_EVENTS = 100_000;
+
   /** Default number of cards. */
   public static final int DEFAULT_ENTITIES = 2_000;
+
   /** Default span: one day, the longest window of {@code cards.conf}. */
   public static final Duration DEFAULT_SPAN = Duration.ofDays(1);
 
   private static final int MERCHANTS = 2_000;
   private static final int[] MCCS = {5411, 5812, 5541, 5732, 5999, 4121, 5311, 7011};
   private static final double[] MCC_MEDIANS = {25, 30, 50, 180, 40, 15, 60, 120};
-  private static final String[] COUNTRIES = {"FR", "DE", "ES", "IT", "NL", "US", "IE", "PL", "RO", "BR"};
+  private static final String[] COUNTRIES = {
+    "FR", "DE", "ES", "IT", "NL", "US", "IE", "PL", "RO", "BR"
+  };
   private static final double BURST_SHARE = 0.005;
 
   private final long seed;
@@ -78,8 +85,14 @@ public final class CardEventGenerator {
    */
   public CardEventGenerator(long seed, long events, int entities, Duration span, Instant end) {
     if (events < 0 || entities < 1 || span == null || span.getSeconds() < 1) {
-      throw new IllegalArgumentException("Invalid card generator settings: events " + events + " (>= 0), entities "
-          + entities + " (> 0), span " + span + " (>= 1 s)");
+      throw new IllegalArgumentException(
+          "Invalid card generator settings: events "
+              + events
+              + " (>= 0), entities "
+              + entities
+              + " (> 0), span "
+              + span
+              + " (>= 1 s)");
     }
     this.seed = seed;
     this.events = events;
@@ -88,12 +101,16 @@ public final class CardEventGenerator {
     this.end = Objects.requireNonNull(end, "end").truncatedTo(ChronoUnit.SECONDS);
   }
 
-  /** @return the seed that makes the output reproducible */
+  /**
+   * @return the seed that makes the output reproducible
+   */
   public long seed() {
     return seed;
   }
 
-  /** @return the end of the span */
+  /**
+   * @return the end of the span
+   */
   public Instant end() {
     return end;
   }
@@ -107,9 +124,15 @@ public final class CardEventGenerator {
    * @param earliestEventTimeMillis earliest tx_time, epoch ms (0 if no rows)
    * @param latestEventTimeMillis latest tx_time, epoch ms (0 if no rows)
    */
-  public record Summary(long seed, long rows, long burstRows, long earliestEventTimeMillis, long latestEventTimeMillis) {}
+  public record Summary(
+      long seed,
+      long rows,
+      long burstRows,
+      long earliestEventTimeMillis,
+      long latestEventTimeMillis) {}
 
-  private record Payment(long second, int card, int merchant, double amount, String country, boolean burst) {}
+  private record Payment(
+      long second, int card, int merchant, double amount, String country, boolean burst) {}
 
   /**
    * Generates the rows, in time order.
@@ -148,36 +171,59 @@ public final class CardEventGenerator {
         for (int i = 0; i < n; i++) {
           int merchant = random.nextInt(MERCHANTS);
           double amount = lognormal(random, 3 * MCC_MEDIANS[mccOfMerchant[merchant]], 0.8);
-          payments.add(new Payment(Math.max(endSecond - spanSeconds + 1, t), card, merchant, amount, country, true));
+          payments.add(
+              new Payment(
+                  Math.max(endSecond - spanSeconds + 1, t), card, merchant, amount, country, true));
           t += 5 + random.nextInt(40);
         }
       } else {
-        int merchant = random.nextDouble() < 0.9 ? usual[card][random.nextInt(usual[card].length)]
-            : EventGenerator.sample(merchantCumulative, random);
-        String country = random.nextDouble() < 0.97 ? home[card] : COUNTRIES[random.nextInt(COUNTRIES.length)];
-        payments.add(new Payment(second, card, merchant, lognormal(random, MCC_MEDIANS[mccOfMerchant[merchant]], 0.7),
-            country, false));
+        int merchant =
+            random.nextDouble() < 0.9
+                ? usual[card][random.nextInt(usual[card].length)]
+                : EventGenerator.sample(merchantCumulative, random);
+        String country =
+            random.nextDouble() < 0.97 ? home[card] : COUNTRIES[random.nextInt(COUNTRIES.length)];
+        payments.add(
+            new Payment(
+                second,
+                card,
+                merchant,
+                lognormal(random, MCC_MEDIANS[mccOfMerchant[merchant]], 0.7),
+                country,
+                false));
       }
     }
     Payment[] sorted = payments.toArray(Payment[]::new);
-    Arrays.sort(sorted, (a, b) -> Long.compare(a.second(), b.second()));   // stable: bursts keep their order
+    Arrays.sort(
+        sorted, (a, b) -> Long.compare(a.second(), b.second())); // stable: bursts keep their order
     long bursts = 0;
     for (int i = 0; i < sorted.length; i++) {
       Payment p = sorted[i];
-      sink.accept(new String[] {String.format(Locale.ROOT, "tx-%08d", i + 1), String.format(Locale.ROOT, "card-%06d", p.card()),
-          String.format(Locale.ROOT, "merchant-%04d", p.merchant()), Integer.toString(MCCS[mccOfMerchant[p.merchant()]]),
-          String.format(Locale.ROOT, "%.2f", p.amount()), p.country(), timeFormat.format(p.second() * 1000)});
+      sink.accept(
+          new String[] {
+            String.format(Locale.ROOT, "tx-%08d", i + 1),
+            String.format(Locale.ROOT, "card-%06d", p.card()),
+            String.format(Locale.ROOT, "merchant-%04d", p.merchant()),
+            Integer.toString(MCCS[mccOfMerchant[p.merchant()]]),
+            String.format(Locale.ROOT, "%.2f", p.amount()),
+            p.country(),
+            timeFormat.format(p.second() * 1000)
+          });
       if (p.burst()) {
         bursts++;
       }
     }
-    return new Summary(seed, sorted.length, bursts, sorted.length == 0 ? 0 : sorted[0].second() * 1000,
+    return new Summary(
+        seed,
+        sorted.length,
+        bursts,
+        sorted.length == 0 ? 0 : sorted[0].second() * 1000,
         sorted.length == 0 ? 0 : sorted[sorted.length - 1].second() * 1000);
   }
 
   /**
-   * Writes the rows with a header row to a CSV file, gzip-compressed if the name ends with
-   * {@code .gz}; an existing file is replaced.
+   * Writes the rows with a header row to a CSV file, gzip-compressed if the name ends with {@code
+   * .gz}; an existing file is replaced.
    *
    * @param file the output file
    * @return counts of what was generated
@@ -190,20 +236,28 @@ public final class CardEventGenerator {
     }
     CSVFormat format = CSVFormat.DEFAULT.builder().setRecordSeparator('\n').get();
     try (OutputStream raw = Files.newOutputStream(file);
-        OutputStream compressed = file.getFileName().toString().endsWith(".gz") ? new GZIPOutputStream(raw, 1 << 16) : raw;
-        Writer writer = new BufferedWriter(new OutputStreamWriter(compressed, StandardCharsets.UTF_8), 1 << 16);
+        OutputStream compressed =
+            file.getFileName().toString().endsWith(".gz")
+                ? new GZIPOutputStream(raw, 1 << 16)
+                : raw;
+        Writer writer =
+            new BufferedWriter(
+                new OutputStreamWriter(compressed, StandardCharsets.UTF_8), 1 << 16);
         CSVPrinter printer = new CSVPrinter(writer, format)) {
       printer.printRecord(COLUMNS);
       return generate(row -> printer.printRecord((Object[]) row));
     }
   }
 
-  /** @return the JSON types of the columns for replay: mcc long, amount double, the rest strings */
+  /**
+   * @return the JSON types of the columns for replay: mcc long, amount double, the rest strings
+   */
   public static ColumnTypes columnTypes() {
     return ColumnTypes.of(Map.of("mcc", ColumnType.LONG, "amount", ColumnType.DOUBLE));
   }
 
   private static double lognormal(Random random, double median, double sigma) {
-    return Math.max(0.5, Math.min(20_000, Math.exp(Math.log(median) + sigma * random.nextGaussian())));
+    return Math.max(
+        0.5, Math.min(20_000, Math.exp(Math.log(median) + sigma * random.nextGaussian())));
   }
 }

@@ -1,9 +1,8 @@
 package dev.slicestore.quickstart.replay;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigDecimal;
 import java.util.Locale;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The JSON type a CSV column is written as by {@link EventReplay}.
@@ -30,7 +29,8 @@ public enum ColumnType {
   /**
    * Parses a type name as used on the command line and in configuration.
    *
-   * @param name {@code string}, {@code long}, {@code double} or {@code boolean}, in any case; not null
+   * @param name {@code string}, {@code long}, {@code double} or {@code boolean}, in any case; not
+   *     null
    * @return the type
    * @throws IllegalArgumentException if the name is none of these
    */
@@ -38,7 +38,8 @@ public enum ColumnType {
     try {
       return valueOf(name.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("Invalid column type: " + name + " (must be string, long, double or boolean)");
+      throw new IllegalArgumentException(
+          "Invalid column type: " + name + " (must be string, long, double or boolean)");
     }
   }
 

@@ -60,10 +60,11 @@ public final class ColumnTypes {
    * @return the column types
    */
   public static ColumnTypes of(Map<String, ColumnType> types) {
-    types.forEach((k, v) -> {
-      Objects.requireNonNull(k, "column name");
-      Objects.requireNonNull(v, "column type");
-    });
+    types.forEach(
+        (k, v) -> {
+          Objects.requireNonNull(k, "column name");
+          Objects.requireNonNull(v, "column type");
+        });
     return new ColumnTypes(types);
   }
 
@@ -91,9 +92,11 @@ public final class ColumnTypes {
   public ColumnTypes with(String assignment) {
     int eq = assignment.indexOf('=');
     if (eq <= 0 || eq == assignment.length() - 1) {
-      throw new IllegalArgumentException("Invalid column type: " + assignment + " (must be NAME=TYPE, e.g. Quantity=long)");
+      throw new IllegalArgumentException(
+          "Invalid column type: " + assignment + " (must be NAME=TYPE, e.g. Quantity=long)");
     }
-    return with(assignment.substring(0, eq).trim(), ColumnType.fromName(assignment.substring(eq + 1)));
+    return with(
+        assignment.substring(0, eq).trim(), ColumnType.fromName(assignment.substring(eq + 1)));
   }
 
   /**

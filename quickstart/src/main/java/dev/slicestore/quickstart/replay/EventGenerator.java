@@ -20,7 +20,6 @@ import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.zip.GZIPOutputStream;
-
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 
@@ -30,19 +29,21 @@ import org.apache.commons.csv.CSVPrinter;
  * work on both.
  *
  * <p>What the data looks like:
+ *
  * <ul>
  *   <li>rows are invoice lines; an invoice has 1 to 40 lines (about 6 on average) sharing its
  *       InvoiceNo, InvoiceDate, CustomerID and Country; invoices are in time order, spread
- *       uniformly over {@code span} ending at {@code end}, at whole seconds, formatted
- *       {@value EventTimeFormat#RETAIL_PATTERN} in UTC;</li>
+ *       uniformly over {@code span} ending at {@code end}, at whole seconds, formatted {@value
+ *       EventTimeFormat#RETAIL_PATTERN} in UTC;
  *   <li>customers ({@code entities}, ids from 12346, written like the data set as {@code 17850.0})
  *       are drawn with a Zipf-like popularity (weight of rank r is r^-0.8), so a few customers are
- *       busy and many are rare; about 20% of invoices have no CustomerID;</li>
- *   <li>about 2% of invoices are cancellations: InvoiceNo starts with {@code C} and every
- *       Quantity is negative;</li>
+ *       busy and many are rare; about 20% of invoices have no CustomerID;
+ *   <li>about 2% of invoices are cancellations: InvoiceNo starts with {@code C} and every Quantity
+ *       is negative;
  *   <li>500 products with log-normal unit prices (median about 2.10, mostly under 10); a few
- *       descriptions contain commas and double quotes, which the CSV quotes.</li>
+ *       descriptions contain commas and double quotes, which the CSV quotes.
  * </ul>
+ *
  * The output depends only on the settings (seed, counts, span, end), never on the machine.
  *
  * <p>Immutable and thread-safe; each {@link #generate(RowSink)} call starts from the seed again.
@@ -50,13 +51,23 @@ import org.apache.commons.csv.CSVPrinter;
 public final class EventGenerator {
 
   /** The columns of the retail data set, in file order. */
-  public static final List<String> RETAIL_COLUMNS = List.of(
-      "InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country");
+  public static final List<String> RETAIL_COLUMNS =
+      List.of(
+          "InvoiceNo",
+          "StockCode",
+          "Description",
+          "Quantity",
+          "InvoiceDate",
+          "UnitPrice",
+          "CustomerID",
+          "Country");
 
   /** Default number of events (rows). */
   public static final long DEFAULT_EVENTS = 200_000;
+
   /** Default number of distinct customers. */
   public static final int DEFAULT_ENTITIES = 2_000;
+
   /** Default time span of the events. */
   public static final Duration DEFAULT_SPAN = Duration.ofDays(35);
 
@@ -68,14 +79,40 @@ public final class EventGenerator {
   private static final int[] QUANTITIES = {1, 2, 3, 4, 6, 8, 10, 12, 24, 48};
   private static final double[] QUANTITY_WEIGHTS = {20, 14, 8, 8, 10, 5, 5, 16, 8, 6};
   private static final String[] COUNTRIES = {
-      "Germany", "France", "EIRE", "Spain", "Netherlands", "Belgium", "Switzerland", "Portugal", "Australia", "Norway"};
-  private static final String[] COLOURS = {"WHITE", "RED", "PINK", "BLUE", "GREEN", "IVORY", "BLACK", "CREAM"};
+    "Germany",
+    "France",
+    "EIRE",
+    "Spain",
+    "Netherlands",
+    "Belgium",
+    "Switzerland",
+    "Portugal",
+    "Australia",
+    "Norway"
+  };
+  private static final String[] COLOURS = {
+    "WHITE", "RED", "PINK", "BLUE", "GREEN", "IVORY", "BLACK", "CREAM"
+  };
   private static final String[] MOTIFS = {
-      "HANGING HEART", "RETROSPOT", "VINTAGE", "REGENCY", "POLKADOT", "JUMBO", "PAISLEY", "SPACEBOY", "DOLLY GIRL",
-      "FAIRY CAKE", "UNION FLAG", "DOILY"};
+    "HANGING HEART",
+    "RETROSPOT",
+    "VINTAGE",
+    "REGENCY",
+    "POLKADOT",
+    "JUMBO",
+    "PAISLEY",
+    "SPACEBOY",
+    "DOLLY GIRL",
+    "FAIRY CAKE",
+    "UNION FLAG",
+    "DOILY"
+  };
   private static final String[] ITEMS = {
-      "T-LIGHT HOLDER", "LUNCH BAG", "CAKE STAND", "TEACUP AND SAUCER", "BUNTING", "MUG", "NOTEBOOK", "DOORMAT",
-      "CANDLE", "PHOTO FRAME", "HOT WATER BOTTLE", "LANTERN", "COAT HANGER", "CAKE TIN", "PURSE", "METAL SIGN"};
+    "T-LIGHT HOLDER", "LUNCH BAG", "CAKE STAND", "TEACUP AND SAUCER", "BUNTING", "MUG", "NOTEBOOK",
+        "DOORMAT",
+    "CANDLE", "PHOTO FRAME", "HOT WATER BOTTLE", "LANTERN", "COAT HANGER", "CAKE TIN", "PURSE",
+        "METAL SIGN"
+  };
 
   private final long seed;
   private final long events;
@@ -117,8 +154,8 @@ public final class EventGenerator {
     /**
      * Receives one row.
      *
-     * @param row the values in {@link #RETAIL_COLUMNS} order, empty string for a missing value;
-     *     the array is not reused by the generator
+     * @param row the values in {@link #RETAIL_COLUMNS} order, empty string for a missing value; the
+     *     array is not reused by the generator
      * @throws IOException if the row cannot be stored
      */
     void accept(String[] row) throws IOException;
@@ -136,12 +173,15 @@ public final class EventGenerator {
    * @param earliestEventTimeMillis earliest InvoiceDate, epoch milliseconds (0 if no rows)
    * @param latestEventTimeMillis latest InvoiceDate, epoch milliseconds (0 if no rows)
    */
-  public record Summary(long seed, long rows, long rowsWithoutCustomer, long cancellationRows,
-      long earliestEventTimeMillis, long latestEventTimeMillis) {
-  }
+  public record Summary(
+      long seed,
+      long rows,
+      long rowsWithoutCustomer,
+      long cancellationRows,
+      long earliestEventTimeMillis,
+      long latestEventTimeMillis) {}
 
-  private record Product(String stockCode, String description, String unitPrice) {
-  }
+  private record Product(String stockCode, String description, String unitPrice) {}
 
   /**
    * Generates the rows in time order.
@@ -158,7 +198,10 @@ public final class EventGenerator {
     int[] customerIdByRank = shuffledIds(random);
     String[] countryByRank = new String[entities];
     for (int r = 0; r < entities; r++) {
-      countryByRank[r] = random.nextDouble() < 0.88 ? "United Kingdom" : COUNTRIES[random.nextInt(COUNTRIES.length)];
+      countryByRank[r] =
+          random.nextDouble() < 0.88
+              ? "United Kingdom"
+              : COUNTRIES[random.nextInt(COUNTRIES.length)];
     }
 
     // invoice sizes first, so that the invoice times can be drawn and sorted
@@ -166,7 +209,10 @@ public final class EventGenerator {
     int invoices = 0;
     long remaining = events;
     while (remaining > 0) {
-      int n = (int) Math.min(remaining, Math.min(40, 1 + (long) (-Math.log(1 - random.nextDouble()) * 5)));
+      int n =
+          (int)
+              Math.min(
+                  remaining, Math.min(40, 1 + (long) (-Math.log(1 - random.nextDouble()) * 5)));
       if (invoices == lines.length) {
         lines = Arrays.copyOf(lines, lines.length * 2);
       }
@@ -199,9 +245,17 @@ public final class EventGenerator {
       for (int l = 0; l < lines[i]; l++) {
         Product product = products[sample(productCumulative, random)];
         int quantity = QUANTITIES[sampleWeighted(QUANTITY_WEIGHTS, random)];
-        sink.accept(new String[] {
-            invoiceNo, product.stockCode(), product.description(),
-            Integer.toString(cancellation ? -quantity : quantity), invoiceDate, product.unitPrice(), customerId, country});
+        sink.accept(
+            new String[] {
+              invoiceNo,
+              product.stockCode(),
+              product.description(),
+              Integer.toString(cancellation ? -quantity : quantity),
+              invoiceDate,
+              product.unitPrice(),
+              customerId,
+              country
+            });
         rows++;
         if (anonymous) {
           anonymousRows++;
@@ -211,13 +265,18 @@ public final class EventGenerator {
         }
       }
     }
-    return new Summary(seed, rows, anonymousRows, cancellationRows,
-        invoices == 0 ? 0 : times[0] * 1000, invoices == 0 ? 0 : times[invoices - 1] * 1000);
+    return new Summary(
+        seed,
+        rows,
+        anonymousRows,
+        cancellationRows,
+        invoices == 0 ? 0 : times[0] * 1000,
+        invoices == 0 ? 0 : times[invoices - 1] * 1000);
   }
 
   /**
-   * Writes the rows, with a header row, to a CSV file; gzip-compressed if the name ends with
-   * {@code .gz}. An existing file is replaced.
+   * Writes the rows, with a header row, to a CSV file; gzip-compressed if the name ends with {@code
+   * .gz}. An existing file is replaced.
    *
    * @param file the output file; not null; its parent directory is created if missing
    * @return counts of what was generated
@@ -230,9 +289,13 @@ public final class EventGenerator {
     }
     CSVFormat format = CSVFormat.DEFAULT.builder().setRecordSeparator('\n').get();
     try (OutputStream raw = Files.newOutputStream(file);
-        OutputStream compressed = file.getFileName().toString().endsWith(".gz")
-            ? new GZIPOutputStream(raw, 1 << 16) : raw;
-        Writer writer = new BufferedWriter(new OutputStreamWriter(compressed, StandardCharsets.UTF_8), 1 << 16);
+        OutputStream compressed =
+            file.getFileName().toString().endsWith(".gz")
+                ? new GZIPOutputStream(raw, 1 << 16)
+                : raw;
+        Writer writer =
+            new BufferedWriter(
+                new OutputStreamWriter(compressed, StandardCharsets.UTF_8), 1 << 16);
         CSVPrinter printer = new CSVPrinter(writer, format)) {
       printer.printRecord(RETAIL_COLUMNS);
       return generate(row -> printer.printRecord((Object[]) row));
@@ -250,8 +313,12 @@ public final class EventGenerator {
           code += (char) ('A' + random.nextInt(6));
         }
       } while (!codes.add(code));
-      String description = COLOURS[random.nextInt(COLOURS.length)] + " " + MOTIFS[random.nextInt(MOTIFS.length)] + " "
-          + ITEMS[random.nextInt(ITEMS.length)];
+      String description =
+          COLOURS[random.nextInt(COLOURS.length)]
+              + " "
+              + MOTIFS[random.nextInt(MOTIFS.length)]
+              + " "
+              + ITEMS[random.nextInt(ITEMS.length)];
       double kind = random.nextDouble();
       if (kind < 0.04) {
         description = description + ", SET OF 3";
@@ -279,7 +346,10 @@ public final class EventGenerator {
     return ids;
   }
 
-  /** @return the cumulative probabilities of ranks 1..n under Zipf's law with {@code exponent} (last = 1) */
+  /**
+   * @return the cumulative probabilities of ranks 1..n under Zipf's law with {@code exponent} (last
+   *     = 1)
+   */
   static double[] zipfCumulative(int n, double exponent) {
     double[] cumulative = new double[n];
     double sum = 0;
@@ -293,7 +363,10 @@ public final class EventGenerator {
     return cumulative;
   }
 
-  /** @return a rank index drawn from {@code cumulative} (as {@link #zipfCumulative} gives) with {@code random} */
+  /**
+   * @return a rank index drawn from {@code cumulative} (as {@link #zipfCumulative} gives) with
+   *     {@code random}
+   */
   static int sample(double[] cumulative, Random random) {
     int i = Arrays.binarySearch(cumulative, random.nextDouble());
     int index = i >= 0 ? i : -i - 1;
@@ -333,9 +406,7 @@ public final class EventGenerator {
     return end;
   }
 
-  /**
-   * Builder of {@link EventGenerator}. Not thread-safe.
-   */
+  /** Builder of {@link EventGenerator}. Not thread-safe. */
   public static final class Builder {
     private long seed = randomSeed();
     private long events = DEFAULT_EVENTS;
@@ -345,8 +416,7 @@ public final class EventGenerator {
     private Clock clock = Clock.systemUTC();
     private EventTimeFormat timeFormat = EventTimeFormat.retail();
 
-    private Builder() {
-    }
+    private Builder() {}
 
     /**
      * Sets the seed.
@@ -395,7 +465,8 @@ public final class EventGenerator {
      */
     public Builder span(Duration span) {
       if (span == null || span.getSeconds() < 1) {
-        throw new IllegalArgumentException("Invalid span: " + span + " (must be at least 1 second)");
+        throw new IllegalArgumentException(
+            "Invalid span: " + span + " (must be at least 1 second)");
       }
       this.span = span;
       return this;

@@ -1,5 +1,9 @@
 package dev.slicestore.quickstart.replay;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slicestore.localstack.LocalKafka;
+import dev.slicestore.localstack.StackPorts;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,11 +29,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.GZIPInputStream;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.slicestore.localstack.LocalKafka;
-import dev.slicestore.localstack.StackPorts;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -49,24 +48,25 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Replays a CSV file (plain or gzip) into a Kafka topic: one record per CSV row.
  *
  * <p>The first CSV row names the columns. Each later row becomes a record whose
+ *
  * <ul>
- *   <li>value is a JSON object of the row's non-empty fields, each typed by {@link ColumnTypes}
- *       (a field that does not parse as its type is written as the raw string; nothing is
- *       dropped; fields beyond the header are named {@code column_<n>}, 1-based);</li>
- *   <li>key is the key column's value, or null when it is empty or absent;</li>
- *   <li>timestamp is the row's event time (time column parsed with {@link EventTimeFormat}) when
- *       it parses, else the send time.</li>
+ *   <li>value is a JSON object of the row's non-empty fields, each typed by {@link ColumnTypes} (a
+ *       field that does not parse as its type is written as the raw string; nothing is dropped;
+ *       fields beyond the header are named {@code column_<n>}, 1-based);
+ *   <li>key is the key column's value, or null when it is empty or absent;
+ *   <li>timestamp is the row's event time (time column parsed with {@link EventTimeFormat}) when it
+ *       parses, else the send time.
  * </ul>
  *
- * <p>With {@link Builder#rebaseTime(boolean) rebaseTime}, a first pass finds the latest event
- * time {@code max}; every parseable event time is then shifted by
- * {@link #rebaseShiftMillis(long, long) shift = floor((now - max) / 60000) * 60000} ms (whole
- * minutes, so minute-resolution data stays exact), written back into the time field in the same
- * format and zone, and used as the record timestamp. The last event then lies less than a minute
- * before now. Rows whose time does not parse are sent unchanged.
+ * <p>With {@link Builder#rebaseTime(boolean) rebaseTime}, a first pass finds the latest event time
+ * {@code max}; every parseable event time is then shifted by {@link #rebaseShiftMillis(long, long)
+ * shift = floor((now - max) / 60000) * 60000} ms (whole minutes, so minute-resolution data stays
+ * exact), written back into the time field in the same format and zone, and used as the record
+ * timestamp. The last event then lies less than a minute before now. Rows whose time does not parse
+ * are sent unchanged.
  *
- * <p>The topic is created if missing. The producer is idempotent with {@code acks=all}, so a
- * replay that completes has written every row exactly once.
+ * <p>The topic is created if missing. The producer is idempotent with {@code acks=all}, so a replay
+ * that completes has written every row exactly once.
  *
  * <p>An instance is immutable and can be {@link #run()} more than once (each run sends the file
  * again); concurrent runs are independent.
@@ -74,11 +74,15 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class EventReplay {
 
   /** Default Kafka bootstrap servers: the local stack's default port. */
-  public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:" + StackPorts.DEFAULT_KAFKA_PORT;
+  public static final String DEFAULT_BOOTSTRAP_SERVERS =
+      "localhost:" + StackPorts.DEFAULT_KAFKA_PORT;
+
   /** Default key column (retail data set). */
   public static final String DEFAULT_KEY_COLUMN = "CustomerID";
+
   /** Default event-time column (retail data set). */
   public static final String DEFAULT_TIME_COLUMN = "InvoiceDate";
+
   /** Default number of partitions of a topic the replay creates. */
   public static final int DEFAULT_PARTITIONS = 2;
 
@@ -184,7 +188,8 @@ public final class EventReplay {
       rows = parser.iterator();
       if (!rows.hasNext()) {
         parser.close();
-        throw new IOException("Cannot replay " + input + ": the file is empty (it needs a header row)");
+        throw new IOException(
+            "Cannot replay " + input + ": the file is empty (it needs a header row)");
       }
       List<String> names = new ArrayList<>(rows.next().toList());
       if (!names.isEmpty() && names.get(0).startsWith("\uFEFF")) {
@@ -202,8 +207,18 @@ public final class EventReplay {
       int index = header.indexOf(column);
       if (index < 0) {
         parser.close();
-        throw new IOException("Cannot replay " + input + ": the " + role + " column '" + column
-            + "' is not in its header " + header + " (choose another with --" + role + "-column)");
+        throw new IOException(
+            "Cannot replay "
+                + input
+                + ": the "
+                + role
+                + " column '"
+                + column
+                + "' is not in its header "
+                + header
+                + " (choose another with --"
+                + role
+                + "-column)");
       }
       return index;
     }
@@ -246,11 +261,20 @@ public final class EventReplay {
     long shift = 0;
     if (rebaseTime) {
       if (maxEventTime == null) {
-        out.println("Not shifting event times: no row has an event time that parses with " + timeFormat + ".");
+        out.println(
+            "Not shifting event times: no row has an event time that parses with "
+                + timeFormat
+                + ".");
       } else {
         shift = rebaseShiftMillis(maxEventTime, clock.millis());
-        out.println("Shifting event times by " + describeShift(shift) + " so that the latest event ("
-            + timeFormat.format(maxEventTime) + ") becomes " + timeFormat.format(maxEventTime + shift) + ".");
+        out.println(
+            "Shifting event times by "
+                + describeShift(shift)
+                + " so that the latest event ("
+                + timeFormat.format(maxEventTime)
+                + ") becomes "
+                + timeFormat.format(maxEventTime + shift)
+                + ".");
       }
     }
 
@@ -291,14 +315,24 @@ public final class EventReplay {
         }
         byte[] value = toJson(csv.header, row, csv.timeIndex, shiftedTimeText);
         long rowNumber = sent + 1;
-        producer.send(new ProducerRecord<>(topic, null, eventTime, key, value), (metadata, error) -> {
-          if (error != null) {
-            firstError.compareAndSet(null, new IOException("Kafka refused row " + rowNumber + " of " + input + ": "
-                + error.getMessage(), error));
-          } else {
-            acked.incrementAndGet();
-          }
-        });
+        producer.send(
+            new ProducerRecord<>(topic, null, eventTime, key, value),
+            (metadata, error) -> {
+              if (error != null) {
+                firstError.compareAndSet(
+                    null,
+                    new IOException(
+                        "Kafka refused row "
+                            + rowNumber
+                            + " of "
+                            + input
+                            + ": "
+                            + error.getMessage(),
+                        error));
+              } else {
+                acked.incrementAndGet();
+              }
+            });
         sent++;
         if (progress != null) {
           progress.step();
@@ -306,18 +340,22 @@ public final class EventReplay {
       }
       producer.flush();
     } catch (RuntimeException e) {
-      throw new IOException("Cannot replay " + input + " to topic " + topic + ": " + e.getMessage(), e);
+      throw new IOException(
+          "Cannot replay " + input + " to topic " + topic + ": " + e.getMessage(), e);
     }
     if (firstError.get() != null) {
       Exception e = firstError.get();
       throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
     }
     if (acked.get() != sent) {
-      throw new IOException("Kafka acknowledged " + acked.get() + " of the " + sent + " rows sent to " + topic);
+      throw new IOException(
+          "Kafka acknowledged " + acked.get() + " of the " + sent + " rows sent to " + topic);
     }
     long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-    ReplayResult result = new ReplayResult(topic, sent, unparseableTime, shift, earliest, latest, elapsedMillis);
-    out.printf("Replayed %,d rows from %s to topic '%s' in %.1f s (%,.0f rows/s); %,d rows had no parseable event time "
+    ReplayResult result =
+        new ReplayResult(topic, sent, unparseableTime, shift, earliest, latest, elapsedMillis);
+    out.printf(
+        "Replayed %,d rows from %s to topic '%s' in %.1f s (%,.0f rows/s); %,d rows had no parseable event time "
             + "(sent with the send time as timestamp).%n",
         sent, sourceLabel, topic, elapsedMillis / 1000.0, result.rowsPerSecond(), unparseableTime);
     out.flush();
@@ -351,15 +389,21 @@ public final class EventReplay {
   }
 
   private void ensureTopic() throws IOException {
-    try (Admin admin = Admin.create(Map.of(
-        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000))) {
+    try (Admin admin =
+        Admin.create(
+            Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000))) {
       try {
         admin.describeCluster().nodes().get(15, TimeUnit.SECONDS);
       } catch (ExecutionException | TimeoutException e) {
-        throw new IOException("Cannot reach Kafka at " + bootstrapServers + ". Is the local stack running? "
-            + "Check with: bin/slicestore stack status", e);
+        throw new IOException(
+            "Cannot reach Kafka at "
+                + bootstrapServers
+                + ". Is the local stack running? "
+                + "Check with: bin/slicestore stack status",
+            e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException("Interrupted while connecting to Kafka", e);
@@ -370,7 +414,12 @@ public final class EventReplay {
       } else {
         int existing = describe(admin).partitions().size();
         if (existing != partitions) {
-          out.println("Topic '" + topic + "' already exists with " + existing + " partitions; sending to it as it is.");
+          out.println(
+              "Topic '"
+                  + topic
+                  + "' already exists with "
+                  + existing
+                  + " partitions; sending to it as it is.");
         }
       }
     }
@@ -378,7 +427,11 @@ public final class EventReplay {
 
   private TopicDescription describe(Admin admin) throws IOException {
     try {
-      return admin.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS).get(topic);
+      return admin
+          .describeTopics(List.of(topic))
+          .allTopicNames()
+          .get(15, TimeUnit.SECONDS)
+          .get(topic);
     } catch (ExecutionException | TimeoutException e) {
       throw new IOException("Cannot describe topic " + topic + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
@@ -418,13 +471,15 @@ public final class EventReplay {
     long minutes = Math.abs(shiftMillis) / MINUTE_MILLIS;
     Duration d = Duration.ofMinutes(minutes);
     String sign = shiftMillis < 0 ? "-" : "+";
-    return String.format("%s%d days %d h %d min (%,d ms)", sign, d.toDays(), d.toHoursPart(), d.toMinutesPart(), shiftMillis);
+    return String.format(
+        "%s%d days %d h %d min (%,d ms)",
+        sign, d.toDays(), d.toHoursPart(), d.toMinutesPart(), shiftMillis);
   }
 
   /**
-   * Builder of {@link EventReplay}. Defaults: the retail data set's columns, types and time
-   * format, bootstrap servers {@value EventReplay#DEFAULT_BOOTSTRAP_SERVERS}, 2 partitions, no
-   * limit, no rebase, progress bar on, summary to standard output.
+   * Builder of {@link EventReplay}. Defaults: the retail data set's columns, types and time format,
+   * bootstrap servers {@value EventReplay#DEFAULT_BOOTSTRAP_SERVERS}, 2 partitions, no limit, no
+   * rebase, progress bar on, summary to standard output.
    *
    * <p>Not thread-safe.
    */
@@ -445,8 +500,7 @@ public final class EventReplay {
     private final Map<String, Object> producerOverrides = new HashMap<>();
     private String sourceLabel;
 
-    private Builder() {
-    }
+    private Builder() {}
 
     /**
      * Sets how the input is named in messages (default: its file name).
@@ -619,7 +673,8 @@ public final class EventReplay {
      * @return this builder
      */
     public Builder producerProperty(String key, Object value) {
-      producerOverrides.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      producerOverrides.put(
+          Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
       return this;
     }
 

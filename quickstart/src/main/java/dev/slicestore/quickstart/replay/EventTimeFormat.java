@@ -11,8 +11,8 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * Parses and formats the event-time column of a CSV file with a {@link DateTimeFormatter}
- * pattern and a time zone (used when the text itself carries no offset).
+ * Parses and formats the event-time column of a CSV file with a {@link DateTimeFormatter} pattern
+ * and a time zone (used when the text itself carries no offset).
  *
  * <p>A pattern without a time of day (e.g. {@code yyyy-MM-dd}) means the start of that day.
  * Formatting is the exact inverse of parsing for any pattern of second (or finer) resolution,
@@ -43,7 +43,8 @@ public final class EventTimeFormat {
     try {
       this.formatter = DateTimeFormatter.ofPattern(pattern, Locale.ENGLISH).withZone(zone);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("Invalid time format: " + pattern + " (" + e.getMessage() + ")", e);
+      throw new IllegalArgumentException(
+          "Invalid time format: " + pattern + " (" + e.getMessage() + ")", e);
     }
   }
 

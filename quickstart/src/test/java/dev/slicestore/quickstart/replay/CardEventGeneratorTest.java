@@ -60,21 +60,28 @@ class CardEventGeneratorTest {
     for (String[] r : rows) {
       assertThat(r).hasSize(CardEventGenerator.COLUMNS.size());
       long t = f.parseMillis(r[6]);
-      assertThat(t).isGreaterThanOrEqualTo(previous).isGreaterThan(END.minus(Duration.ofDays(1)).toEpochMilli())
+      assertThat(t)
+          .isGreaterThanOrEqualTo(previous)
+          .isGreaterThan(END.minus(Duration.ofDays(1)).toEpochMilli())
           .isLessThanOrEqualTo(END.toEpochMilli());
       previous = t;
       assertThat(ids.add(r[0])).as("unique tx_id").isTrue();
       assertThat(r[1]).matches("card-\\d{6}");
       assertThat(r[2]).matches("merchant-\\d{4}");
-      assertThat(mccOfMerchant.computeIfAbsent(r[2], m -> r[3])).as("one mcc per merchant").isEqualTo(r[3]);
+      assertThat(mccOfMerchant.computeIfAbsent(r[2], m -> r[3]))
+          .as("one mcc per merchant")
+          .isEqualTo(r[3]);
       assertThat(Double.parseDouble(r[4])).isPositive();
       assertThat(r[5]).matches("[A-Z]{2}");
     }
     assertThat(s.latestEventTimeMillis()).isEqualTo(previous);
     // the columns are the ones cards.conf reads
-    FeatureSet cards = FeatureSetLoader.load(Path.of(System.getProperty("slicestore.repoRoot", "..")).resolve(
-        "conf/feature-sets/cards.conf"));
-    assertThat(cards.schema().keySet()).containsExactlyInAnyOrderElementsOf(CardEventGenerator.COLUMNS);
+    FeatureSet cards =
+        FeatureSetLoader.load(
+            Path.of(System.getProperty("slicestore.repoRoot", ".."))
+                .resolve("conf/feature-sets/cards.conf"));
+    assertThat(cards.schema().keySet())
+        .containsExactlyInAnyOrderElementsOf(CardEventGenerator.COLUMNS);
   }
 
   @Test
@@ -85,11 +92,22 @@ class CardEventGeneratorTest {
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     Path output = temp.resolve("cards.csv");
-    int code = cl.execute("--generator", "cards", "--events", "1000", "--entities", "50", "--seed", "11",
-        "--output", output.toString());
+    int code =
+        cl.execute(
+            "--generator",
+            "cards",
+            "--events",
+            "1000",
+            "--entities",
+            "50",
+            "--seed",
+            "11",
+            "--output",
+            output.toString());
     assertThat(code).as("err: %s", err).isZero();
-    assertThat(out.toString()).contains("Generating 1,000 card payments for 50 cards over 1 days", "seed 11",
-        "use --seed 11");
+    assertThat(out.toString())
+        .contains(
+            "Generating 1,000 card payments for 50 cards over 1 days", "seed 11", "use --seed 11");
     List<String> lines = Files.readAllLines(output);
     assertThat(lines).hasSize(1_001);
     assertThat(lines.get(0)).isEqualTo(String.join(",", CardEventGenerator.COLUMNS));

@@ -3,11 +3,10 @@ package dev.slicestore.quickstart.replay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Instant;
-import java.time.ZoneId;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.time.ZoneId;
 import org.junit.jupiter.api.Test;
 
 /** Typing of CSV fields and the event-time format. */
@@ -28,7 +27,9 @@ class ColumnTypeTest {
     assertThat(put(ColumnType.LONG, " 7")).as("no trimming").isEqualTo("{\"f\":\" 7\"}");
     assertThat(put(ColumnType.DOUBLE, "2.55")).isEqualTo("{\"f\":2.55}");
     assertThat(put(ColumnType.DOUBLE, "NaN")).as("not a JSON number").isEqualTo("{\"f\":\"NaN\"}");
-    assertThat(put(ColumnType.DOUBLE, "1e400")).as("outside the double range").isEqualTo("{\"f\":\"1e400\"}");
+    assertThat(put(ColumnType.DOUBLE, "1e400"))
+        .as("outside the double range")
+        .isEqualTo("{\"f\":\"1e400\"}");
     assertThat(put(ColumnType.BOOLEAN, "TRUE")).isEqualTo("{\"f\":true}");
     assertThat(put(ColumnType.BOOLEAN, "yes")).isEqualTo("{\"f\":\"yes\"}");
     assertThat(put(ColumnType.STRING, "17850.0")).isEqualTo("{\"f\":\"17850.0\"}");
@@ -41,7 +42,8 @@ class ColumnTypeTest {
     assertThat(types.typeOf("UnitPrice")).isEqualTo(ColumnType.DOUBLE);
     assertThat(types.typeOf("Flag")).isEqualTo(ColumnType.BOOLEAN);
     assertThat(types.typeOf("Other")).isEqualTo(ColumnType.STRING);
-    assertThatThrownBy(() -> types.with("Flag=int")).hasMessageContaining("Invalid column type: int");
+    assertThatThrownBy(() -> types.with("Flag=int"))
+        .hasMessageContaining("Invalid column type: int");
     assertThatThrownBy(() -> types.with("Flag")).hasMessageContaining("must be NAME=TYPE");
   }
 
@@ -56,13 +58,16 @@ class ColumnTypeTest {
     EventTimeFormat paris = new EventTimeFormat("yyyy-MM-dd HH:mm", ZoneId.of("Europe/Paris"));
     assertThat(paris.parseMillis("2010-12-01 09:26")).isEqualTo(t);
     EventTimeFormat day = new EventTimeFormat("yyyy-MM-dd", ZoneId.of("UTC"));
-    assertThat(day.parseMillis("2010-12-01")).isEqualTo(Instant.parse("2010-12-01T00:00:00Z").toEpochMilli());
+    assertThat(day.parseMillis("2010-12-01"))
+        .isEqualTo(Instant.parse("2010-12-01T00:00:00Z").toEpochMilli());
   }
 
   @Test
   void rebaseShiftIsWholeMinutesRoundedDown() {
     assertThat(EventReplay.rebaseShiftMillis(0, 119_999)).isEqualTo(60_000);
     assertThat(EventReplay.rebaseShiftMillis(0, 120_000)).isEqualTo(120_000);
-    assertThat(EventReplay.rebaseShiftMillis(60_001, 0)).as("latest event in the future").isEqualTo(-120_000);
+    assertThat(EventReplay.rebaseShiftMillis(60_001, 0))
+        .as("latest event in the future")
+        .isEqualTo(-120_000);
   }
 }

@@ -17,7 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
-
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -29,11 +28,16 @@ class EventGeneratorTest {
 
   private static final Instant END = Instant.parse("2024-05-01T12:00:00Z");
 
-  @TempDir
-  Path temp;
+  @TempDir Path temp;
 
   private static EventGenerator generator(long seed) {
-    return EventGenerator.builder().seed(seed).events(20_000).entities(300).span(Duration.ofDays(35)).end(END).build();
+    return EventGenerator.builder()
+        .seed(seed)
+        .events(20_000)
+        .entities(300)
+        .span(Duration.ofDays(35))
+        .end(END)
+        .build();
   }
 
   @Test
@@ -54,9 +58,11 @@ class EventGeneratorTest {
     Path file = temp.resolve("events.csv.gz");
     EventGenerator.Summary summary = generator(42).writeCsv(file);
     List<CSVRecord> rows = new ArrayList<>();
-    try (CSVParser parser = CSVParser.builder()
-        .setReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(file))))
-        .setFormat(CSVFormat.DEFAULT).get()) {
+    try (CSVParser parser =
+        CSVParser.builder()
+            .setReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(file))))
+            .setFormat(CSVFormat.DEFAULT)
+            .get()) {
       parser.forEach(rows::add);
     }
     assertThat(rows.get(0).toList()).isEqualTo(EventGenerator.RETAIL_COLUMNS);
@@ -72,8 +78,7 @@ class EventGeneratorTest {
     Map<String, Integer> perCustomer = new HashMap<>();
     for (CSVRecord row : data) {
       assertThat(row.size()).isEqualTo(8);
-      long t = LocalDateTime.parse(row.get(4), format)
-          .toInstant(ZoneOffset.UTC).toEpochMilli();
+      long t = LocalDateTime.parse(row.get(4), format).toInstant(ZoneOffset.UTC).toEpochMilli();
       assertThat(t).as("time order").isGreaterThanOrEqualTo(previous);
       assertThat(t).isBetween(END.minus(Duration.ofDays(35)).toEpochMilli(), END.toEpochMilli());
       previous = t;
@@ -94,13 +99,18 @@ class EventGeneratorTest {
       }
     }
     assertThat(anonymous / 20_000.0).as("share without CustomerID").isCloseTo(0.20, within(0.05));
-    assertThat(cancellations / 20_000.0).as("share of cancellation rows").isCloseTo(0.02, within(0.015));
+    assertThat(cancellations / 20_000.0)
+        .as("share of cancellation rows")
+        .isCloseTo(0.02, within(0.015));
     assertThat(anonymous).isEqualTo(summary.rowsWithoutCustomer());
     assertThat(cancellations).isEqualTo(summary.cancellationRows());
     int busiest = perCustomer.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
     double mean = (20_000.0 - anonymous) / perCustomer.size();
-    assertThat(busiest).as("skewed popularity: the busiest customer is far above the mean").isGreaterThan((int) (5 * mean));
-    assertThat(data).as("some descriptions need CSV quoting")
+    assertThat(busiest)
+        .as("skewed popularity: the busiest customer is far above the mean")
+        .isGreaterThan((int) (5 * mean));
+    assertThat(data)
+        .as("some descriptions need CSV quoting")
         .anySatisfy(r -> assertThat(r.get(2)).contains(","))
         .anySatisfy(r -> assertThat(r.get(2)).contains("\""));
   }
