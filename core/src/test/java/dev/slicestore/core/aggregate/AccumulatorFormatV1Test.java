@@ -1,10 +1,11 @@
 package dev.slicestore.core.aggregate;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import static dev.slicestore.core.aggregate.GoldenBytes.assertEncodesTo;
+import static dev.slicestore.core.aggregate.GoldenBytes.bytes;
+import static dev.slicestore.core.aggregate.GoldenBytes.hex;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.slicestore.core.codec.ByteReader;
-import dev.slicestore.core.codec.ByteWriter;
 import dev.slicestore.core.codec.CorruptDataException;
 import java.util.Arrays;
 import java.util.Map;
@@ -32,46 +33,12 @@ class AccumulatorFormatV1Test {
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static void assertGolden(String name, ValueType type, Object[] values, int... expected) {
     AggregateFunction f = AggregateFunctions.create(name, type, Map.of());
-    byte[] golden = bytes(expected);
-    Object acc = accumulate(f, values);
-    ByteWriter out = new ByteWriter();
-    f.encode(acc, out);
-    assertThat(out.toByteArray())
-        .as("%s(%s) of %s", name, type, Arrays.toString(values))
-        .isEqualTo(golden);
-    // decoding the golden bytes gives the same result and re-encodes to the same bytes
-    ByteReader in = new ByteReader(golden);
-    Object decoded = f.decode(in);
-    assertThat(in.atEnd()).isTrue();
-    assertThat(f.getResult(decoded)).isEqualTo(f.getResult(acc));
-    ByteWriter again = new ByteWriter();
-    f.encode(decoded, again);
-    assertThat(again.toByteArray()).isEqualTo(golden);
-    // every strict prefix is truncated data, and any other version byte is refused
-    for (int len = 0; len < golden.length; len++) {
-      byte[] prefix = Arrays.copyOf(golden, len);
-      assertThatThrownBy(() -> f.decode(new ByteReader(prefix)))
-          .as("%s prefix of %d bytes", name, len)
-          .isInstanceOf(CorruptDataException.class)
-          .hasMessageContaining("Corrupt");
-    }
-    for (int version : new int[] {0, 2, 9, 0xFF}) {
-      byte[] other = golden.clone();
-      other[0] = (byte) version;
-      assertThatThrownBy(() -> f.decode(new ByteReader(other)))
-          .as("%s version %d", name, version)
-          .isInstanceOf(CorruptDataException.class)
-          .hasMessageContaining("Corrupt")
-          .hasMessageContaining("version " + version + " not recognized");
-    }
-  }
-
-  static byte[] bytes(int... unsigned) {
-    byte[] b = new byte[unsigned.length];
-    for (int i = 0; i < b.length; i++) {
-      b[i] = (byte) unsigned[i];
-    }
-    return b;
+    assertEncodesTo(
+        name,
+        String.format("%s(%s) of %s", name, type, Arrays.toString(values)),
+        f,
+        accumulate(f, values),
+        bytes(expected));
   }
 
   private static Object[] of(Object... values) {
@@ -116,61 +83,19 @@ class AccumulatorFormatV1Test {
     // 0.1 = 0x3FB999999999999A: biased exponent 0x3FB = 1019, significand 0x1999999999999A, so
     // 0x1999999999999A * 2^(1019 - 1075); halved to odd: 0x0CCCCCCCCCCCCD * 2^-55 (zigzag 109 =
     // 0x6D)
-    assertGolden(
-        "sum",
-        ValueType.DOUBLE,
-        of(0.1),
-        0x01,
-        0x01,
-        0x01,
-        0x00,
-        0x6D,
-        0x07,
-        0x0C,
-        0xCC,
-        0xCC,
-        0xCC,
-        0xCC,
-        0xCC,
-        0xCD);
+    assertGolden("sum", ValueType.DOUBLE, of(0.1), hex("01 01 01 00 6D 07 0C CC CC CC CC CC CD"));
     // Double.MIN_VALUE = 1 * 2^-1074: zigzag 2147 = 0x863 -> varint 0xE3 0x10
-    assertGolden(
-        "sum",
-        ValueType.DOUBLE,
-        of(Double.MIN_VALUE),
-        0x01,
-        0x01,
-        0x01,
-        0x00,
-        0xE3,
-        0x10,
-        0x01,
-        0x01);
+    assertGolden("sum", ValueType.DOUBLE, of(Double.MIN_VALUE), hex("01 01 01 00 E3 10 01 01"));
     // flags: NaN = 1; +Inf = 2, -Inf = 4; the finite part stays exact (0)
     assertGolden("sum", ValueType.DOUBLE, of(Double.NaN), 0x01, 0x01, 0x01, 0x01, 0x00, 0x01, 0x00);
     assertGolden(
         "sum",
         ValueType.DOUBLE,
         of(Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY),
-        0x01,
-        0x02,
-        0x01,
-        0x06,
-        0x00,
-        0x01,
-        0x00);
+        hex("01 02 01 06 00 01 00"));
     // -2.0 + Inf: flags 2, mantissa -1, exponent 1 (zigzag 2)
     assertGolden(
-        "sum",
-        ValueType.DOUBLE,
-        of(-2.0, Double.POSITIVE_INFINITY),
-        0x01,
-        0x02,
-        0x01,
-        0x02,
-        0x02,
-        0x01,
-        0xFF);
+        "sum", ValueType.DOUBLE, of(-2.0, Double.POSITIVE_INFINITY), hex("01 02 01 02 02 01 FF"));
   }
 
   @Test
@@ -195,21 +120,7 @@ class AccumulatorFormatV1Test {
     assertGolden("min", ValueType.LONG, of(-3L, 2L, null, 7L), 0x01, 0x01, 0x05);
     // zigzag(Long.MIN_VALUE) = 2^64 - 1: ten bytes
     assertGolden(
-        "min",
-        ValueType.LONG,
-        of(Long.MIN_VALUE, 0L),
-        0x01,
-        0x01,
-        0xFF,
-        0xFF,
-        0xFF,
-        0xFF,
-        0xFF,
-        0xFF,
-        0xFF,
-        0xFF,
-        0xFF,
-        0x01);
+        "min", ValueType.LONG, of(Long.MIN_VALUE, 0L), hex("01 01 FF FF FF FF FF FF FF FF FF 01"));
     // 1.0 = 0x3FF0000000000000, little-endian
     assertGolden("max", ValueType.DOUBLE, of(-5.0, 1.0), 0x01, 0x01, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F);
     // -0.0 < 0.0 (Double.compare): min is -0.0 = 0x8000000000000000
@@ -219,16 +130,7 @@ class AccumulatorFormatV1Test {
         "max",
         ValueType.DOUBLE,
         of(Double.POSITIVE_INFINITY, Double.NaN),
-        0x01,
-        0x01,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0xF8,
-        0x7F);
+        hex("01 01 00 00 00 00 00 00 F8 7F"));
     // "é" (U+00E9) > "pear": UTF-8 C3 A9
     assertGolden("max", ValueType.STRING, of("apple", "pear", "é"), 0x01, 0x01, 0x02, 0xC3, 0xA9);
     assertGolden(

@@ -1,11 +1,11 @@
 package dev.slicestore.core.aggregate;
 
-import static dev.slicestore.core.aggregate.AccumulatorFormatV1Test.bytes;
-import static org.assertj.core.api.Assertions.assertThat;
+import static dev.slicestore.core.aggregate.GoldenBytes.assertEncodesTo;
+import static dev.slicestore.core.aggregate.GoldenBytes.bytes;
+import static dev.slicestore.core.aggregate.GoldenBytes.hex;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.slicestore.core.codec.ByteReader;
-import dev.slicestore.core.codec.ByteWriter;
 import dev.slicestore.core.codec.CorruptDataException;
 import java.util.Arrays;
 import java.util.List;
@@ -42,43 +42,12 @@ class CatalogueFormatV1Test {
     for (At row : rows) {
       acc = f.add(acc, row.value(), row.position());
     }
-    byte[] golden = bytes(expected);
-    ByteWriter out = new ByteWriter();
-    f.encode(acc, out);
-    assertThat(out.toByteArray())
-        .as("%s(%s) of %s", name, type, Arrays.toString(values))
-        .isEqualTo(golden);
-    ByteReader in = new ByteReader(golden);
-    Object decoded = f.decode(in);
-    assertThat(in.atEnd()).isTrue();
-    assertThat(resultOrError(f, decoded)).isEqualTo(resultOrError(f, acc));
-    ByteWriter again = new ByteWriter();
-    f.encode(decoded, again);
-    assertThat(again.toByteArray()).isEqualTo(golden);
-    for (int len = 0; len < golden.length; len++) {
-      byte[] prefix = Arrays.copyOf(golden, len);
-      assertThatThrownBy(() -> f.decode(new ByteReader(prefix)))
-          .as("%s prefix of %d bytes", name, len)
-          .isInstanceOf(CorruptDataException.class)
-          .hasMessageContaining("Corrupt");
-    }
-    for (int version : new int[] {0, 2, 9, 0xFF}) {
-      byte[] other = golden.clone();
-      other[0] = (byte) version;
-      assertThatThrownBy(() -> f.decode(new ByteReader(other)))
-          .as("%s version %d", name, version)
-          .isInstanceOf(CorruptDataException.class)
-          .hasMessageContaining("version " + version + " not recognized");
-    }
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static Object resultOrError(AggregateFunction f, Object acc) {
-    try {
-      return f.getResult(acc);
-    } catch (ArithmeticException e) {
-      return e.getMessage();
-    }
+    assertEncodesTo(
+        name,
+        String.format("%s(%s) of %s", name, type, Arrays.toString(values)),
+        f,
+        acc,
+        bytes(expected));
   }
 
   private static Object[] of(Object... values) {
@@ -94,54 +63,21 @@ class CatalogueFormatV1Test {
         ValueType.DOUBLE,
         Map.of(),
         of(),
-        0x01,
-        0x00,
-        0x01,
-        0x00,
-        0x00,
-        0x01,
-        0x00,
-        0x01,
-        0x00,
-        0x00,
-        0x01,
-        0x00);
+        hex("01 00 01 00 00 01 00 01 00 00 01 00"));
     // 1.5 = 3 * 2^-1 (zigzag(-1) = 1); 1.5^2 = 2.25 = 9 * 2^-2 (zigzag(-2) = 3)
     assertGolden(
         "stddev_samp",
         ValueType.DOUBLE,
         Map.of(),
         of(1.5, null),
-        0x01,
-        0x01,
-        0x01,
-        0x00,
-        0x01,
-        0x01,
-        0x03,
-        0x01,
-        0x00,
-        0x03,
-        0x01,
-        0x09);
+        hex("01 01 01 00 01 01 03 01 00 03 01 09"));
     // 2 + 4 = 6 = 3 * 2^1; 4 + 16 = 20 = 5 * 2^2
     assertGolden(
         "variance_samp",
         ValueType.LONG,
         Map.of(),
         of(2L, 4L),
-        0x01,
-        0x02,
-        0x01,
-        0x00,
-        0x02,
-        0x01,
-        0x03,
-        0x01,
-        0x00,
-        0x04,
-        0x01,
-        0x05);
+        hex("01 02 01 00 02 01 03 01 00 04 01 05"));
   }
 
   @Test
@@ -168,16 +104,7 @@ class CatalogueFormatV1Test {
         ValueType.DOUBLE,
         Map.of("k", 1),
         of(-5.0, 1.0),
-        0x01,
-        0x01,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0xF0,
-        0x3F);
+        hex("01 01 00 00 00 00 00 00 F0 3F"));
   }
 
   @Test
@@ -222,15 +149,7 @@ class CatalogueFormatV1Test {
     // version 1, state 0 (exact), varint count, values ascending
     assertGolden("count_distinct", ValueType.LONG, Map.of(), of(), 0x01, 0x00, 0x00);
     assertGolden(
-        "count_distinct",
-        ValueType.LONG,
-        Map.of(),
-        of(5L, -1L, 5L, null),
-        0x01,
-        0x00,
-        0x02,
-        0x01,
-        0x0A);
+        "count_distinct", ValueType.LONG, Map.of(), of(5L, -1L, 5L, null), hex("01 00 02 01 0A"));
     // state 1: overflowed, nothing follows
     assertGolden("count_distinct", ValueType.LONG, Map.of("max-size", 1), of(5L, -1L), 0x01, 0x01);
   }
@@ -249,15 +168,7 @@ class CatalogueFormatV1Test {
     // version 1, state 0 (sparse), varint count, values ascending: -1 (zigzag 1), 5 (zigzag 10)
     assertGolden("bloom_contains", ValueType.LONG, params, of(), 0x01, 0x00, 0x00);
     assertGolden(
-        "bloom_contains",
-        ValueType.LONG,
-        params,
-        of(5L, null, -1L, 5L),
-        0x01,
-        0x00,
-        0x02,
-        0x01,
-        0x0A);
+        "bloom_contains", ValueType.LONG, params, of(5L, null, -1L, 5L), hex("01 00 02 01 0A"));
     // state 1 (filter): varint length 40, then DataSketches' BloomFilter serialization (preamble:
     // 4 longs, 2 hashes, seed 9001 = 0x2329, 64 bits = 1 long, bits-set count 17, the bits)
     assertGolden(
@@ -265,49 +176,13 @@ class CatalogueFormatV1Test {
         ValueType.LONG,
         Map.of("expected-items", 10, "false-positive-rate", 0.5),
         of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L),
-        0x01,
-        0x01,
-        0x28,
-        0x04,
-        0x01,
-        0x15,
-        0x00,
-        0x02,
-        0x00,
-        0x00,
-        0x00,
-        0x29,
-        0x23,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x01,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x11,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x54,
-        0x29,
-        0x00,
-        0xA0,
-        0x1C,
-        0x50,
-        0x00,
-        0x3A);
+        hex(
+            "01 01 28",
+            "04 01 15 00 02 00 00 00",
+            "29 23 00 00 00 00 00 00",
+            "01 00 00 00 00 00 00 00",
+            "11 00 00 00 00 00 00 00",
+            "54 29 00 A0 1C 50 00 3A"));
   }
 
   @Test
@@ -318,40 +193,14 @@ class CatalogueFormatV1Test {
         ValueType.LONG,
         Map.of("lg-k", 4),
         of(),
-        0x01,
-        0x08,
-        0x02,
-        0x01,
-        0x07,
-        0x04,
-        0x03,
-        0x0C,
-        0x00,
-        0x00);
+        hex("01 08 02 01 07 04 03 0C 00 00"));
     // list mode: 8-byte preamble (2 coupons) + two 4-byte coupons
     assertGolden(
         "approx_count_distinct",
         ValueType.LONG,
         Map.of("lg-k", 4),
         of(1L, 2L, 1L),
-        0x01,
-        0x10,
-        0x02,
-        0x01,
-        0x07,
-        0x04,
-        0x03,
-        0x08,
-        0x02,
-        0x00,
-        0x2B,
-        0xF2,
-        0xFB,
-        0x06,
-        0x86,
-        0x2F,
-        0xF9,
-        0x0D);
+        hex("01 10", "02 01 07 04 03 08 02 00", "2B F2 FB 06 86 2F F9 0D"));
   }
 
   @Test
@@ -359,145 +208,37 @@ class CatalogueFormatV1Test {
     Map<String, Object> params = Map.of("k", 2, "max-map-size", 8);
     // version 1, varint length 8, DataSketches' empty frequent-items preamble (lgMaxMapSize 3)
     assertGolden(
-        "most_frequent",
-        ValueType.LONG,
-        params,
-        of(),
-        0x01,
-        0x08,
-        0x01,
-        0x01,
-        0x0A,
-        0x03,
-        0x03,
-        0x05,
-        0x00,
-        0x00);
+        "most_frequent", ValueType.LONG, params, of(), hex("01 08 01 01 0A 03 03 05 00 00"));
     // 32-byte preamble (2 active items, stream length 3, offset 0), counts [2, 1], items [7, 3]
     assertGolden(
         "most_frequent",
         ValueType.LONG,
         params,
         of(7L, 7L, null, 3L),
-        0x01,
-        0x40,
-        0x04,
-        0x01,
-        0x0A,
-        0x03,
-        0x03,
-        0x00,
-        0x00,
-        0x00,
-        0x02,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x03,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x02,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x01,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x07,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x03,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00);
+        hex(
+            "01 40",
+            "04 01 0A 03 03 00 00 00",
+            "02 00 00 00 00 00 00 00",
+            "03 00 00 00 00 00 00 00",
+            "00 00 00 00 00 00 00 00",
+            "02 00 00 00 00 00 00 00",
+            "01 00 00 00 00 00 00 00",
+            "07 00 00 00 00 00 00 00",
+            "03 00 00 00 00 00 00 00"));
     // strings: the items as ArrayOfStringsSerDe writes them (4-byte length + UTF-8)
     assertGolden(
         "most_frequent",
         ValueType.STRING,
         params,
         of("a"),
-        0x01,
-        0x2D,
-        0x04,
-        0x01,
-        0x0A,
-        0x03,
-        0x03,
-        0x00,
-        0x00,
-        0x00,
-        0x01,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x01,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x01,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x00,
-        0x01,
-        0x00,
-        0x00,
-        0x00,
-        0x61);
+        hex(
+            "01 2D",
+            "04 01 0A 03 03 00 00 00",
+            "01 00 00 00 00 00 00 00",
+            "01 00 00 00 00 00 00 00",
+            "00 00 00 00 00 00 00 00",
+            "01 00 00 00 00 00 00 00",
+            "01 00 00 00 61"));
   }
 
   @Test
@@ -505,44 +246,14 @@ class CatalogueFormatV1Test {
     Map<String, Object> params = Map.of("percentiles", List.of(0.5), "k", 8);
     // version 1, varint length 8, DataSketches' compact empty KLL preamble (k = 8)
     assertGolden(
-        "approx_percentile",
-        ValueType.DOUBLE,
-        params,
-        of(),
-        0x01,
-        0x08,
-        0x02,
-        0x01,
-        0x0F,
-        0x01,
-        0x08,
-        0x00,
-        0x08,
-        0x00);
+        "approx_percentile", ValueType.DOUBLE, params, of(), hex("01 08 02 01 0F 01 08 00 08 00"));
     // single-item form: 8-byte preamble + the double 1.5
     assertGolden(
         "approx_percentile",
         ValueType.DOUBLE,
         params,
         of(1.5, null, Double.NaN),
-        0x01,
-        0x10,
-        0x02,
-        0x02,
-        0x0F,
-        0x04,
-        0x08,
-        0x00,
-        0x08,
-        0x00,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0xF8,
-        0x3F);
+        hex("01 10", "02 02 0F 04 08 00 08 00", "00 00 00 00 00 00 F8 3F"));
   }
 
   @Test
