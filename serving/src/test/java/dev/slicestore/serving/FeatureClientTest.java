@@ -1,96 +1,56 @@
 package dev.slicestore.serving;
 
+import static dev.slicestore.serving.FeatureClientCli.get;
+import static dev.slicestore.serving.FeatureClientCli.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.slicestore.core.config.FeatureSet;
-import dev.slicestore.core.online.OnlineLayout;
-import dev.slicestore.core.online.RowPreAggregate;
-import dev.slicestore.core.time.Slicing;
 import dev.slicestore.serving.v1.GetFeaturesRequest;
 import dev.slicestore.serving.v1.GetFeaturesResponse;
 import dev.slicestore.serving.v1.Value;
 import dev.slicestore.testkit.CliRun;
 import dev.slicestore.testkit.RedisFixture;
-import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.UnifiedJedis;
 
 /** The CLI against a real Netty server on a free port: table, JSON, listing and errors. */
 class FeatureClientTest {
   private static final long T = Instant.parse("2024-06-01T12:34:56.789Z").toEpochMilli();
-  private static RedisFixture redisServer;
-  private static UnifiedJedis redis;
-  private static FeatureServer server;
+  private static ServingFixture fixture;
   private static String target;
 
   @BeforeAll
   static void start() throws Exception {
-    redisServer = RedisFixture.start();
-    redis = redisServer.client(5000);
+    fixture = ServingFixture.start();
     FeatureSet fs = TestFeatureSets.shop();
-    OnlineLayout layout = new OnlineLayout(fs);
-    Slicing slicing = fs.slicing();
-    // alice: three events in the current slice (amounts 1.5, 2.25, 1/3), one at t (excluded)
-    Object[][] events = {
-      {T - 50_000, 1.5, 2L, "DE"},
-      {T - 40_000, 2.25, 1L, "FR"},
-      {T - 1, 1.0 / 3, 4L, "DE"},
-      {T, 1000.0, 9L, "ZZ"}
-    };
-    long offset = 0;
-    for (Object[] e : events) {
-      long time = (Long) e[0];
-      long index = slicing.sliceIndex(time);
-      redis.zadd(layout.indexKey("alice"), index, OnlineLayout.indexMember(index));
-      redis.hset(
-          layout.sliceKey("alice", index),
-          layout.eventField(0, 0, offset++),
-          new RowPreAggregate(time, new Object[] {e[1], e[2], e[3]})
-              .encode(fs.inputColumns(), slicing.sliceStartMillis(index), fs.sliceMillis()));
-    }
     assertThat(fs.inputColumns())
         .extracting(c -> c.name())
         .containsExactly("amount", "quantity", "country");
-    server =
-        new FeatureServer(
-                Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
-                TestFeatureSets.all(),
-                redis,
-                List.of(redisServer.node()),
-                new MutableClock(T))
-            .start();
-    target = "127.0.0.1:" + server.port();
+    // alice: three events in the current slice (amounts 1.5, 2.25, 1/3), one at t (excluded)
+    fixture.writeRow(fs, "alice", 0, T - 50_000, 1.5, 2L, "DE");
+    fixture.writeRow(fs, "alice", 1, T - 40_000, 2.25, 1L, "FR");
+    fixture.writeRow(fs, "alice", 2, T - 1, 1.0 / 3, 4L, "DE");
+    fixture.writeRow(fs, "alice", 3, T, 1000.0, 9L, "ZZ");
+    target = fixture.serveOnFreePort(TestFeatureSets.all(), T);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    server.stop();
-    redis.close();
-    redisServer.close();
-  }
-
-  private static CliRun run(String... args) {
-    return CliRun.run(new FeatureClient(), args);
+    fixture.close();
   }
 
   @Test
   void printsATableWithOneColumnPerEntity() {
     CliRun r =
-        run(
-            "get",
-            "--target",
+        get(
             target,
-            "--feature-set",
             "shop",
             "--entity",
             "alice",
@@ -118,13 +78,10 @@ class FeatureClientTest {
   @Test
   void jsonCarriesTheExactValues() throws Exception {
     CliRun r =
-        run(
-            "get",
-            "--json",
-            "--target",
+        get(
             target,
-            "--feature-set",
             "shop",
+            "--json",
             "--entity",
             "alice",
             "--entity",
@@ -198,13 +155,13 @@ class FeatureClientTest {
 
   @Test
   void grpcErrorsArePrintedWithTheirCode() {
-    CliRun r = run("get", "--target", target, "--feature-set", "retail", "--entity", "alice");
+    CliRun r = get(target, "retail", "--entity", "alice");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.out()).isEmpty();
     assertThat(r.err())
         .isEqualTo("error: NOT_FOUND: Unknown feature set 'retail' (known: other, shop)\n");
 
-    CliRun bad = run("get", "--target", target, "--feature-set", "shop", "--entity", "");
+    CliRun bad = get(target, "shop", "--entity", "");
     assertThat(bad.exitCode()).isEqualTo(1);
     assertThat(bad.err()).isEqualTo("error: INVALID_ARGUMENT: entity_keys[0] is empty\n");
   }
@@ -228,7 +185,7 @@ class FeatureClientTest {
 
   @Test
   void usageErrorsExitWithTwo() {
-    assertThat(run("get", "--target", target, "--feature-set", "shop").exitCode()).isEqualTo(2);
+    assertThat(get(target, "shop").exitCode()).isEqualTo(2);
     assertThat(run("get", "--deadline", "0s", "--feature-set", "shop", "--entity", "a").exitCode())
         .isEqualTo(2);
   }

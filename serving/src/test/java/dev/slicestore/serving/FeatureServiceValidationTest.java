@@ -8,7 +8,6 @@ import dev.slicestore.serving.v1.FeatureSetInfo;
 import dev.slicestore.serving.v1.GetFeaturesRequest;
 import dev.slicestore.serving.v1.GetFeaturesResponse;
 import dev.slicestore.serving.v1.ListFeatureSetsResponse;
-import dev.slicestore.testkit.RedisFixture;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -18,34 +17,24 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Malformed requests get INVALID_ARGUMENT, unknown names NOT_FOUND, each with a precise message.
  */
 class FeatureServiceValidationTest {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
-  private static RedisFixture redisServer;
-  private static UnifiedJedis redis;
+  private static ServingFixture fixture;
   private static InProcessFeatureServer server;
 
   @BeforeAll
   static void start() throws Exception {
-    redisServer = RedisFixture.start();
-    redis = redisServer.client(5000);
-    server =
-        new InProcessFeatureServer(
-            TestFeatureSets.all(),
-            redis,
-            List.of(redisServer.node()),
-            new MutableClock(1_717_243_200_000L));
+    fixture = ServingFixture.start();
+    server = fixture.serveInProcess(TestFeatureSets.all(), 1_717_243_200_000L);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    server.close();
-    redis.close();
-    redisServer.close();
+    fixture.close();
   }
 
   private static GetFeaturesRequest.Builder request() {

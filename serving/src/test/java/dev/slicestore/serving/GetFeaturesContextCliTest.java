@@ -1,14 +1,12 @@
 package dev.slicestore.serving;
 
+import static dev.slicestore.serving.FeatureClientCli.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.slicestore.core.config.FeatureSet;
-import dev.slicestore.core.online.OnlineLayout;
-import dev.slicestore.core.online.RowPreAggregate;
-import dev.slicestore.core.time.Slicing;
 import dev.slicestore.serving.v1.EntityFeatures;
 import dev.slicestore.serving.v1.FeatureStatus;
 import dev.slicestore.serving.v1.GetFeaturesResponse;
@@ -17,16 +15,11 @@ import dev.slicestore.serving.v1.ItemCounts;
 import dev.slicestore.serving.v1.Value;
 import dev.slicestore.serving.v1.ValueList;
 import dev.slicestore.testkit.CliRun;
-import dev.slicestore.testkit.RedisFixture;
-import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.UnifiedJedis;
 
 /**
  * {@code get} with request context ({@code --context}), and how lists and item counts print in the
@@ -34,18 +27,13 @@ import redis.clients.jedis.UnifiedJedis;
  */
 class GetFeaturesContextCliTest {
   private static final long T = Instant.parse("2024-06-01T12:34:56.789Z").toEpochMilli();
-  private static RedisFixture redisServer;
-  private static UnifiedJedis redis;
-  private static FeatureServer server;
+  private static ServingFixture fixture;
   private static String target;
 
   @BeforeAll
   static void start() throws Exception {
-    redisServer = RedisFixture.start();
-    redis = redisServer.client(5000);
+    fixture = ServingFixture.start();
     FeatureSet fs = TestFeatureSets.cards();
-    OnlineLayout layout = new OnlineLayout(fs);
-    Slicing slicing = fs.slicing();
     // card-1: 14 payments in the last 40 minutes, merchants m1 (x6), m2 (x5), m3, m4, m5; amounts
     // 1..14
     String[] merchants = {
@@ -53,44 +41,21 @@ class GetFeaturesContextCliTest {
     };
     for (int i = 0; i < merchants.length; i++) {
       long time = T - 40 * 60_000 + i * 60_000L;
-      long index = slicing.sliceIndex(time);
-      redis.zadd(layout.indexKey("card-1"), index, OnlineLayout.indexMember(index));
-      redis.hset(
-          layout.sliceKey("card-1", index),
-          layout.eventField(0, 0, i),
-          new RowPreAggregate(time, new Object[] {merchants[i], 5411L, (double) (i + 1)})
-              .encode(fs.inputColumns(), slicing.sliceStartMillis(index), fs.sliceMillis()));
+      fixture.writeRow(fs, "card-1", i, time, merchants[i], 5411L, (double) (i + 1));
     }
-    server =
-        new FeatureServer(
-                Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
-                Map.of("cards", fs),
-                redis,
-                List.of(redisServer.node()),
-                new MutableClock(T))
-            .start();
-    target = "127.0.0.1:" + server.port();
+    target = fixture.serveOnFreePort(Map.of("cards", fs), T);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    server.stop();
-    redis.close();
-    redisServer.close();
-  }
-
-  private static CliRun run(String... args) {
-    return CliRun.run(new FeatureClient(), args);
+    fixture.close();
   }
 
   @Test
   void sharedAndPerEntityContextAndReadableCollections() {
     CliRun r =
-        run(
-            "get",
-            "--target",
+        get(
             target,
-            "--feature-set",
             "cards",
             "--entity",
             "card-1",
@@ -125,17 +90,7 @@ class GetFeaturesContextCliTest {
         …+n = n more elements not shown (--wide or --json show all)
         """);
     CliRun wide =
-        run(
-            "get",
-            "--target",
-            target,
-            "--feature-set",
-            "cards",
-            "--entity",
-            "card-1",
-            "--wide",
-            "--features",
-            "amount_top_1d");
+        get(target, "cards", "--entity", "card-1", "--wide", "--features", "amount_top_1d");
     assertThat(wide.out())
         .contains("[14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3]\n")
         .doesNotContain("…");
@@ -144,11 +99,8 @@ class GetFeaturesContextCliTest {
   @Test
   void perEntityValuesOverrideTheSharedOne() {
     CliRun r =
-        run(
-            "get",
-            "--target",
+        get(
             target,
-            "--feature-set",
             "cards",
             "--entity",
             "card-1",
@@ -164,11 +116,8 @@ class GetFeaturesContextCliTest {
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out()).contains("\"merchant_seen_1h\" : false");
     CliRun own =
-        run(
-            "get",
-            "--target",
+        get(
             target,
-            "--feature-set",
             "cards",
             "--entity",
             "card-1",
@@ -184,13 +133,10 @@ class GetFeaturesContextCliTest {
   @Test
   void jsonHasNaturalValues() throws Exception {
     CliRun r =
-        run(
-            "get",
-            "--json",
-            "--target",
+        get(
             target,
-            "--feature-set",
             "cards",
+            "--json",
             "--entity",
             "card-1",
             "--context",
@@ -213,17 +159,7 @@ class GetFeaturesContextCliTest {
 
   @Test
   void missingContextIsTheServersInvalidArgument() {
-    CliRun r =
-        run(
-            "get",
-            "--target",
-            target,
-            "--feature-set",
-            "cards",
-            "--entity",
-            "card-1",
-            "--features",
-            "merchant_seen_1h");
+    CliRun r = get(target, "cards", "--entity", "card-1", "--features", "merchant_seen_1h");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err())
         .startsWith(
@@ -233,31 +169,11 @@ class GetFeaturesContextCliTest {
 
   @Test
   void malformedContextArgumentsAreUsageErrors() {
-    CliRun noEq =
-        run(
-            "get",
-            "--target",
-            target,
-            "--feature-set",
-            "cards",
-            "--entity",
-            "card-1",
-            "--context",
-            "merchant");
+    CliRun noEq = get(target, "cards", "--entity", "card-1", "--context", "merchant");
     assertThat(noEq.exitCode()).isEqualTo(2);
     assertThat(noEq.err())
         .contains("Invalid --context 'merchant': use KEY=VALUE or ENTITY:KEY=VALUE");
-    CliRun unknown =
-        run(
-            "get",
-            "--target",
-            target,
-            "--feature-set",
-            "cards",
-            "--entity",
-            "card-1",
-            "--context",
-            "card-2:merchant=m1");
+    CliRun unknown = get(target, "cards", "--entity", "card-1", "--context", "card-2:merchant=m1");
     assertThat(unknown.exitCode()).isEqualTo(2);
     assertThat(unknown.err()).contains("entity 'card-2' is not one of the --entity keys (card-1)");
     assertThat(GetFeaturesCommand.ContextArg.parse("a:b:merchant=x=y:z"))

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.slicestore.core.config.FeatureSet;
-import dev.slicestore.core.online.OnlineLayout;
-import dev.slicestore.core.online.RowPreAggregate;
-import dev.slicestore.core.time.Slicing;
 import dev.slicestore.serving.v1.FeatureInfo;
 import dev.slicestore.serving.v1.FeatureStatus;
 import dev.slicestore.serving.v1.GetFeaturesRequest;
@@ -14,7 +11,6 @@ import dev.slicestore.serving.v1.GetFeaturesResponse;
 import dev.slicestore.serving.v1.ListFeatureSetsResponse;
 import dev.slicestore.serving.v1.RequestContext;
 import dev.slicestore.serving.v1.Value;
-import dev.slicestore.testkit.RedisFixture;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -24,7 +20,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.UnifiedJedis;
 
 /**
  * {@code bloom_contains} features answered with request context over gRPC, against a real {@code
@@ -36,48 +31,29 @@ class RequestContextTest {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
   private static final long T = Instant.parse("2024-06-01T12:34:56.789Z").toEpochMilli();
   private static final long HOUR = 3_600_000L;
-  private static RedisFixture redisServer;
-  private static UnifiedJedis redis;
+  private static ServingFixture fixture;
   private static InProcessFeatureServer server;
 
   @BeforeAll
   static void start() throws Exception {
-    redisServer = RedisFixture.start();
-    redis = redisServer.client(5000);
+    fixture = ServingFixture.start();
     FeatureSet fs = TestFeatureSets.cards();
-    OnlineLayout layout = new OnlineLayout(fs);
-    Slicing slicing = fs.slicing();
     assertThat(fs.inputColumns())
         .extracting(c -> c.name())
         .containsExactly("merchant", "mcc", "amount");
     // card-1: m1 and m2 within the hour, m3 five hours ago (1d only), m9 at t (excluded); card-2:
     // m2 only
-    Object[][] events = {
-      {"card-1", T - 60_000, "m1", 5411L, 12.5}, {"card-1", T - 30 * 60_000, "m2", 5812L, 3.0},
-      {"card-1", T - 5 * HOUR, "m3", 4111L, 40.0}, {"card-1", T, "m9", 7995L, 999.0},
-      {"card-2", T - 10_000, "m2", 5812L, 7.0}
-    };
-    long offset = 0;
-    for (Object[] e : events) {
-      long time = (Long) e[1];
-      long index = slicing.sliceIndex(time);
-      redis.zadd(layout.indexKey((String) e[0]), index, OnlineLayout.indexMember(index));
-      redis.hset(
-          layout.sliceKey((String) e[0], index),
-          layout.eventField(0, 0, offset++),
-          new RowPreAggregate(time, new Object[] {e[2], e[3], e[4]})
-              .encode(fs.inputColumns(), slicing.sliceStartMillis(index), fs.sliceMillis()));
-    }
-    server =
-        new InProcessFeatureServer(
-            Map.of("cards", fs), redis, List.of(redisServer.node()), new MutableClock(T));
+    fixture.writeRow(fs, "card-1", 0, T - 60_000, "m1", 5411L, 12.5);
+    fixture.writeRow(fs, "card-1", 1, T - 30 * 60_000, "m2", 5812L, 3.0);
+    fixture.writeRow(fs, "card-1", 2, T - 5 * HOUR, "m3", 4111L, 40.0);
+    fixture.writeRow(fs, "card-1", 3, T, "m9", 7995L, 999.0);
+    fixture.writeRow(fs, "card-2", 4, T - 10_000, "m2", 5812L, 7.0);
+    server = fixture.serveInProcess(Map.of("cards", fs), T);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    server.close();
-    redis.close();
-    redisServer.close();
+    fixture.close();
   }
 
   private static Value str(String s) {
