@@ -40,11 +40,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -100,19 +98,12 @@ class BadInputAndTriggerModesTest {
         InProcessFeatureServer.direct(
             Map.of(fs.name(), fs), redis, stack.config.redisNodes(), Clock.systemUTC());
     channel = server.channel();
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers());
-    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    producer = new KafkaProducer<>(p);
+    producer = new KafkaProducer<>(KafkaEvents.producerConfig(stack.kafka.bootstrapServers()));
   }
 
   @AfterAll
   void tearDown() throws Exception {
-    producer.close();
-    server.close();
-    redis.close();
-    stack.close();
+    Resources.closeInOrder(producer, server, redis, stack);
   }
 
   private void sendGood(Random rnd, int n, long now) throws Exception {
@@ -122,22 +113,8 @@ class BadInputAndTriggerModesTest {
       double amount =
           Math.round(rnd.nextDouble() * 50_000) / 100.0 - (rnd.nextInt(20) == 0 ? 300 : 0);
       good.add(new Object[] {card, time, amount});
-      String v =
-          JSON.writeValueAsString(
-              Map.of(
-                  "card",
-                  card,
-                  "amount",
-                  amount,
-                  "ts",
-                  Instant.ofEpochMilli(time).toString(),
-                  "merchant",
-                  "m" + rnd.nextInt(9)));
       producer.send(
-          new ProducerRecord<>(
-              "card-events",
-              card.getBytes(StandardCharsets.UTF_8),
-              v.getBytes(StandardCharsets.UTF_8)));
+          KafkaEvents.cardPayment("card-events", card, amount, time, "m" + rnd.nextInt(9)));
     }
     producer.flush();
   }

@@ -24,7 +24,6 @@ import dev.slicestore.serving.v1.RequestContext;
 import dev.slicestore.serving.v1.Value;
 import dev.slicestore.testkit.TestSpark;
 import dev.slicestore.testkit.TestStack;
-import dev.slicestore.training.TrainingSetRequest;
 import dev.slicestore.training.TrainingSetResult;
 import dev.slicestore.training.TrainingSets;
 import dev.slicestore.training.UncoveredPolicy;
@@ -126,13 +125,8 @@ class CatalogueEndToEndTest {
   }
 
   @AfterAll
-  void tearDown() {
-    if (redis != null) {
-      redis.close();
-    }
-    if (stack != null) {
-      stack.close();
-    }
+  void tearDown() throws Exception {
+    Resources.closeInOrder(redis, stack);
   }
 
   private void loadOracle(long shiftMillis) throws Exception {
@@ -670,21 +664,7 @@ class CatalogueEndToEndTest {
         TrainingSets.build(
             spark,
             stack.config,
-            new TrainingSetRequest(
-                List.of(fs),
-                List.of(),
-                spinePath.toString(),
-                null,
-                null,
-                "ts",
-                null,
-                output.toString(),
-                null,
-                false,
-                UncoveredPolicy.FAIL,
-                "slicestore",
-                "slicestore",
-                null));
+            SpineRequests.overSpine("slicestore", fs, spinePath, output, UncoveredPolicy.FAIL));
     System.out.println(r.describe());
     assertThat(r.writtenRows()).isEqualTo(servedBefore.size());
     List<String> problems = new ArrayList<>();

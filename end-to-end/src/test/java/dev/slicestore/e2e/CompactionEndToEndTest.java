@@ -2,7 +2,6 @@ package dev.slicestore.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.slicestore.compaction.Compaction;
 import dev.slicestore.compaction.CompactionOptions;
 import dev.slicestore.compaction.CompactionResult;
@@ -48,7 +47,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -79,7 +77,6 @@ import redis.clients.jedis.UnifiedJedis;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CompactionEndToEndTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MINUTE = 60_000;
   private static final int CARDS = 40;
   private static final String TOPIC = "card-tx";
@@ -123,10 +120,7 @@ class CompactionEndToEndTest {
         InProcessFeatureServer.direct(
             Map.of(fs.name(), fs), redis, stack.config.redisNodes(), Clock.systemUTC());
     channel = server.channel();
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers());
-    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    Properties p = KafkaEvents.producerConfig(stack.kafka.bootstrapServers());
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     producer = new KafkaProducer<>(p);
     spark = TestSpark.session();
@@ -135,18 +129,7 @@ class CompactionEndToEndTest {
 
   @AfterAll
   void tearDown() throws Exception {
-    if (producer != null) {
-      producer.close();
-    }
-    if (server != null) {
-      server.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-    if (stack != null) {
-      stack.close();
-    }
+    Resources.closeInOrder(producer, server, redis, stack);
   }
 
   /**
@@ -159,23 +142,8 @@ class CompactionEndToEndTest {
       long time = lo + (long) (rnd.nextDouble() * (hi - lo));
       double amount =
           Math.round(rnd.nextDouble() * 50_000) / 100.0 - (rnd.nextInt(20) == 0 ? 300 : 0);
-      String v =
-          JSON.writeValueAsString(
-              Map.of(
-                  "card",
-                  card,
-                  "amount",
-                  amount,
-                  "ts",
-                  Instant.ofEpochMilli(time).toString(),
-                  "merchant",
-                  "m" + rnd.nextInt(9)));
       Future<RecordMetadata> f =
-          producer.send(
-              new ProducerRecord<>(
-                  TOPIC,
-                  card.getBytes(StandardCharsets.UTF_8),
-                  v.getBytes(StandardCharsets.UTF_8)));
+          producer.send(KafkaEvents.cardPayment(TOPIC, card, amount, time, "m" + rnd.nextInt(9)));
       pending.add(new Object[] {card, time, amount, f});
     }
     producer.flush();

@@ -27,17 +27,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -97,26 +94,14 @@ class CompactionRangeTest {
         "CompactionRangeTest seed = " + seed + " (rerun with -Dslicestore.seed=" + seed + ")");
     stack = new TestStack(dir);
     redis = RedisClients.create(stack.config);
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers());
-    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    producer = new KafkaProducer<>(p);
+    producer = new KafkaProducer<>(KafkaEvents.producerConfig(stack.kafka.bootstrapServers()));
     spark = TestSpark.session();
     options = CompactionOptions.defaults().withCatalog(CATALOG);
   }
 
   @AfterAll
-  void tearDown() {
-    if (producer != null) {
-      producer.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-    if (stack != null) {
-      stack.close();
-    }
+  void tearDown() throws Exception {
+    Resources.closeInOrder(producer, redis, stack);
   }
 
   private FeatureSet featureSet(String name) throws Exception {

@@ -24,7 +24,6 @@ import dev.slicestore.serving.v1.Value;
 import dev.slicestore.testkit.ChildJvm;
 import dev.slicestore.testkit.TestSpark;
 import dev.slicestore.testkit.TestStack;
-import dev.slicestore.training.TrainingSetRequest;
 import dev.slicestore.training.TrainingSetResult;
 import dev.slicestore.training.TrainingSets;
 import dev.slicestore.training.UncoveredPolicy;
@@ -103,15 +102,7 @@ class RetailEndToEndTest {
 
   @AfterAll
   void tearDown() throws Exception {
-    if (server != null) {
-      server.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-    if (stack != null) {
-      stack.close();
-    }
+    Resources.closeInOrder(server, redis, stack);
   }
 
   @Test
@@ -468,21 +459,7 @@ class RetailEndToEndTest {
         TrainingSets.build(
             spark,
             stack.config,
-            new TrainingSetRequest(
-                List.of(fs),
-                List.of(),
-                spinePath.toString(),
-                null,
-                null,
-                "ts",
-                null,
-                output.toString(),
-                null,
-                false,
-                UncoveredPolicy.FAIL,
-                "slicestore",
-                "slicestore",
-                null));
+            SpineRequests.overSpine("slicestore", fs, spinePath, output, UncoveredPolicy.FAIL));
     System.out.println(r.describe());
     assertThat(r.writtenRows()).isEqualTo(served.size());
     assertThat(r.errorRows()).isZero();
@@ -570,21 +547,7 @@ class RetailEndToEndTest {
         TrainingSets.build(
             spark,
             stack.config,
-            new TrainingSetRequest(
-                List.of(fs),
-                List.of(),
-                spinePath.toString(),
-                null,
-                null,
-                "ts",
-                null,
-                output.toString(),
-                null,
-                false,
-                UncoveredPolicy.FAIL,
-                "slicestore",
-                "slicestore",
-                null));
+            SpineRequests.overSpine("slicestore", fs, spinePath, output, UncoveredPolicy.FAIL));
     double seconds = (System.nanoTime() - started) / 1e9;
     System.out.println(result.describe());
     System.out.printf(

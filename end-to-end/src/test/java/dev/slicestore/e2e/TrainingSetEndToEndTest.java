@@ -21,7 +21,6 @@ import dev.slicestore.training.TrainingSetResult;
 import dev.slicestore.training.TrainingSets;
 import dev.slicestore.training.UncoveredPolicy;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Timestamp;
@@ -33,14 +32,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -123,11 +118,8 @@ class TrainingSetEndToEndTest {
   }
 
   private void sendEvents(long lo, long hi, int n) throws Exception {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers());
-    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(KafkaEvents.producerConfig(stack.kafka.bootstrapServers()))) {
       List<Future<RecordMetadata>> acks = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         // skewed: card-0 has about a third of the events
@@ -144,23 +136,7 @@ class TrainingSetEndToEndTest {
         double amount = (rnd.nextInt(100_000) - (rnd.nextInt(20) == 0 ? 30_000 : 0)) / 100.0;
         String merchant = "m" + rnd.nextInt(50);
         events.add(new Event(card, time, amount, merchant));
-        String v =
-            JSON.writeValueAsString(
-                Map.of(
-                    "card",
-                    card,
-                    "amount",
-                    amount,
-                    "ts",
-                    Instant.ofEpochMilli(time).toString(),
-                    "merchant",
-                    merchant));
-        acks.add(
-            producer.send(
-                new ProducerRecord<>(
-                    TOPIC,
-                    card.getBytes(StandardCharsets.UTF_8),
-                    v.getBytes(StandardCharsets.UTF_8))));
+        acks.add(producer.send(KafkaEvents.cardPayment(TOPIC, card, amount, time, merchant)));
       }
       for (Future<RecordMetadata> f : acks) {
         f.get();
@@ -579,21 +555,7 @@ class TrainingSetEndToEndTest {
         TrainingSets.build(
             spark,
             stack.config,
-            new TrainingSetRequest(
-                List.of(fsC),
-                List.of(),
-                spinePath.toString(),
-                null,
-                null,
-                "ts",
-                null,
-                output.toString(),
-                null,
-                false,
-                UncoveredPolicy.FAIL,
-                CATALOG,
-                "slicestore",
-                null));
+            SpineRequests.overSpine(CATALOG, fsC, spinePath, output, UncoveredPolicy.FAIL));
     System.out.println(r.describe());
     assertThat(r.errorRows()).isZero();
     Dataset<Row> out = spark.read().parquet(output.toString());
@@ -649,21 +611,8 @@ class TrainingSetEndToEndTest {
                 TrainingSets.build(
                     spark,
                     stack.config,
-                    new TrainingSetRequest(
-                        List.of(fsC),
-                        List.of(),
-                        noColumn.toString(),
-                        null,
-                        null,
-                        "ts",
-                        null,
-                        dir.resolve("never").toString(),
-                        null,
-                        false,
-                        UncoveredPolicy.DROP,
-                        CATALOG,
-                        "slicestore",
-                        null)))
+                    SpineRequests.overSpine(
+                        CATALOG, fsC, noColumn, dir.resolve("never"), UncoveredPolicy.DROP)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(
             "Feature cardtx_seen.merchant_seen_10m answers with request context 'merchant'")
@@ -817,21 +766,7 @@ class TrainingSetEndToEndTest {
         TrainingSets.build(
             spark,
             stack.config,
-            new TrainingSetRequest(
-                List.of(fsA),
-                List.of(),
-                spinePath.toString(),
-                null,
-                null,
-                "ts",
-                null,
-                output.toString(),
-                null,
-                false,
-                UncoveredPolicy.FAIL,
-                CATALOG,
-                "slicestore",
-                null));
+            SpineRequests.overSpine(CATALOG, fsA, spinePath, output, UncoveredPolicy.FAIL));
     assertThat(r.errorRows()).isZero();
     assertThat(r.features())
         .contains("visit_spend_session", "visit_tx_session", "visit_max_session", "visit_tx_10m");
