@@ -1,15 +1,16 @@
 package dev.slicestore.core.aggregate;
 
+import static dev.slicestore.core.aggregate.Accumulators.encode;
+import static dev.slicestore.core.aggregate.Accumulators.mergeAtRandom;
+import static dev.slicestore.core.aggregate.Accumulators.roundTrip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.slicestore.core.codec.ByteReader;
-import dev.slicestore.core.codec.ByteWriter;
+import dev.slicestore.core.aggregate.Accumulators.Merged;
 import dev.slicestore.core.testing.NaiveAggregator;
 import dev.slicestore.core.testing.Seeds;
 import dev.slicestore.core.testing.Values;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -70,46 +71,10 @@ class AggregateFunctionMergeOrderTest {
       }
       String ctx = Seeds.describe() + " trial " + trial + " values " + values;
 
-      // one accumulator per random slice
-      List<Integer> order = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        order.add(i);
-      }
-      Collections.shuffle(order, r);
-      int slices = 1 + r.nextInt(Math.max(1, Math.min(12, n + 2)));
-      List<Object> accs = new ArrayList<>();
-      for (int s = 0; s < slices; s++) {
-        accs.add(f.createAccumulator());
-      }
-      for (int i : order) {
-        int s = r.nextInt(slices);
-        accs.set(s, f.add(accs.get(s), values.get(i), positions.get(i)));
-      }
-      for (int s = 0; s < slices; s++) {
-        if (r.nextBoolean()) {
-          accs.set(s, roundTrip(f, accs.get(s)));
-        }
-      }
-
-      // random merge tree; every "other" argument is snapshotted and re-checked at the end
-      List<Object> others = new ArrayList<>();
-      List<byte[]> otherBytes = new ArrayList<>();
-      while (accs.size() > 1) {
-        Object into = accs.remove(r.nextInt(accs.size()));
-        Object other = accs.remove(r.nextInt(accs.size()));
-        byte[] before = encode(f, other);
-        Object merged = f.merge(into, other);
-        assertThat(encode(f, other))
-            .as("merge mutated its other argument; %s", ctx)
-            .isEqualTo(before);
-        others.add(other);
-        otherBytes.add(before);
-        if (r.nextInt(3) == 0) {
-          merged = roundTrip(f, merged);
-        }
-        accs.add(merged);
-      }
-      Object result = accs.get(0);
+      // rows over random slices, merged in a random tree; every "other" argument is snapshotted
+      // and re-checked at the end
+      Merged merged = mergeAtRandom(f, values, positions, r, ctx);
+      Object result = merged.result();
 
       // getResult does not modify the accumulator
       byte[] beforeResult = encode(f, result);
@@ -138,11 +103,7 @@ class AggregateFunctionMergeOrderTest {
       assertThat(encode(f, roundTrip(f, result))).as("round trip; %s", ctx).isEqualTo(beforeResult);
 
       // the merged accumulators still hold what they held when they were merged
-      for (int i = 0; i < others.size(); i++) {
-        assertThat(encode(f, others.get(i)))
-            .as("merge result shares state with other #%d; %s", i, ctx)
-            .isEqualTo(otherBytes.get(i));
-      }
+      merged.assertOthersUnchanged(f, ctx);
     }
   }
 
@@ -186,20 +147,5 @@ class AggregateFunctionMergeOrderTest {
     } catch (ArithmeticException e) {
       return e;
     }
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  static byte[] encode(AggregateFunction f, Object acc) {
-    ByteWriter out = new ByteWriter();
-    f.encode(acc, out);
-    return out.toByteArray();
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  static Object roundTrip(AggregateFunction f, Object acc) {
-    ByteReader in = new ByteReader(encode(f, acc));
-    Object decoded = f.decode(in);
-    assertThat(in.atEnd()).as("decode read every byte").isTrue();
-    return decoded;
   }
 }

@@ -336,7 +336,7 @@ class CatalogueFormatV1Test {
     for (long i = 0; i < 10; i++) {
       dense = small.add(dense, i, null);
     }
-    byte[] encoded = AggregateFunctionMergeOrderTest.encode(small, dense);
+    byte[] encoded = Accumulators.encode(small, dense);
     AggregateFunction big =
         AggregateFunctions.create(
             "bloom_contains",

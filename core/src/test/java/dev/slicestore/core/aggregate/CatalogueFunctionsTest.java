@@ -1,7 +1,7 @@
 package dev.slicestore.core.aggregate;
 
-import static dev.slicestore.core.aggregate.AggregateFunctionMergeOrderTest.encode;
-import static dev.slicestore.core.aggregate.AggregateFunctionMergeOrderTest.roundTrip;
+import static dev.slicestore.core.aggregate.Accumulators.encode;
+import static dev.slicestore.core.aggregate.Accumulators.roundTrip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;

@@ -1,17 +1,17 @@
 package dev.slicestore.core.aggregate;
 
-import static dev.slicestore.core.aggregate.AggregateFunctionMergeOrderTest.encode;
-import static dev.slicestore.core.aggregate.AggregateFunctionMergeOrderTest.roundTrip;
+import static dev.slicestore.core.aggregate.Accumulators.encode;
+import static dev.slicestore.core.aggregate.Accumulators.mergeAtRandom;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.slicestore.core.aggregate.Accumulators.Merged;
 import dev.slicestore.core.testing.CatalogueOracle;
 import dev.slicestore.core.testing.CatalogueOracle.Row;
 import dev.slicestore.core.testing.NaiveAggregator;
 import dev.slicestore.core.testing.Seeds;
 import dev.slicestore.core.testing.Values;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -130,43 +130,8 @@ class CatalogueMergeOrderTest {
       String ctx =
           Seeds.describe() + " trial " + trial + " n " + n + " values " + abbreviate(values);
 
-      List<Integer> order = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        order.add(i);
-      }
-      Collections.shuffle(order, r);
-      int slices = 1 + r.nextInt(Math.max(1, Math.min(12, n + 2)));
-      List<Object> accs = new ArrayList<>();
-      for (int s = 0; s < slices; s++) {
-        accs.add(f.createAccumulator());
-      }
-      for (int i : order) {
-        int s = r.nextInt(slices);
-        accs.set(s, f.add(accs.get(s), rows.get(i).value(), rows.get(i).position()));
-      }
-      for (int s = 0; s < slices; s++) {
-        if (r.nextBoolean()) {
-          accs.set(s, roundTrip(f, accs.get(s)));
-        }
-      }
-      List<Object> others = new ArrayList<>();
-      List<byte[]> otherBytes = new ArrayList<>();
-      while (accs.size() > 1) {
-        Object into = accs.remove(r.nextInt(accs.size()));
-        Object other = accs.remove(r.nextInt(accs.size()));
-        byte[] before = encode(f, other);
-        Object merged = f.merge(into, other);
-        assertThat(encode(f, other))
-            .as("merge mutated its other argument; %s", ctx)
-            .isEqualTo(before);
-        others.add(other);
-        otherBytes.add(before);
-        if (r.nextInt(3) == 0) {
-          merged = roundTrip(f, merged);
-        }
-        accs.add(merged);
-      }
-      Object acc = accs.get(0);
+      Merged merged = mergeAtRandom(f, values, rows.stream().map(Row::position).toList(), r, ctx);
+      Object acc = merged.result();
       // keep using the merge result: the accumulators merged into it must not change
       Object probe = f.createAccumulator();
       byte[] beforeResult = encode(f, acc);
@@ -190,11 +155,7 @@ class CatalogueMergeOrderTest {
             f.add(
                 grown, pool.get(r.nextInt(poolSize)), new EventPosition(100 + i, 0, 0, n + 1 + i));
       }
-      for (int i = 0; i < others.size(); i++) {
-        assertThat(encode(f, others.get(i)))
-            .as("merge result shares state with other #%d; %s", i, ctx)
-            .isEqualTo(otherBytes.get(i));
-      }
+      merged.assertOthersUnchanged(f, ctx);
     }
   }
 
