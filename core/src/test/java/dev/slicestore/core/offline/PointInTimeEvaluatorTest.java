@@ -3,27 +3,25 @@ package dev.slicestore.core.offline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.slicestore.core.aggregate.AggregateFunction;
 import dev.slicestore.core.aggregate.EventPosition;
-import dev.slicestore.core.codec.ByteWriter;
 import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.Feature;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.config.FeatureSetLoader;
 import dev.slicestore.core.config.InputColumn;
-import dev.slicestore.core.online.FeatureStatus;
 import dev.slicestore.core.online.FeatureVector;
-import dev.slicestore.core.testing.NaiveAggregator;
+import dev.slicestore.core.testing.NaiveFeatures;
+import dev.slicestore.core.testing.OracleEvent;
 import dev.slicestore.core.testing.Seeds;
+import dev.slicestore.core.testing.SliceAccumulators;
+import dev.slicestore.core.testing.TrainingSweep;
 import dev.slicestore.core.testing.Values;
 import dev.slicestore.core.testing.WindowOracle;
 import dev.slicestore.core.time.Slicing;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -60,7 +58,7 @@ class PointInTimeEvaluatorTest {
           "pit.conf");
   private static final Slicing SLICING = FS.slicing();
 
-  record Event(long time, EventPosition position, Object[] inputs) {}
+  record Event(long time, EventPosition position, Object[] inputs) implements OracleEvent {}
 
   private static List<Event> randomEvents(Random r, long base, int n) {
     List<Event> events = new ArrayList<>();
@@ -112,70 +110,26 @@ class PointInTimeEvaluatorTest {
     return times;
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
+  /** The slice's accumulators, and for an empty slice one time in ten none at all. */
   private static byte[][] sliceAccumulators(
       PointInTimeEvaluator sweep, List<Event> sliceEvents, Random r) {
-    int[] needed = sweep.neededAggregations();
-    byte[][] out = new byte[needed.length][];
-    for (int a = 0; a < needed.length; a++) {
-      Aggregation agg = FS.aggregations().get(needed[a]);
-      AggregateFunction f = agg.function();
-      Object acc = f.createAccumulator();
-      for (Event e : sliceEvents) {
-        acc = f.add(acc, agg.inputSlot() < 0 ? null : e.inputs()[agg.inputSlot()], e.position());
-      }
+    byte[][] out = SliceAccumulators.encoded(FS, sweep.neededAggregations(), sliceEvents);
+    for (int a = 0; a < out.length; a++) {
       if (r.nextInt(10) == 0 && sliceEvents.isEmpty()) {
         out[a] = null;
-        continue;
       }
-      ByteWriter w = new ByteWriter(16);
-      f.encode(acc, w);
-      out[a] = w.toByteArray();
     }
     return out;
   }
 
-  /** Feeds the sweep in its order and returns one vector per time (in the given order). */
+  /**
+   * Feeds the sweep in its order, records of one time and kind in a random order, and returns one
+   * vector per time (in the given order).
+   */
   private static List<FeatureVector> sweep(
       PointInTimeEvaluator sweep, List<Event> events, List<Long> times, Random r) {
-    TreeMap<Long, List<Event>> bySlice = new TreeMap<>();
-    for (Event e : events) {
-      bySlice.computeIfAbsent(SLICING.sliceIndex(e.time()), k -> new ArrayList<>()).add(e);
-    }
-    // records: (time, kind 0 slice / 1 evaluation / 2 event, payload)
-    record Rec(long time, int kind, long order, Object payload) {}
-    List<Rec> recs = new ArrayList<>();
-    bySlice.forEach(
-        (slice, list) -> recs.add(new Rec(SLICING.sliceEndMillis(slice), 0, slice, list)));
-    for (int i = 0; i < times.size(); i++) {
-      recs.add(new Rec(times.get(i), 1, i, i));
-    }
-    for (Event e : events) {
-      recs.add(new Rec(e.time(), 2, 0, e));
-    }
-    Collections.shuffle(recs, r);
-    recs.sort(Comparator.comparingLong(Rec::time).thenComparingInt(Rec::kind));
-    int[] needed = sweep.neededAggregations();
-    FeatureVector[] out = new FeatureVector[times.size()];
-    sweep.reset();
-    for (Rec rec : recs) {
-      switch (rec.kind()) {
-        case 0 -> {
-          List<Event> list = (List<Event>) rec.payload();
-          sweep.addSlice(
-              rec.order(),
-              list.stream().mapToLong(Event::time).min().orElseThrow(),
-              list.stream().mapToLong(Event::time).max().orElseThrow(),
-              sliceAccumulators(sweep, list, r));
-        }
-        case 1 -> out[(Integer) rec.payload()] = sweep.evaluate(rec.time());
-        default -> {
-          Event e = (Event) rec.payload();
-          sweep.addEvent(e.position(), e.inputs());
-        }
-      }
-    }
-    return List.of(out);
+    return TrainingSweep.feed(
+        sweep, SLICING, events, times, list -> sliceAccumulators(sweep, list, r), r);
   }
 
   private static void assertMatchesOracle(
@@ -184,20 +138,13 @@ class PointInTimeEvaluatorTest {
     for (int i = 0; i < features.size(); i++) {
       Feature f = features.get(i);
       Aggregation agg = FS.aggregations().get(f.aggregationIndex());
-      List<Object> values = new ArrayList<>();
-      for (Event e : WindowOracle.select(events, Event::time, t, f.windowMillis(), SLICE)) {
-        values.add(agg.inputSlot() < 0 ? null : e.inputs()[agg.inputSlot()]);
-      }
-      String name = agg.function().name();
-      assertThat(fv.values()[i])
-          .as("%s: %s at t=%d", ctx, f.name(), t)
-          .isEqualTo(NaiveAggregator.result(name, agg.inputType(), values));
-      assertThat(fv.statuses()[i])
-          .as("%s: status of %s at t=%d", ctx, f.name(), t)
-          .isEqualTo(
-              NaiveAggregator.present(name, agg.inputType(), values)
-                  ? FeatureStatus.PRESENT
-                  : FeatureStatus.EMPTY);
+      List<Event> selected = WindowOracle.select(events, Event::time, t, f.windowMillis(), SLICE);
+      NaiveFeatures.assertNaive(
+          fv,
+          i,
+          agg,
+          NaiveFeatures.inputs(agg, selected),
+          String.format("%s: %s at t=%d", ctx, f.name(), t));
     }
   }
 

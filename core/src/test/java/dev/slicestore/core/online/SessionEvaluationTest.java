@@ -2,18 +2,19 @@ package dev.slicestore.core.online;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.slicestore.core.aggregate.AggregateFunction;
 import dev.slicestore.core.aggregate.EventPosition;
-import dev.slicestore.core.codec.ByteWriter;
 import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.Feature;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.config.FeatureSetLoader;
 import dev.slicestore.core.config.InputColumn;
 import dev.slicestore.core.offline.PointInTimeEvaluator;
-import dev.slicestore.core.testing.NaiveAggregator;
+import dev.slicestore.core.testing.NaiveFeatures;
+import dev.slicestore.core.testing.OracleEvent;
 import dev.slicestore.core.testing.Seeds;
 import dev.slicestore.core.testing.SessionOracle;
+import dev.slicestore.core.testing.SliceAccumulators;
+import dev.slicestore.core.testing.TrainingSweep;
 import dev.slicestore.core.testing.Values;
 import dev.slicestore.core.testing.WindowOracle;
 import dev.slicestore.core.time.Sessions;
@@ -21,7 +22,6 @@ import dev.slicestore.core.time.Slicing;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,8 +65,10 @@ class SessionEvaluationTest {
   private static final Slicing SLICING = FS.slicing();
   private static final long[] GAPS = {10_000, 20_000, 30_000, 60_000};
 
-  record Event(long time, int topic, int partition, long offset, Object[] inputs) {
-    EventPosition position() {
+  record Event(long time, int topic, int partition, long offset, Object[] inputs)
+      implements OracleEvent {
+    @Override
+    public EventPosition position() {
       return new EventPosition(time, topic, partition, offset);
     }
   }
@@ -159,26 +161,6 @@ class SessionEvaluationTest {
     return times;
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static List<Object> accumulators(List<Event> events, Random r) {
-    List<Object> accs = new ArrayList<>();
-    for (Aggregation agg : FS.aggregations()) {
-      AggregateFunction f = agg.function();
-      Object a = f.createAccumulator();
-      Object b = f.createAccumulator();
-      for (Event e : events) {
-        Object v = agg.inputSlot() < 0 ? null : e.inputs()[agg.inputSlot()];
-        if (r.nextBoolean()) {
-          a = f.add(a, v, e.position());
-        } else {
-          b = f.add(b, v, e.position());
-        }
-      }
-      accs.add(f.merge(a, b));
-    }
-    return accs;
-  }
-
   private static byte[] row(Event e) {
     return new RowPreAggregate(e.time(), e.inputs())
         .encode(FS.inputColumns(), SLICING.sliceStartMillis(SLICING.sliceIndex(e.time())), SLICE);
@@ -231,7 +213,12 @@ class SessionEvaluationTest {
             long min = covered.stream().mapToLong(Event::time).min().orElse(sliceStart);
             long max = covered.stream().mapToLong(Event::time).max().orElse(sliceStart);
             compacted =
-                new CompactedEntry(covered.size(), min, max, ranges, accumulators(covered, r));
+                new CompactedEntry(
+                    covered.size(),
+                    min,
+                    max,
+                    ranges,
+                    SliceAccumulators.mergedFromHalves(FS, covered, r));
             fields.add(Map.entry(OnlineLayout.compactedField(), compacted.encode(FS, sliceStart)));
           }
           for (Event e : group) {
@@ -271,56 +258,11 @@ class SessionEvaluationTest {
    * Training's sweep over the same events: slices (with first/last times) at their end,
    * evaluations, events.
    */
-  @SuppressWarnings({"unchecked", "rawtypes"})
   static List<FeatureVector> train(
       PointInTimeEvaluator sweep, List<Event> events, List<Long> times) {
-    TreeMap<Long, List<Event>> bySlice = new TreeMap<>();
-    events.forEach(
-        e -> bySlice.computeIfAbsent(SLICING.sliceIndex(e.time()), k -> new ArrayList<>()).add(e));
-    record Rec(long time, int kind, long order, Object payload) {}
-    List<Rec> recs = new ArrayList<>();
-    bySlice.forEach(
-        (slice, list) -> recs.add(new Rec(SLICING.sliceEndMillis(slice), 0, slice, list)));
-    for (int i = 0; i < times.size(); i++) {
-      recs.add(new Rec(times.get(i), 1, i, i));
-    }
-    events.forEach(e -> recs.add(new Rec(e.time(), 2, e.offset(), e)));
-    recs.sort(Comparator.comparingLong(Rec::time).thenComparingInt(Rec::kind));
     int[] needed = sweep.neededAggregations();
-    FeatureVector[] out = new FeatureVector[times.size()];
-    sweep.reset();
-    for (Rec rec : recs) {
-      switch (rec.kind()) {
-        case 0 -> {
-          List<Event> list = (List<Event>) rec.payload();
-          byte[][] bytes = new byte[needed.length][];
-          for (int a = 0; a < needed.length; a++) {
-            Aggregation agg = FS.aggregations().get(needed[a]);
-            AggregateFunction f = agg.function();
-            Object acc = f.createAccumulator();
-            for (Event e : list) {
-              acc =
-                  f.add(
-                      acc, agg.inputSlot() < 0 ? null : e.inputs()[agg.inputSlot()], e.position());
-            }
-            ByteWriter w = new ByteWriter(16);
-            f.encode(acc, w);
-            bytes[a] = w.toByteArray();
-          }
-          sweep.addSlice(
-              rec.order(),
-              list.stream().mapToLong(Event::time).min().orElseThrow(),
-              list.stream().mapToLong(Event::time).max().orElseThrow(),
-              bytes);
-        }
-        case 1 -> out[(Integer) rec.payload()] = sweep.evaluate(rec.time());
-        default -> {
-          Event e = (Event) rec.payload();
-          sweep.addEvent(e.position(), e.inputs());
-        }
-      }
-    }
-    return List.of(out);
+    return TrainingSweep.feed(
+        sweep, SLICING, events, times, list -> SliceAccumulators.encoded(FS, needed, list), null);
   }
 
   /**
@@ -341,16 +283,13 @@ class SessionEvaluationTest {
       } else {
         selected = WindowOracle.select(events, Event::time, t, f.windowMillis(), SLICE);
       }
-      List<Object> values = new ArrayList<>();
-      selected.forEach(e -> values.add(agg.inputSlot() < 0 ? null : e.inputs()[agg.inputSlot()]));
-      String fn = agg.function().name();
-      assertThat(fv.values()[i])
-          .as("%s: %s at t=%d over %s", ctx, f.name(), t, selected)
-          .isEqualTo(NaiveAggregator.result(fn, agg.inputType(), values));
-      boolean nonEmpty = NaiveAggregator.present(fn, agg.inputType(), values);
-      assertThat(fv.statuses()[i])
-          .as("%s: status of %s at t=%d", ctx, f.name(), t)
-          .isEqualTo(nonEmpty ? FeatureStatus.PRESENT : FeatureStatus.EMPTY);
+      boolean nonEmpty =
+          NaiveFeatures.assertNaive(
+              fv,
+              i,
+              agg,
+              NaiveFeatures.inputs(agg, selected),
+              String.format("%s: %s at t=%d over %s", ctx, f.name(), t, selected));
       if (f.isSession() && nonEmpty) {
         present++;
       }
@@ -489,7 +428,10 @@ class SessionEvaluationTest {
     Map<byte[], byte[]> h1 = new LinkedHashMap<>();
     CompactedEntry old =
         new CompactedEntry(
-            2, s1 + 9_000, List.of(new CoveredRange(0, 0, 2, 4)), accumulators(v1, new Random(1)));
+            2,
+            s1 + 9_000,
+            List.of(new CoveredRange(0, 0, 2, 4)),
+            SliceAccumulators.mergedFromHalves(FS, v1, new Random(1)));
     assertThat(old.hasMinEventTime()).isFalse();
     byte[] bytes = old.encode(FS, s1);
     assertThat(bytes[0]).as("written as version 1").isEqualTo((byte) 1);
@@ -514,8 +456,8 @@ class SessionEvaluationTest {
     // statuses
     PointInTimeEvaluator sweep = new PointInTimeEvaluator(FS, features);
     int[] needed = sweep.neededAggregations();
-    byte[][] a0 = encodeNeeded(needed, older);
-    byte[][] a1 = encodeNeeded(needed, v1);
+    byte[][] a0 = SliceAccumulators.encoded(FS, needed, older);
+    byte[][] a1 = SliceAccumulators.encoded(FS, needed, v1);
     sweep.addSlice(SLICING.sliceIndex(BASE), BASE + 9_000, BASE + 9_000, a0);
     sweep.addSlice(SLICING.sliceIndex(s1), Sessions.UNKNOWN, s1 + 9_000, a1);
     FeatureVector trained = sweep.evaluate(s1 + SLICE + 500);
@@ -535,23 +477,6 @@ class SessionEvaluationTest {
     assertThat(ended.statuses()).containsExactly(FeatureStatus.EMPTY);
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static byte[][] encodeNeeded(int[] needed, List<Event> events) {
-    byte[][] out = new byte[needed.length][];
-    for (int a = 0; a < needed.length; a++) {
-      Aggregation agg = FS.aggregations().get(needed[a]);
-      AggregateFunction f = agg.function();
-      Object acc = f.createAccumulator();
-      for (Event e : events) {
-        acc = f.add(acc, agg.inputSlot() < 0 ? null : e.inputs()[agg.inputSlot()], e.position());
-      }
-      ByteWriter w = new ByteWriter(16);
-      f.encode(acc, w);
-      out[a] = w.toByteArray();
-    }
-    return out;
-  }
-
   @Test
   void unknownBoundariesOutsideTheLookbackDoNotMatter() {
     // slice 0 event at +9 s; slice 1 old entry (+12 s, +19 s); then a steady session every 5 s up
@@ -569,7 +494,7 @@ class SessionEvaluationTest {
                 2,
                 s1 + 9_000,
                 List.of(new CoveredRange(0, 0, 2, 4)),
-                accumulators(v1, new Random(3)))
+                SliceAccumulators.mergedFromHalves(FS, v1, new Random(3)))
             .encode(FS, s1));
     hashes.put(SLICING.sliceIndex(s1), h1);
     PointInTimeEvaluator sweep = new PointInTimeEvaluator(FS, List.of(FS.feature("l_sum_session")));
@@ -577,12 +502,12 @@ class SessionEvaluationTest {
         SLICING.sliceIndex(BASE),
         BASE + 9_000,
         BASE + 9_000,
-        encodeNeeded(sweep.neededAggregations(), List.of(ev(BASE + 9_000, 1, 1))));
+        SliceAccumulators.encoded(FS, sweep.neededAggregations(), List.of(ev(BASE + 9_000, 1, 1))));
     sweep.addSlice(
         SLICING.sliceIndex(s1),
         Sessions.UNKNOWN,
         s1 + 9_000,
-        encodeNeeded(sweep.neededAggregations(), v1));
+        SliceAccumulators.encoded(FS, sweep.neededAggregations(), v1));
     long offset = 10;
     for (long time = s1 + 14_000; time < s1 + 80_000; time += 5_000) {
       Event e = ev(time, offset++, 1_000);
@@ -603,7 +528,7 @@ class SessionEvaluationTest {
           slice,
           inSlice.get(0).time(),
           inSlice.get(inSlice.size() - 1).time(),
-          encodeNeeded(sweep.neededAggregations(), inSlice));
+          SliceAccumulators.encoded(FS, sweep.neededAggregations(), inSlice));
     }
     // t in slice 9 (1 minute lookback: slices 4..9): slice 0 is out of the lookback
     long t = SLICING.sliceStartMillis(SLICING.sliceIndex(s1) + 8) + 1;

@@ -3,14 +3,17 @@ package dev.slicestore.core.online;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slicestore.core.aggregate.AggregateFunction;
+import dev.slicestore.core.aggregate.EventPosition;
 import dev.slicestore.core.aggregate.ValueType;
 import dev.slicestore.core.config.Aggregation;
 import dev.slicestore.core.config.Feature;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.config.FeatureSetLoader;
 import dev.slicestore.core.config.InputColumn;
-import dev.slicestore.core.testing.NaiveAggregator;
+import dev.slicestore.core.testing.NaiveFeatures;
+import dev.slicestore.core.testing.OracleEvent;
 import dev.slicestore.core.testing.Seeds;
+import dev.slicestore.core.testing.SliceAccumulators;
 import dev.slicestore.core.testing.Values;
 import dev.slicestore.core.testing.WindowOracle;
 import dev.slicestore.core.time.Slicing;
@@ -71,7 +74,13 @@ class WindowEvaluatorTest {
    * One event: entity, event time, Kafka coordinates, and its input values (FS.inputColumns()
    * order).
    */
-  record Event(String entity, long time, int topic, int partition, long offset, Object[] inputs) {
+  record Event(String entity, long time, int topic, int partition, long offset, Object[] inputs)
+      implements OracleEvent {
+    @Override
+    public EventPosition position() {
+      return new EventPosition(time, topic, partition, offset);
+    }
+
     @Override
     public String toString() {
       return entity
@@ -114,30 +123,6 @@ class WindowEvaluatorTest {
     long slice = SLICING.sliceIndex(time);
     return new RowPreAggregate(time, inputs)
         .encode(FS.inputColumns(), SLICING.sliceStartMillis(slice), SLICE);
-  }
-
-  /**
-   * Accumulators of every aggregation over {@code events}, built in two halves then merged (as
-   * compaction may).
-   */
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static List<Object> accumulate(List<Event> events, Random r) {
-    List<Object> accs = new ArrayList<>();
-    for (Aggregation agg : FS.aggregations()) {
-      AggregateFunction f = agg.function();
-      Object a = f.createAccumulator();
-      Object b = f.createAccumulator();
-      for (Event e : events) {
-        Object v = agg.inputSlot() < 0 ? null : e.inputs()[agg.inputSlot()];
-        if (r.nextBoolean()) {
-          a = f.add(a, v, null);
-        } else {
-          b = f.add(b, v, null);
-        }
-      }
-      accs.add(f.merge(a, b));
-    }
-    return accs;
   }
 
   /** Builds every slice hash: per-event fields, and for some closed slices a compacted entry. */
@@ -189,7 +174,12 @@ class WindowEvaluatorTest {
             maxTime = Math.max(maxTime, e.time());
           }
         }
-        compacted = new CompactedEntry(covered.size(), maxTime, ranges, accumulate(covered, r));
+        compacted =
+            new CompactedEntry(
+                covered.size(),
+                maxTime,
+                ranges,
+                SliceAccumulators.mergedFromHalves(FS, covered, r));
         fields.add(Map.entry(OnlineLayout.compactedField(), compacted.encode(FS, sliceStart)));
       }
       for (Event e : group) {
@@ -251,21 +241,11 @@ class WindowEvaluatorTest {
       for (Event e : events) {
         if (e.entity().equals(entity)
             && WindowOracle.inWindow(e.time(), t, f.windowMillis(), SLICE)) {
-          values.add(agg.inputSlot() < 0 ? null : e.inputs()[agg.inputSlot()]);
+          values.add(e.input(agg));
         }
       }
-      String name = agg.function().name();
-      Object expected = NaiveAggregator.result(name, agg.inputType(), values);
-      FeatureStatus status =
-          NaiveAggregator.present(name, agg.inputType(), values)
-              ? FeatureStatus.PRESENT
-              : FeatureStatus.EMPTY;
-      assertThat(fv.values()[i])
-          .as("%s: %s at t=%d over %s", ctx, f.name(), t, values)
-          .isEqualTo(expected);
-      assertThat(fv.statuses()[i])
-          .as("%s: status of %s at t=%d over %s", ctx, f.name(), t, values)
-          .isEqualTo(status);
+      NaiveFeatures.assertNaive(
+          fv, i, agg, values, String.format("%s: %s at t=%d over %s", ctx, f.name(), t, values));
     }
   }
 
