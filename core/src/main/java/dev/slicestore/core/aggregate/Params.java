@@ -40,6 +40,11 @@ final class Params {
     return new Params(function, params, Set.of(allowed));
   }
 
+  private IllegalArgumentException missing(String name, String allowed) {
+    return new IllegalArgumentException(
+        "Function " + function + " needs parameter " + name + " (" + allowed + ")");
+  }
+
   private IllegalArgumentException bad(String name, Object value, String allowed) {
     return new IllegalArgumentException(
         "Bad parameter "
@@ -57,23 +62,7 @@ final class Params {
    * @return an integer parameter in {@code [min, max]}
    */
   int intParam(String name, Integer defaultValue, int min, int max) {
-    String allowed = "an integer from " + min + " to " + max;
-    Object v = params.get(name);
-    if (v == null) {
-      if (defaultValue == null) {
-        throw new IllegalArgumentException(
-            "Function " + function + " needs parameter " + name + " (" + allowed + ")");
-      }
-      return defaultValue;
-    }
-    if (!(v instanceof Integer || v instanceof Long)) {
-      throw bad(name, v, allowed);
-    }
-    long l = ((Number) v).longValue();
-    if (l < min || l > max) {
-      throw bad(name, v, allowed);
-    }
-    return (int) l;
+    return (int) longParam(name, defaultValue == null ? null : (long) defaultValue, min, max);
   }
 
   /**
@@ -84,8 +73,7 @@ final class Params {
     Object v = params.get(name);
     if (v == null) {
       if (defaultValue == null) {
-        throw new IllegalArgumentException(
-            "Function " + function + " needs parameter " + name + " (" + allowed + ")");
+        throw missing(name, allowed);
       }
       return defaultValue;
     }
@@ -106,8 +94,7 @@ final class Params {
     String allowed = "a number greater than " + minExclusive + " and at most " + maxInclusive;
     Object v = params.get(name);
     if (v == null) {
-      throw new IllegalArgumentException(
-          "Function " + function + " needs parameter " + name + " (" + allowed + ")");
+      throw missing(name, allowed);
     }
     if (!(v instanceof Number n)) {
       throw bad(name, v, allowed);
@@ -134,8 +121,7 @@ final class Params {
             + ", e.g. [0.5, 0.9, 0.99]";
     Object v = params.get(name);
     if (v == null) {
-      throw new IllegalArgumentException(
-          "Function " + function + " needs parameter " + name + " (" + allowed + ")");
+      throw missing(name, allowed);
     }
     if (!(v instanceof List<?> list) || list.isEmpty() || list.size() > maxSize) {
       throw bad(name, v, allowed);
