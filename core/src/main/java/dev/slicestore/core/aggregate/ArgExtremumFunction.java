@@ -125,11 +125,7 @@ final class ArgExtremumFunction implements AggregateFunction<ArgExtremumFunction
       out.writeByte(1);
       Codecs.writeValue(out, valueType, acc.value);
     }
-    EventPosition p = acc.position;
-    out.writeZigZagLong(p.eventTimeMillis());
-    out.writeZigZagLong(p.topicIndex());
-    out.writeZigZagLong(p.partition());
-    out.writeZigZagLong(p.offset());
+    Codecs.writePosition(out, acc.position);
   }
 
   @Override
@@ -152,21 +148,7 @@ final class ArgExtremumFunction implements AggregateFunction<ArgExtremumFunction
       throw new CorruptDataException(
           "Corrupt " + name() + " accumulator: value presence byte " + valuePresence);
     }
-    long time = in.readZigZagLong();
-    long topic = in.readZigZagLong();
-    long partition = in.readZigZagLong();
-    long offset = in.readZigZagLong();
-    if (topic != (int) topic || partition != (int) partition) {
-      throw new CorruptDataException(
-          "Corrupt "
-              + name()
-              + " accumulator: topic "
-              + topic
-              + " / partition "
-              + partition
-              + " out of range");
-    }
-    acc.position = new EventPosition(time, (int) topic, (int) partition, offset);
+    acc.position = Codecs.readPosition(in, name());
     return acc;
   }
 }

@@ -291,10 +291,7 @@ public final class BloomContainsFunction implements AggregateFunction<BloomConta
     out.writeByte(SERIAL_VERSION);
     if (acc.filter == null) {
       out.writeByte(0);
-      out.writeVarLong(acc.values.size());
-      for (Object v : acc.values) {
-        Codecs.writeValue(out, inputType, v);
-      }
+      Codecs.writeValues(out, inputType, acc.values);
     } else {
       out.writeByte(1);
       // the library's serialization holds a cached count of set bits, -1 ("unknown") after an
@@ -311,16 +308,7 @@ public final class BloomContainsFunction implements AggregateFunction<BloomConta
     int state = in.readByte();
     Acc acc = createAccumulator();
     if (state == 0) {
-      int n = in.readVarInt();
-      Object previous = null;
-      Comparator<Object> order = order();
-      for (int i = 0; i < n; i++) {
-        Object v = Codecs.readValue(in, inputType);
-        if (previous != null && order.compare(previous, v) >= 0) {
-          throw new CorruptDataException(
-              "Corrupt bloom_contains accumulator: values not strictly increasing at " + i);
-        }
-        previous = v;
+      for (Object v : Codecs.readOrderedValues(in, inputType, order(), true, name())) {
         acc = add(acc, v, null);
       }
       return acc;

@@ -3,6 +3,10 @@ package dev.slicestore.core.aggregate;
 import dev.slicestore.core.codec.ByteReader;
 import dev.slicestore.core.codec.ByteWriter;
 import dev.slicestore.core.codec.CorruptDataException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
 
 /** Shared helpers for accumulator codecs. */
 final class Codecs {
@@ -41,6 +45,77 @@ final class Codecs {
         yield b == 1;
       }
     };
+  }
+
+  /** Writes a varint count, then the non-null values of {@code type} in iteration order. */
+  static void writeValues(ByteWriter out, ValueType type, Collection<?> values) {
+    out.writeVarLong(values.size());
+    for (Object v : values) {
+      writeValue(out, type, v);
+    }
+  }
+
+  /**
+   * Reads what {@link #writeValues} wrote, where the values are in {@code order}.
+   *
+   * @param strictly whether equal neighbours are out of order too
+   * @param what the function, for the message
+   * @throws CorruptDataException if a value is out of order, or the data is truncated
+   */
+  static List<Object> readOrderedValues(
+      ByteReader in, ValueType type, Comparator<Object> order, boolean strictly, String what) {
+    int n = in.readVarInt();
+    List<Object> values = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Object v = readValue(in, type);
+      if (!values.isEmpty()) {
+        int c = order.compare(values.get(values.size() - 1), v);
+        if (strictly ? c >= 0 : c > 0) {
+          throw new CorruptDataException(
+              "Corrupt "
+                  + what
+                  + " accumulator: values not "
+                  + (strictly ? "strictly increasing" : "in order")
+                  + " at "
+                  + i);
+        }
+      }
+      values.add(v);
+    }
+    return values;
+  }
+
+  /** Writes an event position: zigzag event time, topic index, partition and offset. */
+  static void writePosition(ByteWriter out, EventPosition p) {
+    out.writeZigZagLong(p.eventTimeMillis());
+    out.writeZigZagLong(p.topicIndex());
+    out.writeZigZagLong(p.partition());
+    out.writeZigZagLong(p.offset());
+  }
+
+  /**
+   * Reads what {@link #writePosition} wrote.
+   *
+   * @param what the function, for the message
+   * @throws CorruptDataException if the topic index or the partition is not an int, or the data is
+   *     truncated
+   */
+  static EventPosition readPosition(ByteReader in, String what) {
+    long time = in.readZigZagLong();
+    long topic = in.readZigZagLong();
+    long partition = in.readZigZagLong();
+    long offset = in.readZigZagLong();
+    if (topic != (int) topic || partition != (int) partition) {
+      throw new CorruptDataException(
+          "Corrupt "
+              + what
+              + " accumulator: topic "
+              + topic
+              + " / partition "
+              + partition
+              + " out of range");
+    }
+    return new EventPosition(time, (int) topic, (int) partition, offset);
   }
 
   /**
@@ -85,7 +160,7 @@ final class Codecs {
    * The order {@code min}/{@code max} use: numeric, {@link Double#compare}, {@link
    * String#compareTo}.
    */
-  static java.util.Comparator<Object> order(ValueType type) {
+  static Comparator<Object> order(ValueType type) {
     return switch (type) {
       case LONG -> (a, b) -> Long.compare((Long) a, (Long) b);
       case DOUBLE -> (a, b) -> Double.compare((Double) a, (Double) b);

@@ -50,12 +50,7 @@ final class CountDistinctFunction implements AggregateFunction<CountDistinctFunc
   }
 
   private Comparator<Object> order() {
-    return switch (inputType) {
-      case LONG -> (a, b) -> Long.compare((Long) a, (Long) b);
-      case DOUBLE -> (a, b) -> Double.compare((Double) a, (Double) b);
-      case STRING -> (a, b) -> ((String) a).compareTo((String) b);
-      case BOOLEAN -> (a, b) -> Boolean.compare((Boolean) a, (Boolean) b);
-    };
+    return Codecs.order(inputType);
   }
 
   @Override
@@ -134,10 +129,7 @@ final class CountDistinctFunction implements AggregateFunction<CountDistinctFunc
       return;
     }
     out.writeByte(0);
-    out.writeVarLong(acc.values.size());
-    for (Object v : acc.values) {
-      Codecs.writeValue(out, inputType, v);
-    }
+    Codecs.writeValues(out, inputType, acc.values);
   }
 
   @Override
@@ -151,18 +143,7 @@ final class CountDistinctFunction implements AggregateFunction<CountDistinctFunc
     } else if (state != 0) {
       throw new CorruptDataException("Corrupt count_distinct accumulator: state byte " + state);
     }
-    int n = in.readVarInt();
-    Comparator<Object> order = order();
-    Object previous = null;
-    for (int i = 0; i < n; i++) {
-      Object v = Codecs.readValue(in, inputType);
-      if (previous != null && order.compare(previous, v) >= 0) {
-        throw new CorruptDataException(
-            "Corrupt count_distinct accumulator: values not strictly increasing at " + i);
-      }
-      previous = v;
-      acc.values.add(v);
-    }
+    acc.values.addAll(Codecs.readOrderedValues(in, inputType, order(), true, name()));
     if (acc.values.size() > maxSize) {
       acc.values = null; // written with a larger max-size: beyond this function's bound
     }

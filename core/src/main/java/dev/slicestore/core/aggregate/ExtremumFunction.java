@@ -33,13 +33,7 @@ final class ExtremumFunction implements AggregateFunction<ExtremumFunction.Acc> 
    * @return positive iff {@code a} is a better extremum than {@code b}
    */
   private int better(Object a, Object b) {
-    int natural =
-        switch (inputType) {
-          case LONG -> Long.compare((Long) a, (Long) b);
-          case DOUBLE -> Double.compare((Double) a, (Double) b);
-          case STRING -> ((String) a).compareTo((String) b);
-          case BOOLEAN -> Boolean.compare((Boolean) a, (Boolean) b);
-        };
+    int natural = Codecs.order(inputType).compare(a, b);
     return max ? natural : -natural;
   }
 

@@ -139,11 +139,7 @@ final class FirstLastKFunction implements AggregateFunction<FirstLastKFunction.A
     out.writeByte(SERIAL_VERSION);
     out.writeVarLong(acc.entries.size());
     for (Entry e : acc.entries) {
-      EventPosition p = e.position();
-      out.writeZigZagLong(p.eventTimeMillis());
-      out.writeZigZagLong(p.topicIndex());
-      out.writeZigZagLong(p.partition());
-      out.writeZigZagLong(p.offset());
+      Codecs.writePosition(out, e.position());
       Codecs.writeValue(out, inputType, e.value());
     }
   }
@@ -155,18 +151,7 @@ final class FirstLastKFunction implements AggregateFunction<FirstLastKFunction.A
     Acc acc = new Acc();
     List<Entry> read = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      long time = in.readZigZagLong();
-      long topic = in.readZigZagLong();
-      long partition = in.readZigZagLong();
-      long offset = in.readZigZagLong();
-      if (topic != (int) topic || partition != (int) partition) {
-        throw new CorruptDataException(
-            "Corrupt " + name() + " accumulator: topic index or partition out of range");
-      }
-      Entry e =
-          new Entry(
-              new EventPosition(time, (int) topic, (int) partition, offset),
-              Codecs.readValue(in, inputType));
+      Entry e = new Entry(Codecs.readPosition(in, name()), Codecs.readValue(in, inputType));
       if (!read.isEmpty() && BY_POSITION.compare(read.get(read.size() - 1), e) >= 0) {
         throw new CorruptDataException(
             "Corrupt " + name() + " accumulator: entries not in position order at " + i);

@@ -2,7 +2,6 @@ package dev.slicestore.core.aggregate;
 
 import dev.slicestore.core.codec.ByteReader;
 import dev.slicestore.core.codec.ByteWriter;
-import dev.slicestore.core.codec.CorruptDataException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -52,13 +51,7 @@ final class TopKFunction implements AggregateFunction<TopKFunction.Acc> {
    * @return the order, best first
    */
   private Comparator<Object> bestFirst() {
-    Comparator<Object> natural =
-        switch (inputType) {
-          case LONG -> (a, b) -> Long.compare((Long) a, (Long) b);
-          case DOUBLE -> (a, b) -> Double.compare((Double) a, (Double) b);
-          case STRING -> (a, b) -> ((String) a).compareTo((String) b);
-          case BOOLEAN -> (a, b) -> Boolean.compare((Boolean) a, (Boolean) b);
-        };
+    Comparator<Object> natural = Codecs.order(inputType);
     return top ? natural.reversed() : natural;
   }
 
@@ -137,28 +130,15 @@ final class TopKFunction implements AggregateFunction<TopKFunction.Acc> {
   @Override
   public void encode(Acc acc, ByteWriter out) {
     out.writeByte(SERIAL_VERSION);
-    out.writeVarLong(acc.values.size());
-    for (Object v : acc.values) {
-      Codecs.writeValue(out, inputType, v);
-    }
+    Codecs.writeValues(out, inputType, acc.values);
   }
 
   @Override
   public Acc decode(ByteReader in) {
     Codecs.checkVersion(in, SERIAL_VERSION, name());
-    int n = in.readVarInt();
+    List<Object> values = Codecs.readOrderedValues(in, inputType, bestFirst(), false, name());
     Acc acc = new Acc();
-    Comparator<Object> order = bestFirst();
-    for (int i = 0; i < n; i++) {
-      Object v = Codecs.readValue(in, inputType);
-      if (!acc.values.isEmpty() && order.compare(acc.values.get(acc.values.size() - 1), v) > 0) {
-        throw new CorruptDataException(
-            "Corrupt " + name() + " accumulator: values not in order at " + i);
-      }
-      if (acc.values.size() < k) {
-        acc.values.add(v);
-      }
-    }
+    acc.values.addAll(values.subList(0, Math.min(k, values.size())));
     return acc;
   }
 }
