@@ -115,10 +115,7 @@ final class ClassifyEvents implements MapPartitionsFunction<Row, Row> {
     f.add(DataTypes.createStructField(TOPIC_INDEX, DataTypes.IntegerType, true));
     f.add(DataTypes.createStructField(PARTITION, DataTypes.IntegerType, true));
     f.add(DataTypes.createStructField(OFFSET, DataTypes.LongType, true));
-    fs.columns()
-        .forEach(
-            (name, type) ->
-                f.add(DataTypes.createStructField(name, SparkTypes.sparkType(type), true)));
+    SparkTypes.addColumns(f, fs.columns());
     return DataTypes.createStructType(f);
   }
 

@@ -46,6 +46,22 @@ class IcebergTablesTest {
       aggregations = [ { name = n, function = count }, { name = ms_max, function = max, input = ms } ]
       """;
 
+  /** The slices table's columns for the visits feature set, as the layout documents them. */
+  private static final String[] SLICES_COLUMNS = {
+    "entity_key",
+    "slice_index",
+    "slice_start",
+    "slice_end",
+    "event_count",
+    "min_event_time",
+    "max_event_time",
+    "n",
+    "n_acc",
+    "ms_max",
+    "ms_max_acc",
+    "covered_offsets"
+  };
+
   @TempDir static Path dir;
   SparkSession spark;
   AppConfig app;
@@ -132,19 +148,7 @@ class IcebergTablesTest {
         .hasSize(10);
     assertThat(
             spark.table(OfflineLayout.slicesTable("tables_test", "ns", fs)).schema().fieldNames())
-        .containsExactly(
-            "entity_key",
-            "slice_index",
-            "slice_start",
-            "slice_end",
-            "event_count",
-            "min_event_time",
-            "max_event_time",
-            "n",
-            "n_acc",
-            "ms_max",
-            "ms_max_acc",
-            "covered_offsets");
+        .containsExactly(SLICES_COLUMNS);
     assertThat(IcebergCatalog.load(spark, table).spec().toString())
         .contains("slice_start")
         .contains("identity");
@@ -245,20 +249,7 @@ class IcebergTablesTest {
             + " (entity_key, slice_index, slice_start, max_event_time, event_count) VALUES"
             + " ('u1', 7, TIMESTAMP '2026-01-01 00:07:00', TIMESTAMP '2026-01-01 00:07:30', 2)");
     IcebergTables.ensureTables(spark, "evolve_test", "ns", fs);
-    assertThat(spark.table(table).schema().fieldNames())
-        .containsExactly(
-            "entity_key",
-            "slice_index",
-            "slice_start",
-            "slice_end",
-            "event_count",
-            "min_event_time",
-            "max_event_time",
-            "n",
-            "n_acc",
-            "ms_max",
-            "ms_max_acc",
-            "covered_offsets");
+    assertThat(spark.table(table).schema().fieldNames()).containsExactly(SLICES_COLUMNS);
     Row r =
         spark
             .sql("SELECT entity_key, min_event_time, max_event_time FROM " + table)

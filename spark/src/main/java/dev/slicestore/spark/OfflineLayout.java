@@ -189,10 +189,7 @@ public final class OfflineLayout {
     f.add(DataTypes.createStructField(TOPIC, DataTypes.StringType, true));
     f.add(DataTypes.createStructField(PARTITION, DataTypes.IntegerType, true));
     f.add(DataTypes.createStructField(OFFSET, DataTypes.LongType, true));
-    fs.columns()
-        .forEach(
-            (name, type) ->
-                f.add(DataTypes.createStructField(name, SparkTypes.sparkType(type), true)));
+    SparkTypes.addColumns(f, fs.columns());
     checkUnique(f, "events", fs, "payload or transform column");
     return DataTypes.createStructType(f);
   }

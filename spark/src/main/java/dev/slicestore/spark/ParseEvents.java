@@ -51,11 +51,7 @@ final class ParseEvents implements MapPartitionsFunction<Row, Row> {
     fields.add(DataTypes.createStructField(EventColumns.REJECT_REASON, DataTypes.StringType, true));
     fields.add(
         DataTypes.createStructField(EventColumns.REJECT_MESSAGE, DataTypes.StringType, true));
-    featureSet
-        .schema()
-        .forEach(
-            (name, type) ->
-                fields.add(DataTypes.createStructField(name, SparkTypes.sparkType(type), true)));
+    SparkTypes.addColumns(fields, featureSet.schema());
     return DataTypes.createStructType(fields);
   }
 

@@ -6,6 +6,7 @@ import dev.slicestore.core.aggregate.ResultType;
 import dev.slicestore.core.aggregate.ValueType;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataType;
@@ -33,6 +34,19 @@ public final class SparkTypes {
       case STRING -> DataTypes.StringType;
       case BOOLEAN -> DataTypes.BooleanType;
     };
+  }
+
+  /**
+   * Adds a nullable field of its {@link #sparkType} for each column, in the map's order: a feature
+   * set's {@link dev.slicestore.core.config.FeatureSet#schema() payload} or {@link
+   * dev.slicestore.core.config.FeatureSet#columns() columns} after a table's own fields.
+   *
+   * @param fields the fields so far, appended to
+   * @param columns column name to value type
+   */
+  public static void addColumns(List<StructField> fields, Map<String, ValueType> columns) {
+    columns.forEach(
+        (name, type) -> fields.add(DataTypes.createStructField(name, sparkType(type), true)));
   }
 
   /**
