@@ -84,17 +84,7 @@ public final class Charts {
       Map<String, List<Double>> series,
       boolean logY)
       throws IOException {
-    XYChart chart =
-        new XYChartBuilder()
-            .width(WIDTH)
-            .height(HEIGHT)
-            .title(title)
-            .xAxisTitle(xTitle)
-            .yAxisTitle(yTitle)
-            .build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-    chart.getStyler().setYAxisLogarithmic(logY);
-    chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+    XYChart chart = xyChart(title, xTitle, yTitle, logY);
     for (Map.Entry<String, List<Double>> s : new LinkedHashMap<>(series).entrySet()) {
       List<Double> y =
           logY
@@ -127,23 +117,11 @@ public final class Charts {
     // XChart gives no categorical x axis for lines: the percentiles are x = 1, 2, 3 ... and named
     // in the axis title
     XYChart chart =
-        new XYChartBuilder()
-            .width(WIDTH)
-            .height(HEIGHT)
-            .title(title)
-            .xAxisTitle("percentile: " + String.join("   →   ", percentiles))
-            .yAxisTitle(yTitle)
-            .build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-    chart.getStyler().setYAxisLogarithmic(true);
-    chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        xyChart(title, "percentile: " + String.join("   →   ", percentiles), yTitle, true);
     chart.getStyler().setXAxisTicksVisible(false);
     chart.getStyler().setXAxisMin(0.9);
     chart.getStyler().setXAxisMax(percentiles.size() + 0.1);
-    List<Double> xs = new java.util.ArrayList<>();
-    for (int i = 1; i <= percentiles.size(); i++) {
-      xs.add((double) i);
-    }
+    List<Double> xs = oneToN(percentiles.size());
     for (Map.Entry<String, List<Double>> s : series.entrySet()) {
       chart.addSeries(s.getKey(), xs, s.getValue().stream().map(v -> Math.max(v, 1e-3)).toList());
     }
@@ -173,17 +151,7 @@ public final class Charts {
       List<String> categories,
       Map<String, List<Double>> series)
       throws IOException {
-    XYChart chart =
-        new XYChartBuilder()
-            .width(WIDTH)
-            .height(HEIGHT)
-            .title(title)
-            .xAxisTitle(xTitle)
-            .yAxisTitle(yTitle)
-            .build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-    chart.getStyler().setYAxisLogarithmic(true);
-    chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+    XYChart chart = xyChart(title, xTitle, yTitle, true);
     // ticks fall on x = 1 .. n only when the axis spans exactly that range (XChart's own tick
     // spacing)
     chart.getStyler().setXAxisMin(categories.size() > 1 ? 1.0 : 0.5);
@@ -208,10 +176,7 @@ public final class Charts {
       new java.awt.Color(0xff7f0e),
       new java.awt.Color(0x8c564b)
     };
-    List<Double> xs = new java.util.ArrayList<>();
-    for (int i = 1; i <= categories.size(); i++) {
-      xs.add((double) i);
-    }
+    List<Double> xs = oneToN(categories.size());
     int n = 0;
     for (Map.Entry<String, List<Double>> s : series.entrySet()) {
       List<Double> y =
@@ -233,6 +198,35 @@ public final class Charts {
       n++;
     }
     return save(chart, file);
+  }
+
+  /**
+   * @return a line chart of the common size, legend (outside, right) and background
+   */
+  private static XYChart xyChart(String title, String xTitle, String yTitle, boolean logY) {
+    XYChart chart =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(title)
+            .xAxisTitle(xTitle)
+            .yAxisTitle(yTitle)
+            .build();
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    chart.getStyler().setYAxisLogarithmic(logY);
+    chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+    return chart;
+  }
+
+  /**
+   * @return the x positions 1, 2, ..., n of n named points
+   */
+  private static List<Double> oneToN(int n) {
+    List<Double> xs = new java.util.ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      xs.add((double) i);
+    }
+    return xs;
   }
 
   private static Path save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path file)

@@ -1,9 +1,5 @@
 package dev.slicestore.bench;
 
-import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.Futures;
-import com.google.common.util.concurrent.ListenableFuture;
-import com.google.common.util.concurrent.MoreExecutors;
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.serving.FeatureServer;
 import dev.slicestore.serving.v1.EntityFeatures;
@@ -531,27 +527,7 @@ public final class FeastBenchmark implements Benchmark {
       pool.add(
           GetFeaturesRequest.newBuilder().setFeatureSet(fs.name()).addAllEntityKeys(d).build());
     }
-    return i -> {
-      CompletableFuture<GetFeaturesResponse> f = new CompletableFuture<>();
-      ListenableFuture<GetFeaturesResponse> call =
-          stub.withDeadlineAfter(10, TimeUnit.SECONDS)
-              .getFeatures(pool.get(Math.floorMod(i, pool.size())));
-      Futures.addCallback(
-          call,
-          new FutureCallback<>() {
-            @Override
-            public void onSuccess(GetFeaturesResponse result) {
-              f.complete(result);
-            }
-
-            @Override
-            public void onFailure(Throwable t) {
-              f.completeExceptionally(t);
-            }
-          },
-          MoreExecutors.directExecutor());
-      return f;
-    };
+    return i -> ServingBenchmark.getFeaturesAsync(stub, pool.get(Math.floorMod(i, pool.size())));
   }
 
   private static FeatureSetInfo info(ManagedChannel channel, FeatureSet fs) {

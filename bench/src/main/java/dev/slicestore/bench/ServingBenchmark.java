@@ -362,26 +362,32 @@ public final class ServingBenchmark implements Benchmark {
       }
       pool.add(b.build());
     }
-    return i -> {
-      CompletableFuture<GetFeaturesResponse> f = new CompletableFuture<>();
-      ListenableFuture<GetFeaturesResponse> call =
-          stub.withDeadlineAfter(10, TimeUnit.SECONDS).getFeatures(pool.get(i & 1023));
-      Futures.addCallback(
-          call,
-          new FutureCallback<>() {
-            @Override
-            public void onSuccess(GetFeaturesResponse result) {
-              f.complete(result);
-            }
+    return i -> getFeaturesAsync(stub, pool.get(i & 1023));
+  }
 
-            @Override
-            public void onFailure(Throwable t) {
-              f.completeExceptionally(t);
-            }
-          },
-          MoreExecutors.directExecutor());
-      return f;
-    };
+  /**
+   * @return the {@code GetFeatures} call with a deadline of 10 s, completed by gRPC's thread
+   */
+  static CompletableFuture<GetFeaturesResponse> getFeaturesAsync(
+      FeatureServiceGrpc.FeatureServiceFutureStub stub, GetFeaturesRequest request) {
+    CompletableFuture<GetFeaturesResponse> f = new CompletableFuture<>();
+    ListenableFuture<GetFeaturesResponse> call =
+        stub.withDeadlineAfter(10, TimeUnit.SECONDS).getFeatures(request);
+    Futures.addCallback(
+        call,
+        new FutureCallback<>() {
+          @Override
+          public void onSuccess(GetFeaturesResponse result) {
+            f.complete(result);
+          }
+
+          @Override
+          public void onFailure(Throwable t) {
+            f.completeExceptionally(t);
+          }
+        },
+        MoreExecutors.directExecutor());
+    return f;
   }
 
   /** Bare Redis round trips from this JVM, paced at 1,000/s in one thread. */
