@@ -1,12 +1,6 @@
 package dev.slicestore.quickstart.replay;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,9 +12,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
-import java.util.zip.GZIPOutputStream;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVPrinter;
 
 /**
  * Generates synthetic card payments for the fraud-style example feature set ({@code
@@ -230,23 +221,7 @@ public final class CardEventGenerator {
    * @throws IOException if the file cannot be written
    */
   public Summary writeCsv(Path file) throws IOException {
-    Path parent = file.toAbsolutePath().getParent();
-    if (parent != null) {
-      Files.createDirectories(parent);
-    }
-    CSVFormat format = CSVFormat.DEFAULT.builder().setRecordSeparator('\n').get();
-    try (OutputStream raw = Files.newOutputStream(file);
-        OutputStream compressed =
-            file.getFileName().toString().endsWith(".gz")
-                ? new GZIPOutputStream(raw, 1 << 16)
-                : raw;
-        Writer writer =
-            new BufferedWriter(
-                new OutputStreamWriter(compressed, StandardCharsets.UTF_8), 1 << 16);
-        CSVPrinter printer = new CSVPrinter(writer, format)) {
-      printer.printRecord(COLUMNS);
-      return generate(row -> printer.printRecord((Object[]) row));
-    }
+    return GeneratedCsv.write(file, COLUMNS, this::generate);
   }
 
   /**

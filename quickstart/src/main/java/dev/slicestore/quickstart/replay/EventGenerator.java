@@ -1,12 +1,6 @@
 package dev.slicestore.quickstart.replay;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -19,9 +13,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
-import java.util.zip.GZIPOutputStream;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVPrinter;
 
 /**
  * Generates synthetic events shaped like the online-retail data set: the same eight columns and
@@ -283,23 +274,7 @@ public final class EventGenerator {
    * @throws IOException if the file cannot be written
    */
   public Summary writeCsv(Path file) throws IOException {
-    Path parent = file.toAbsolutePath().getParent();
-    if (parent != null) {
-      Files.createDirectories(parent);
-    }
-    CSVFormat format = CSVFormat.DEFAULT.builder().setRecordSeparator('\n').get();
-    try (OutputStream raw = Files.newOutputStream(file);
-        OutputStream compressed =
-            file.getFileName().toString().endsWith(".gz")
-                ? new GZIPOutputStream(raw, 1 << 16)
-                : raw;
-        Writer writer =
-            new BufferedWriter(
-                new OutputStreamWriter(compressed, StandardCharsets.UTF_8), 1 << 16);
-        CSVPrinter printer = new CSVPrinter(writer, format)) {
-      printer.printRecord(RETAIL_COLUMNS);
-      return generate(row -> printer.printRecord((Object[]) row));
-    }
+    return GeneratedCsv.write(file, RETAIL_COLUMNS, this::generate);
   }
 
   private static Product[] products(Random random) {
