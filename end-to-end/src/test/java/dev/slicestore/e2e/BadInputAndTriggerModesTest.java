@@ -20,7 +20,6 @@ import dev.slicestore.serving.v1.EntityFeatures;
 import dev.slicestore.serving.v1.FeatureServiceGrpc;
 import dev.slicestore.serving.v1.GetFeaturesRequest;
 import dev.slicestore.serving.v1.GetFeaturesResponse;
-import dev.slicestore.serving.v1.Value;
 import dev.slicestore.testkit.TestSpark;
 import dev.slicestore.testkit.TestStack;
 import io.grpc.ManagedChannel;
@@ -319,17 +318,8 @@ class BadInputAndTriggerModesTest {
                     .build());
     long t = resp.getEvaluationTimeMillis();
     for (EntityFeatures ef : resp.getEntitiesList()) {
-      Map<String, Object> served = new HashMap<>();
-      for (int i = 0; i < resp.getFeatureNamesCount(); i++) {
-        Value v = ef.getValues(i);
-        served.put(
-            resp.getFeatureNames(i),
-            switch (v.getKindCase()) {
-              case INT64_VALUE -> v.getInt64Value();
-              case DOUBLE_VALUE -> v.getDoubleValue();
-              default -> null;
-            });
-      }
+      // the features are counts, sums, means, minima and maxima: longs, doubles or null
+      Map<String, Object> served = ServedValues.byFeature(resp, ef);
       assertThat(served)
           .as("%s: features of %s at t=%s", mode, ef.getEntityKey(), t)
           .isEqualTo(oracle(ef.getEntityKey(), t));

@@ -644,27 +644,18 @@ class CatalogueEndToEndTest {
   void theTrainingSetEqualsWhatServingReturned() {
     assertThat(servedBefore).as("step 1 ran").isNotEmpty();
     SparkSession spark = TestSpark.session();
-    org.apache.spark.sql.types.StructType schema =
-        new org.apache.spark.sql.types.StructType()
-            .add("CustomerID", org.apache.spark.sql.types.DataTypes.StringType)
-            .add("ts", org.apache.spark.sql.types.DataTypes.TimestampType)
-            .add("product", org.apache.spark.sql.types.DataTypes.StringType)
-            .add("label", org.apache.spark.sql.types.DataTypes.LongType);
-    List<Row> rows = new ArrayList<>();
-    for (int i = 0; i < servedBefore.size(); i++) {
-      Served s = servedBefore.get(i);
-      rows.add(
-          org.apache.spark.sql.RowFactory.create(
-              s.customer(), new java.sql.Timestamp(s.t()), s.product(), (long) i));
-    }
     Path spinePath = dir.resolve("catalogue-spine");
-    spark.createDataFrame(rows, schema).write().parquet(spinePath.toString());
+    Spines.writeLabelled(
+        spark,
+        spinePath,
+        List.of("product"),
+        servedBefore.stream().map(s -> new Object[] {s.customer(), s.t(), s.product()}).toList());
     Path output = dir.resolve("catalogue-training-set");
     TrainingSetResult r =
         TrainingSets.build(
             spark,
             stack.config,
-            SpineRequests.overSpine("slicestore", fs, spinePath, output, UncoveredPolicy.FAIL));
+            Spines.request("slicestore", fs, spinePath, output, UncoveredPolicy.FAIL));
     System.out.println(r.describe());
     assertThat(r.writtenRows()).isEqualTo(servedBefore.size());
     List<String> problems = new ArrayList<>();

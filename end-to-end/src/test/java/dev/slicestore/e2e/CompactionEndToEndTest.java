@@ -22,7 +22,6 @@ import dev.slicestore.serving.v1.EntityFeatures;
 import dev.slicestore.serving.v1.FeatureServiceGrpc;
 import dev.slicestore.serving.v1.GetFeaturesRequest;
 import dev.slicestore.serving.v1.GetFeaturesResponse;
-import dev.slicestore.serving.v1.Value;
 import dev.slicestore.testkit.TestSpark;
 import dev.slicestore.testkit.TestStack;
 import io.grpc.ManagedChannel;
@@ -577,17 +576,8 @@ class CompactionEndToEndTest {
     }
     int nonEmpty = 0;
     for (EntityFeatures ef : resp.getEntitiesList()) {
-      Map<String, Object> served = new HashMap<>();
-      for (int i = 0; i < resp.getFeatureNamesCount(); i++) {
-        Value v = ef.getValues(i);
-        served.put(
-            resp.getFeatureNames(i),
-            switch (v.getKindCase()) {
-              case INT64_VALUE -> v.getInt64Value();
-              case DOUBLE_VALUE -> v.getDoubleValue();
-              default -> null;
-            });
-      }
+      // the features are counts, sums, means, minima and maxima: longs, doubles or null
+      Map<String, Object> served = ServedValues.byFeature(resp, ef);
       Map<String, Object> expected = oracle(snapshot, ef.getEntityKey(), t);
       assertThat(served)
           .as("%s: features of %s at t=%s", when, ef.getEntityKey(), t)

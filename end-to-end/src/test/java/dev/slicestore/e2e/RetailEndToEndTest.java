@@ -441,25 +441,18 @@ class RetailEndToEndTest {
   void trainingSetEqualsWhatServingReturned() {
     assertThat(served).as("step 3 ran").isNotEmpty();
     SparkSession spark = TestSpark.session();
-    org.apache.spark.sql.types.StructType schema =
-        new org.apache.spark.sql.types.StructType()
-            .add("CustomerID", org.apache.spark.sql.types.DataTypes.StringType)
-            .add("ts", org.apache.spark.sql.types.DataTypes.TimestampType)
-            .add("label", org.apache.spark.sql.types.DataTypes.LongType);
-    List<Row> rows = new ArrayList<>();
-    for (int i = 0; i < served.size(); i++) {
-      rows.add(
-          org.apache.spark.sql.RowFactory.create(
-              served.get(i).customer(), new java.sql.Timestamp(served.get(i).t()), (long) i));
-    }
     Path spinePath = dir.resolve("served-spine");
-    spark.createDataFrame(rows, schema).write().parquet(spinePath.toString());
+    Spines.writeLabelled(
+        spark,
+        spinePath,
+        List.of(),
+        served.stream().map(s -> new Object[] {s.customer(), s.t()}).toList());
     Path output = dir.resolve("served-training-set");
     TrainingSetResult r =
         TrainingSets.build(
             spark,
             stack.config,
-            SpineRequests.overSpine("slicestore", fs, spinePath, output, UncoveredPolicy.FAIL));
+            Spines.request("slicestore", fs, spinePath, output, UncoveredPolicy.FAIL));
     System.out.println(r.describe());
     assertThat(r.writtenRows()).isEqualTo(served.size());
     assertThat(r.errorRows()).isZero();
@@ -547,7 +540,7 @@ class RetailEndToEndTest {
         TrainingSets.build(
             spark,
             stack.config,
-            SpineRequests.overSpine("slicestore", fs, spinePath, output, UncoveredPolicy.FAIL));
+            Spines.request("slicestore", fs, spinePath, output, UncoveredPolicy.FAIL));
     double seconds = (System.nanoTime() - started) / 1e9;
     System.out.println(result.describe());
     System.out.printf(

@@ -1,15 +1,30 @@
 package dev.slicestore.e2e;
 
+import dev.slicestore.serving.v1.EntityFeatures;
+import dev.slicestore.serving.v1.GetFeaturesResponse;
 import dev.slicestore.serving.v1.ItemCount;
 import dev.slicestore.serving.v1.Value;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Served values in the e2e tests' plain Java form, for comparison with oracles and training sets.
  */
 final class ServedValues {
   private ServedValues() {}
+
+  /**
+   * @return the entity's served values by feature name, each as {@link #fromProto} gives it
+   */
+  static Map<String, Object> byFeature(GetFeaturesResponse response, EntityFeatures entity) {
+    Map<String, Object> values = new HashMap<>();
+    for (int i = 0; i < response.getFeatureNamesCount(); i++) {
+      values.put(response.getFeatureNames(i), fromProto(entity.getValues(i)));
+    }
+    return values;
+  }
 
   /**
    * @return Long, Double, String, Boolean, a List of those, a list of {@code Object[] {item, count,

@@ -555,7 +555,7 @@ class TrainingSetEndToEndTest {
         TrainingSets.build(
             spark,
             stack.config,
-            SpineRequests.overSpine(CATALOG, fsC, spinePath, output, UncoveredPolicy.FAIL));
+            Spines.request(CATALOG, fsC, spinePath, output, UncoveredPolicy.FAIL));
     System.out.println(r.describe());
     assertThat(r.errorRows()).isZero();
     Dataset<Row> out = spark.read().parquet(output.toString());
@@ -611,7 +611,7 @@ class TrainingSetEndToEndTest {
                 TrainingSets.build(
                     spark,
                     stack.config,
-                    SpineRequests.overSpine(
+                    Spines.request(
                         CATALOG, fsC, noColumn, dir.resolve("never"), UncoveredPolicy.DROP)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(
@@ -766,7 +766,7 @@ class TrainingSetEndToEndTest {
         TrainingSets.build(
             spark,
             stack.config,
-            SpineRequests.overSpine(CATALOG, fsA, spinePath, output, UncoveredPolicy.FAIL));
+            Spines.request(CATALOG, fsA, spinePath, output, UncoveredPolicy.FAIL));
     assertThat(r.errorRows()).isZero();
     assertThat(r.features())
         .contains("visit_spend_session", "visit_tx_session", "visit_max_session", "visit_tx_10m");
