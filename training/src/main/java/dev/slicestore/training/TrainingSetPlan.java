@@ -230,13 +230,8 @@ record TrainingSetPlan(
         }
         if (snapshot) {
           throw new IllegalArgumentException(
-              "Feature "
-                  + s.fs().name()
-                  + "."
-                  + f.name()
-                  + " answers with request context '"
-                  + key
-                  + "', which a snapshot has no column for: use a spine with a column '"
+              answersWithContext(s, f, key)
+                  + ", which a snapshot has no column for: use a spine with a column '"
                   + key
                   + "', or leave the feature out with --features");
         }
@@ -244,13 +239,8 @@ record TrainingSetPlan(
           Spines.contextColumn(spine, key);
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException(
-              "Feature "
-                  + s.fs().name()
-                  + "."
-                  + f.name()
-                  + " answers with request context '"
-                  + key
-                  + "' (\"might the window contain this row's "
+              answersWithContext(s, f, key)
+                  + " (\"might the window contain this row's "
                   + key
                   + "?\"): "
                   + e.getMessage()
@@ -259,6 +249,20 @@ record TrainingSetPlan(
         }
       }
     }
+  }
+
+  /**
+   * @return {@code Feature <set>.<feature> answers with request context '<key>'}, how the messages
+   *     about a feature's context column begin
+   */
+  private static String answersWithContext(FeatureSelection s, Feature f, String key) {
+    return "Feature "
+        + s.fs().name()
+        + "."
+        + f.name()
+        + " answers with request context '"
+        + key
+        + "'";
   }
 
   /**
