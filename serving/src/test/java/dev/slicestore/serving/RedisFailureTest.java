@@ -10,6 +10,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -33,12 +34,7 @@ class RedisFailureTest {
   void unreachableRedisGivesUnavailableWithinTheDeadline() throws Exception {
     int port = RedisFixture.freePort(); // nobody listens there
     try (UnifiedJedis redis = RedisFixture.client(port, 500);
-        InProcessFeatureServer server =
-            new InProcessFeatureServer(
-                TestFeatureSets.all(),
-                redis,
-                List.of("127.0.0.1:" + port),
-                new MutableClock(1_717_243_200_000L))) {
+        InProcessFeatureServer server = server(redis, "127.0.0.1:" + port)) {
       long start = System.nanoTime();
       assertThatThrownBy(() -> FeatureClient.fetch(server.channel(), REQUEST, ONE_SECOND))
           .isInstanceOfSatisfying(
@@ -59,12 +55,7 @@ class RedisFailureTest {
         UnifiedJedis redis =
             redisServer.client(
                 10_000); // longer than the deadline: only the deadline can end the call
-        InProcessFeatureServer server =
-            new InProcessFeatureServer(
-                TestFeatureSets.all(),
-                redis,
-                List.of(redisServer.node()),
-                new MutableClock(1_717_243_200_000L))) {
+        InProcessFeatureServer server = server(redis, redisServer.node())) {
       assertThat(FeatureClient.fetch(server.channel(), REQUEST, ONE_SECOND).getEntitiesCount())
           .isEqualTo(2);
       redisServer.pause();
@@ -96,19 +87,10 @@ class RedisFailureTest {
   void healthFollowsRedis() throws Exception {
     RedisFixture redisServer = RedisFixture.start();
     try (UnifiedJedis redis = redisServer.client(500);
-        InProcessFeatureServer server =
-            new InProcessFeatureServer(
-                TestFeatureSets.all(),
-                redis,
-                List.of(redisServer.node()),
-                new MutableClock(1_717_243_200_000L))) {
+        InProcessFeatureServer server = server(redis, redisServer.node())) {
       HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(server.channel());
       for (String service : List.of("", "slicestore.v1.FeatureService")) {
-        assertThat(
-                health
-                    .withDeadlineAfter(5, TimeUnit.SECONDS)
-                    .check(HealthCheckRequest.newBuilder().setService(service).build())
-                    .getStatus())
+        assertThat(healthOf(health, service))
             .as("health of '%s' while Redis runs", service)
             .isEqualTo(ServingStatus.SERVING);
       }
@@ -118,11 +100,7 @@ class RedisFailureTest {
         ServingStatus status;
         do {
           Thread.sleep(100);
-          status =
-              health
-                  .withDeadlineAfter(5, TimeUnit.SECONDS)
-                  .check(HealthCheckRequest.newBuilder().setService(service).build())
-                  .getStatus();
+          status = healthOf(health, service);
         } while (status == ServingStatus.SERVING && System.nanoTime() < until);
         assertThat(status)
             .as("health of '%s' after Redis stopped", service)
@@ -135,5 +113,19 @@ class RedisFailureTest {
 
   private static long elapsedMillis(long startNanos) {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+  }
+
+  /** A server of the test feature sets over {@code redis}, at {@code node} in its messages. */
+  private static InProcessFeatureServer server(UnifiedJedis redis, String node) throws IOException {
+    return new InProcessFeatureServer(
+        TestFeatureSets.all(), redis, List.of(node), new MutableClock(1_717_243_200_000L));
+  }
+
+  /** The health service's status of {@code service}. */
+  private static ServingStatus healthOf(HealthGrpc.HealthBlockingStub health, String service) {
+    return health
+        .withDeadlineAfter(5, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.newBuilder().setService(service).build())
+        .getStatus();
   }
 }
