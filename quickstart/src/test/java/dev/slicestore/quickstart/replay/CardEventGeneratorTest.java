@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.config.FeatureSetLoader;
+import dev.slicestore.testkit.CliRun;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +18,6 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The card-payments generator: seeded, shaped as cards.conf expects, with fraud-like bursts. */
 class CardEventGeneratorTest {
@@ -86,14 +84,10 @@ class CardEventGeneratorTest {
 
   @Test
   void replayGeneratesCardsWithTheSeedPrinted() throws IOException {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = new CommandLine(new ReplayCommand());
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
     Path output = temp.resolve("cards.csv");
-    int code =
-        cl.execute(
+    CliRun run =
+        CliRun.run(
+            new ReplayCommand(),
             "--generator",
             "cards",
             "--events",
@@ -104,15 +98,17 @@ class CardEventGeneratorTest {
             "11",
             "--output",
             output.toString());
-    assertThat(code).as("err: %s", err).isZero();
-    assertThat(out.toString())
+    assertThat(run.exitCode()).as("err: %s", run.err()).isZero();
+    assertThat(run.out())
         .contains(
             "Generating 1,000 card payments for 50 cards over 1 days", "seed 11", "use --seed 11");
     List<String> lines = Files.readAllLines(output);
     assertThat(lines).hasSize(1_001);
     assertThat(lines.get(0)).isEqualTo(String.join(",", CardEventGenerator.COLUMNS));
 
-    assertThat(cl.execute("--generator", "bogus", "--output", output.toString())).isEqualTo(2);
-    assertThat(err.toString()).contains("Invalid --generator 'bogus': use retail or cards");
+    CliRun bogus =
+        CliRun.run(new ReplayCommand(), "--generator", "bogus", "--output", output.toString());
+    assertThat(bogus.exitCode()).isEqualTo(2);
+    assertThat(bogus.err()).contains("Invalid --generator 'bogus': use retail or cards");
   }
 }

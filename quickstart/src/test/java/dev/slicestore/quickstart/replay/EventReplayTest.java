@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.slicestore.localstack.LocalKafka;
+import dev.slicestore.testkit.CliRun;
 import dev.slicestore.testkit.TopicReader;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -39,7 +40,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Replays CSV files into a real in-process Kafka and checks every record against an oracle that
@@ -237,15 +237,10 @@ class EventReplayTest {
 
   @Test
   void replayCommandGeneratesAndSendsEvents() throws Exception {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = new CommandLine(new ReplayCommand());
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
     Path output = temp.resolve("cli.csv.gz");
-
-    int code =
-        cl.execute(
+    CliRun run =
+        CliRun.run(
+            new ReplayCommand(),
             "--topic",
             "cli",
             "--bootstrap-servers",
@@ -264,8 +259,8 @@ class EventReplayTest {
             output.toString(),
             "--no-progress");
 
-    assertThat(code).as("exit code; err: %s", err).isZero();
-    assertThat(out.toString())
+    assertThat(run.exitCode()).as("exit code; err: %s", run.err()).isZero();
+    assertThat(run.out())
         .contains("seed 3", "Replayed 500 rows", "Created topic 'cli' with 3 partitions");
     assertThat(readCsv(output, Integer.MAX_VALUE)).hasSize(501);
     List<ConsumerRecord<String, String>> records =
@@ -276,13 +271,9 @@ class EventReplayTest {
 
   @Test
   void replayCommandSendsGeneratedCardPaymentsKeyedByCard() throws Exception {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = new CommandLine(new ReplayCommand());
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int code =
-        cl.execute(
+    CliRun run =
+        CliRun.run(
+            new ReplayCommand(),
             "--generator",
             "cards",
             "--topic",
@@ -296,8 +287,8 @@ class EventReplayTest {
             "--seed",
             "5",
             "--no-progress");
-    assertThat(code).as("exit code; err: %s", err).isZero();
-    assertThat(out.toString()).contains("seed 5", "Replayed 300 rows");
+    assertThat(run.exitCode()).as("exit code; err: %s", run.err()).isZero();
+    assertThat(run.out()).contains("seed 5", "Replayed 300 rows");
     List<ConsumerRecord<String, String>> records =
         TopicReader.readAll(kafka.bootstrapServers(), "cards-cli");
     assertThat(records).hasSize(300);
@@ -313,13 +304,13 @@ class EventReplayTest {
 
   @Test
   void replayCommandRejectsOptionsThatDoNotFit() {
-    CommandLine cl = new CommandLine(new ReplayCommand());
-    StringWriter err = new StringWriter();
-    cl.setErr(new PrintWriter(err, true));
-    assertThat(cl.execute("--input", "a.csv", "--output", "b.csv.gz", "--topic", "t")).isEqualTo(2);
-    assertThat(err.toString()).contains("--output only applies to generated events");
-    assertThat(cl.execute("--events", "5")).isEqualTo(2);
-    assertThat(err.toString()).contains("Missing --topic");
+    CliRun output =
+        CliRun.run(new ReplayCommand(), "--input", "a.csv", "--output", "b.csv.gz", "--topic", "t");
+    assertThat(output.exitCode()).isEqualTo(2);
+    assertThat(output.err()).contains("--output only applies to generated events");
+    CliRun noTopic = CliRun.run(new ReplayCommand(), "--events", "5");
+    assertThat(noTopic.exitCode()).isEqualTo(2);
+    assertThat(noTopic.err()).contains("Missing --topic");
   }
 
   @Test
