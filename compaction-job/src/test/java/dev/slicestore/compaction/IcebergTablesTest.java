@@ -112,6 +112,21 @@ class IcebergTablesTest {
     return spark.createDataFrame(rows, OfflineLayout.eventsSchema(fs));
   }
 
+  /**
+   * Replaces the rows of slices [from, to) of {@code table} with {@code perSlice} events each.
+   *
+   * @return the id of the snapshot the commit created
+   */
+  private long replaceSlices(
+      FeatureSet fs, String table, long fromSlice, long toSlice, int perSlice, String tag) {
+    return IcebergTables.replaceRange(
+        spark,
+        events(fs, fromSlice, toSlice, perSlice, tag),
+        table,
+        fromSlice * MINUTE,
+        toSlice * MINUTE);
+  }
+
   private Map<Long, String> countsBySlice(String table) {
     Map<Long, String> out = new TreeMap<>();
     for (Row r :
@@ -154,24 +169,10 @@ class IcebergTablesTest {
         .contains("identity");
 
     long base = 29_000_000;
-    long s1 =
-        IcebergTables.replaceRange(
-            spark, events(fs, base, base + 6, 3, "a"), table, base * MINUTE, (base + 6) * MINUTE);
+    long s1 = replaceSlices(fs, table, base, base + 6, 3, "a");
     // a narrower range inside, then one overlapping its end: never "some, but not all, rows match"
-    long s2 =
-        IcebergTables.replaceRange(
-            spark,
-            events(fs, base + 2, base + 4, 5, "b"),
-            table,
-            (base + 2) * MINUTE,
-            (base + 4) * MINUTE);
-    long s3 =
-        IcebergTables.replaceRange(
-            spark,
-            events(fs, base + 3, base + 8, 2, "c"),
-            table,
-            (base + 3) * MINUTE,
-            (base + 8) * MINUTE);
+    long s2 = replaceSlices(fs, table, base + 2, base + 4, 5, "b");
+    long s3 = replaceSlices(fs, table, base + 3, base + 8, 2, "c");
     assertThat(List.of(s1, s2, s3)).doesNotHaveDuplicates();
     assertThat(countsBySlice(table))
         .containsExactlyEntriesOf(
@@ -180,12 +181,7 @@ class IcebergTablesTest {
                     base, "3 a", base + 1, "3 a", base + 2, "5 b", base + 3, "2 c", base + 4, "2 c",
                     base + 5, "2 c", base + 6, "2 c", base + 7, "2 c")));
     // the same range again: same rows; an empty range: its rows are gone
-    IcebergTables.replaceRange(
-        spark,
-        events(fs, base + 3, base + 8, 2, "c"),
-        table,
-        (base + 3) * MINUTE,
-        (base + 8) * MINUTE);
+    replaceSlices(fs, table, base + 3, base + 8, 2, "c");
     assertThat(spark.table(table).count()).isEqualTo(3 + 3 + 5 + 5 * 2);
     IcebergTables.replaceRange(
         spark, events(fs, 0, 0, 0, "-"), table, base * MINUTE, (base + 2) * MINUTE);
