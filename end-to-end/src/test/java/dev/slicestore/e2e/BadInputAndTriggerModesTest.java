@@ -137,12 +137,7 @@ class BadInputAndTriggerModesTest {
   void badRecordsAreDeadLetteredAndGoodOnesServedExactly() throws Exception {
     Random rnd = new Random(seed);
     SparkSession spark = TestSpark.session();
-    RunningIngest ingest =
-        OnlineIngest.start(
-            spark,
-            stack.config.with("slicestore.ingest.trigger", "micro-batch"),
-            fs,
-            dir.resolve("checkpoint-mb").toString());
+    RunningIngest ingest = Ingests.startMicroBatch(spark, stack, fs, dir.resolve("checkpoint-mb"));
     try {
       long now = System.currentTimeMillis();
       sendGood(rnd, 1500, now);

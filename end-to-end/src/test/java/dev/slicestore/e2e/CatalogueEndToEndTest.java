@@ -10,7 +10,6 @@ import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.online.RedisClients;
 import dev.slicestore.core.testing.FeatureSetFixtures;
 import dev.slicestore.core.testing.WindowOracle;
-import dev.slicestore.ingest.OnlineIngest;
 import dev.slicestore.ingest.RunningIngest;
 import dev.slicestore.quickstart.replay.EventReplay;
 import dev.slicestore.quickstart.replay.ReplayResult;
@@ -522,12 +521,7 @@ class CatalogueEndToEndTest {
             .run();
     loadOracle(replay.shiftMillis());
     SparkSession spark = TestSpark.session();
-    RunningIngest ingest =
-        OnlineIngest.start(
-            spark,
-            stack.config.with("slicestore.ingest.trigger", "micro-batch"),
-            fs,
-            dir.resolve("checkpoint").toString());
+    RunningIngest ingest = Ingests.startMicroBatch(spark, stack, fs, dir.resolve("checkpoint"));
     try {
       ingest.processAllAvailable();
     } finally {

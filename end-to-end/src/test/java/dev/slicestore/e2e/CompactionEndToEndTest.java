@@ -15,7 +15,6 @@ import dev.slicestore.core.testing.FeatureSetFixtures;
 import dev.slicestore.core.testing.NaiveAggregator;
 import dev.slicestore.core.testing.WindowOracle;
 import dev.slicestore.core.time.Durations;
-import dev.slicestore.ingest.OnlineIngest;
 import dev.slicestore.ingest.RunningIngest;
 import dev.slicestore.serving.InProcessFeatureServer;
 import dev.slicestore.serving.v1.EntityFeatures;
@@ -168,11 +167,7 @@ class CompactionEndToEndTest {
   }
 
   private RunningIngest startIngest(String checkpoint) throws Exception {
-    return OnlineIngest.start(
-        spark,
-        stack.config.with("slicestore.ingest.trigger", "micro-batch"),
-        fs,
-        dir.resolve(checkpoint).toString());
+    return Ingests.startMicroBatch(spark, stack, fs, dir.resolve(checkpoint));
   }
 
   @Test

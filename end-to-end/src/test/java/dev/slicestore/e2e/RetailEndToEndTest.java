@@ -9,7 +9,6 @@ import dev.slicestore.core.config.FeatureSet;
 import dev.slicestore.core.event.RejectReason;
 import dev.slicestore.core.online.RedisClients;
 import dev.slicestore.core.testing.FeatureSetFixtures;
-import dev.slicestore.ingest.OnlineIngest;
 import dev.slicestore.ingest.OnlineIngestJob;
 import dev.slicestore.ingest.RunningIngest;
 import dev.slicestore.quickstart.replay.EventReplay;
@@ -228,12 +227,7 @@ class RetailEndToEndTest {
     long fieldsBefore = totalFields();
     SparkSession spark = TestSpark.session();
     long nowLo = System.currentTimeMillis();
-    RunningIngest ingest =
-        OnlineIngest.start(
-            spark,
-            stack.config.with("slicestore.ingest.trigger", "micro-batch"),
-            fs,
-            dir.resolve("checkpoint-b").toString());
+    RunningIngest ingest = Ingests.startMicroBatch(spark, stack, fs, dir.resolve("checkpoint-b"));
     try {
       ingest.processAllAvailable();
       assertThat(ingest.query().isActive()).isTrue();
