@@ -21,6 +21,7 @@ public final class IngestMetrics implements Serializable {
   private static final long serialVersionUID = 1L;
   private final LongAccumulator read;
   private final LongAccumulator applied;
+  private final LongAccumulator redisRetries;
   private final EnumMap<RejectReason, LongAccumulator> rejected = new EnumMap<>(RejectReason.class);
 
   /**
@@ -32,6 +33,7 @@ public final class IngestMetrics implements Serializable {
   public IngestMetrics(SparkContext sc, String queryName) {
     this.read = sc.longAccumulator(queryName + ".read");
     this.applied = sc.longAccumulator(queryName + ".applied");
+    this.redisRetries = sc.longAccumulator(queryName + ".redis_retries");
     for (RejectReason r : RejectReason.values()) {
       rejected.put(r, sc.longAccumulator(queryName + "." + r.code()));
     }
@@ -41,8 +43,19 @@ public final class IngestMetrics implements Serializable {
     read.add(1);
   }
 
-  void addApplied() {
-    applied.add(1);
+  void addApplied(long events) {
+    applied.add(events);
+  }
+
+  void addRedisRetry() {
+    redisRetries.add(1);
+  }
+
+  /**
+   * @return Redis batches written again after a passing failure
+   */
+  public long redisRetries() {
+    return redisRetries.value();
   }
 
   void addRejected(RejectReason reason) {
@@ -90,6 +103,7 @@ public final class IngestMetrics implements Serializable {
     Map<String, Long> m = new LinkedHashMap<>();
     m.put("read", read());
     m.put("applied", applied());
+    m.put("redis_retries", redisRetries());
     for (RejectReason r : RejectReason.values()) {
       m.put(r.code(), rejected(r));
     }
@@ -121,6 +135,11 @@ public final class IngestMetrics implements Serializable {
     }
     if (reasons.length() > 0) {
       sb.append(" (").append(reasons).append(')');
+    }
+    if (redisRetries() > 0) {
+      sb.append("; ")
+          .append(redisRetries())
+          .append(" Redis batches written again after a passing failure");
     }
     return sb.toString();
   }

@@ -22,7 +22,8 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.spark.sql.ForeachWriter;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
-import redis.clients.jedis.AbstractPipeline;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The online-ingest sink, one instance per task: validates each row (entity key, event time,
@@ -36,10 +37,12 @@ import redis.clients.jedis.AbstractPipeline;
  * dead-letter topic with their coordinates and reason. Replaying a record rewrites the same field,
  * so Spark's at-least-once delivery gives exactly-once Redis state with no state store.
  *
- * <p>Micro-batch mode buffers up to {@code flushRows} commands in a Redis pipeline and flushes when
- * full and at the end of the task; real-time mode flushes after every record (there is no later
- * call to flush from until the next record arrives). Dead-letter sends are asynchronous and flushed
- * before the task ends, so they are durable before Spark commits the batch.
+ * <p>Micro-batch mode buffers up to {@code flushRows} commands ({@link RedisBatch}) and flushes
+ * when full and at the end of the task; real-time mode flushes after every record (there is no
+ * later call to flush from until the next record arrives). Every reply is checked: an event counts
+ * as written (applied) only once Redis accepted all its commands; a passing failure is retried, a
+ * refusal fails the task before Spark commits its offsets. Dead-letter sends are asynchronous and
+ * flushed before the task ends, so they are durable before Spark commits the batch.
  *
  * <p>Serializable: carries only configuration; Redis and Kafka clients come from {@link
  * ExecutorResources}. Spark calls one instance from one thread.
@@ -48,6 +51,7 @@ final class SliceWriter extends ForeachWriter<Row> {
   private static final long serialVersionUID = 1L;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_SEEN = 100_000;
+  private static final Logger LOG = LoggerFactory.getLogger(SliceWriter.class);
 
   private final AppConfig config;
   private final FeatureSet featureSet;
@@ -56,8 +60,7 @@ final class SliceWriter extends ForeachWriter<Row> {
   private final int flushRows;
   private final RowValidator validator;
 
-  private transient AbstractPipeline pipeline;
-  private transient int pending;
+  private transient RedisBatch batch;
 
   /**
    * Slice hashes whose index entry and expiry this writer has queued (both stay valid until the
@@ -91,8 +94,7 @@ final class SliceWriter extends ForeachWriter<Row> {
     layout = new OnlineLayout(featureSet);
     slicing = featureSet.slicing();
     inputs = featureSet.inputColumns();
-    pipeline = ExecutorResources.redis(config).pipelined();
-    pending = 0;
+    batch = new RedisBatch();
     seen = new HashSet<>();
     deadLetterFailure = new AtomicReference<>();
     sentDeadLetters = false;
@@ -151,26 +153,41 @@ final class SliceWriter extends ForeachWriter<Row> {
         seen.clear(); // bounded memory; forgetting only repeats idempotent writes
       }
       seen.add(keyBuffer);
-      SliceIndex.record(pipeline, featureSet, layout, r.entityKey, sliceIndex, now);
-      pending += 4;
+      String entity = r.entityKey;
+      batch.add(4, false, p -> SliceIndex.record(p, featureSet, layout, entity, sliceIndex, now));
     }
-    pipeline.hset(key, field, value);
-    pending++;
+    batch.add(1, true, p -> List.of(p.hset(key, field, value)));
     if (firstTime) {
-      pipeline.pexpireAt(key, featureSet.sliceExpiryMillis(sliceIndex));
-      pending++;
+      long expiry = featureSet.sliceExpiryMillis(sliceIndex);
+      batch.add(1, false, p -> List.of(p.pexpireAt(key, expiry)));
     }
-    metrics.addApplied();
-    if (flushEveryRow || pending >= flushRows) {
+    if (flushEveryRow || batch.size() >= flushRows) {
       flush();
     }
   }
 
+  /**
+   * Writes the batch; its events count as applied only once Redis accepted every command.
+   *
+   * @throws RedisBatch.RedisWriteException if Redis refused a command or kept failing
+   */
   private void flush() {
-    if (pending > 0) {
-      pipeline.sync();
-      pending = 0;
-    }
+    int written =
+        batch.flush(
+            () -> ExecutorResources.redis(config),
+            config.ingestRedisWriteAttempts(),
+            config.ingestRetryBackoffMillis(),
+            config.ingestMaxRetryBackoffMillis(),
+            (retry, cause) -> {
+              metrics.addRedisRetry();
+              LOG.warn(
+                  "Redis write of feature set {} failed ({}); writing the batch again (retry {} of {})",
+                  featureSet.name(),
+                  cause.getMessage(),
+                  retry,
+                  config.ingestRedisWriteAttempts() - 1);
+            });
+    metrics.addApplied(written);
   }
 
   private void deadLetter(Row row, RejectReason reason, String message) {
@@ -240,10 +257,7 @@ final class SliceWriter extends ForeachWriter<Row> {
         }
       }
     } finally {
-      if (pipeline != null) {
-        pipeline.close();
-        pipeline = null;
-      }
+      batch = null;
     }
   }
 }

@@ -53,6 +53,13 @@ public final class AppConfig implements Serializable {
   private final int ingestFlushRows;
   private final long ingestMaxOffsetsPerTrigger;
   private final String ingestStartingOffsets;
+  private final int ingestRedisWriteAttempts;
+  private final long ingestRetryBackoffMillis;
+  private final long ingestMaxRetryBackoffMillis;
+  private final int ingestMaxRestarts;
+  private final long ingestRestartBackoffMillis;
+  private final long ingestMaxRestartBackoffMillis;
+  private final long ingestRestartResetAfterMillis;
 
   private AppConfig(Config c, String file) {
     List<String> problems = new ArrayList<>();
@@ -104,6 +111,27 @@ public final class AppConfig implements Serializable {
             ? s.getLong("ingest.max-offsets-per-trigger")
             : 0;
     this.ingestStartingOffsets = str(s, "ingest.starting-offsets", problems, file);
+    this.ingestRedisWriteAttempts = s.getInt("ingest.redis-write-attempts");
+    this.ingestRetryBackoffMillis = millis(s, "ingest.retry-backoff", problems, file);
+    this.ingestMaxRetryBackoffMillis = millis(s, "ingest.max-retry-backoff", problems, file);
+    this.ingestMaxRestarts = s.getInt("ingest.max-restarts");
+    this.ingestRestartBackoffMillis = millis(s, "ingest.restart-backoff", problems, file);
+    this.ingestMaxRestartBackoffMillis = millis(s, "ingest.max-restart-backoff", problems, file);
+    this.ingestRestartResetAfterMillis = millis(s, "ingest.restart-reset-after", problems, file);
+    if (ingestRedisWriteAttempts < 1) {
+      problems.add(
+          file
+              + ": slicestore.ingest.redis-write-attempts: Invalid value "
+              + ingestRedisWriteAttempts
+              + " (must be >= 1)");
+    }
+    if (ingestMaxRestarts < 0) {
+      problems.add(
+          file
+              + ": slicestore.ingest.max-restarts: Invalid value "
+              + ingestMaxRestarts
+              + " (must be >= 0)");
+    }
     if (ingestFlushRows < 1) {
       problems.add(
           file
@@ -261,6 +289,13 @@ public final class AppConfig implements Serializable {
     m.put("slicestore.ingest.flush-rows", ingestFlushRows);
     m.put("slicestore.ingest.max-offsets-per-trigger", ingestMaxOffsetsPerTrigger);
     m.put("slicestore.ingest.starting-offsets", ingestStartingOffsets);
+    m.put("slicestore.ingest.redis-write-attempts", ingestRedisWriteAttempts);
+    m.put("slicestore.ingest.retry-backoff", ingestRetryBackoffMillis + "ms");
+    m.put("slicestore.ingest.max-retry-backoff", ingestMaxRetryBackoffMillis + "ms");
+    m.put("slicestore.ingest.max-restarts", ingestMaxRestarts);
+    m.put("slicestore.ingest.restart-backoff", ingestRestartBackoffMillis + "ms");
+    m.put("slicestore.ingest.max-restart-backoff", ingestMaxRestartBackoffMillis + "ms");
+    m.put("slicestore.ingest.restart-reset-after", ingestRestartResetAfterMillis + "ms");
     return ConfigFactory.parseMap(m);
   }
 
@@ -374,6 +409,58 @@ public final class AppConfig implements Serializable {
    */
   public int ingestFlushRows() {
     return ingestFlushRows;
+  }
+
+  /**
+   * @return how many times in all online-ingest tries a Redis batch whose write failed for a
+   *     passing reason ({@code >= 1})
+   */
+  public int ingestRedisWriteAttempts() {
+    return ingestRedisWriteAttempts;
+  }
+
+  /**
+   * @return the wait before the first retry of a Redis batch, ms (doubled at each retry)
+   */
+  public long ingestRetryBackoffMillis() {
+    return ingestRetryBackoffMillis;
+  }
+
+  /**
+   * @return the longest wait between retries of a Redis batch, ms
+   */
+  public long ingestMaxRetryBackoffMillis() {
+    return ingestMaxRetryBackoffMillis;
+  }
+
+  /**
+   * @return restarts of a failed continuous query in a row before online-ingest gives up ({@code >=
+   *     0})
+   */
+  public int ingestMaxRestarts() {
+    return ingestMaxRestarts;
+  }
+
+  /**
+   * @return the wait before the first restart of a failed query, ms (doubled at each restart)
+   */
+  public long ingestRestartBackoffMillis() {
+    return ingestRestartBackoffMillis;
+  }
+
+  /**
+   * @return the longest wait before a restart, ms
+   */
+  public long ingestMaxRestartBackoffMillis() {
+    return ingestMaxRestartBackoffMillis;
+  }
+
+  /**
+   * @return how long a restarted query must run before the count of restarts in a row starts again,
+   *     ms
+   */
+  public long ingestRestartResetAfterMillis() {
+    return ingestRestartResetAfterMillis;
   }
 
   /**

@@ -40,8 +40,10 @@ public final class SliceIndex {
    * @param entityKey the entity key
    * @param sliceIndex the slice about to be written
    * @param nowMillis the writer's clock, epoch ms (only for dropping expired members)
+   * @return the replies of the four commands, set once the pipeline is synced: the caller checks
+   *     them (an error reply is stored in its {@code Response}, not thrown by {@code sync})
    */
-  public static void record(
+  public static List<Response<?>> record(
       PipeliningBase pipeline,
       FeatureSet featureSet,
       OnlineLayout layout,
@@ -50,12 +52,13 @@ public final class SliceIndex {
       long nowMillis) {
     byte[] key = layout.indexKey(entityKey);
     long expiry = featureSet.sliceExpiryMillis(sliceIndex);
-    pipeline.zadd(key, sliceIndex, OnlineLayout.indexMember(sliceIndex));
-    pipeline.pexpireAt(key, expiry, ExpiryOption.NX); // a new index has no expiry yet
-    pipeline.pexpireAt(
-        key, expiry, ExpiryOption.GT); // never shorten it: an older slice may come late
-    pipeline.zremrangeByScore(
-        key, Double.NEGATIVE_INFINITY, lastExpiredSlice(featureSet, nowMillis));
+    return List.of(
+        pipeline.zadd(key, sliceIndex, OnlineLayout.indexMember(sliceIndex)),
+        pipeline.pexpireAt(key, expiry, ExpiryOption.NX), // a new index has no expiry yet
+        // never shorten it: an older slice may come late
+        pipeline.pexpireAt(key, expiry, ExpiryOption.GT),
+        pipeline.zremrangeByScore(
+            key, Double.NEGATIVE_INFINITY, lastExpiredSlice(featureSet, nowMillis)));
   }
 
   /**
