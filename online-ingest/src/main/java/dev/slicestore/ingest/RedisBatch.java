@@ -12,8 +12,9 @@ import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * The Redis commands of online-ingest's writer between two flushes, written in one pipeline and
- * checked reply by reply, so that no event counts as written unless Redis accepted every command
+ * The Redis commands of online-ingest's writer between two flushes, queued on one pipeline as they
+ * come (kept open across flushes, like the connection of the writer's task), sent and checked reply
+ * by reply at each flush, so that no event counts as written unless Redis accepted every command
  * that carries it.
  *
  * <p>Jedis does not throw for an error reply in a pipeline: {@code sync()} stores it in the
@@ -33,22 +34,54 @@ final class RedisBatch {
   private static final List<String> PASSING =
       List.of("LOADING", "BUSY", "TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN", "READONLY");
 
+  private final Supplier<UnifiedJedis> redis;
+
+  /** Every command since the last successful flush, kept to write the batch again. */
   private final List<Function<PipeliningBase, List<Response<?>>>> commands = new ArrayList<>();
+
+  /** The responses of the commands queued on {@link #pipeline}, in order. */
+  private final List<Response<?>> responses = new ArrayList<>();
+
+  /** The pipeline commands are queued on as they come, open across flushes; null until needed. */
+  private AbstractPipeline pipeline;
+
+  /** Why queuing on {@link #pipeline} failed (the connection broke), or null. */
+  private RuntimeException broken;
+
   private int size;
   private int events;
 
   /**
-   * Queues commands; they are written at the next {@link #flush}.
+   * @param redis the client (its pipelines route each command to its key's node), asked for a
+   *     pipeline when the batch needs one
+   */
+  RedisBatch(Supplier<UnifiedJedis> redis) {
+    this.redis = redis;
+  }
+
+  /**
+   * Queues commands on the open pipeline; they are sent at the latest at the next {@link #flush}.
    *
    * @param commandCount how many commands {@code queue} queues
    * @param isEvent whether they carry one event (counted as written once flushed)
-   * @param queue queues the commands on a pipeline and returns their responses
+   * @param queue queues the commands on a pipeline and returns their responses; called again with a
+   *     new pipeline if the batch is written again
    */
   void add(int commandCount, boolean isEvent, Function<PipeliningBase, List<Response<?>>> queue) {
     commands.add(queue);
     size += commandCount;
     if (isEvent) {
       events++;
+    }
+    if (broken == null) {
+      try {
+        if (pipeline == null) {
+          pipeline = redis.get().pipelined();
+        }
+        responses.addAll(queue.apply(pipeline));
+      } catch (RuntimeException e) {
+        broken = e; // flush writes the batch again on a new pipeline
+      }
     }
   }
 
@@ -60,44 +93,43 @@ final class RedisBatch {
   }
 
   /**
-   * Writes the queued commands and checks every reply, retrying the whole batch on a passing
-   * failure; empties the batch when it succeeds.
+   * Sends the queued commands and checks every reply, writing the whole batch again on a new
+   * pipeline after a passing failure; empties the batch when it succeeds.
    *
-   * @param redis the client (its pipelines route each command to its key's node)
    * @param attempts how many times in all to write the batch ({@code >= 1})
    * @param backoffMillis the wait before the first retry, ms, doubled at each retry
    * @param maxBackoffMillis the longest wait, ms
    * @param onRetry told of each retry, with its number (1 for the first) and the failure
    * @return the events of the batch, now written
    * @throws RedisWriteException if Redis refused a command, or the batch failed {@code attempts}
-   *     times; the message names the reply, the key's command and what happens next
+   *     times; the message names the reply and what happens next
    */
-  int flush(
-      Supplier<UnifiedJedis> redis,
-      int attempts,
-      long backoffMillis,
-      long maxBackoffMillis,
-      RetryListener onRetry) {
+  int flush(int attempts, long backoffMillis, long maxBackoffMillis, RetryListener onRetry) {
     if (commands.isEmpty()) {
       return 0;
     }
+    Failure failure = broken != null ? connectionFailure(broken) : syncAndCheck();
     long wait = backoffMillis;
-    for (int attempt = 1; ; attempt++) {
-      Failure failure = writeOnce(redis.get());
-      if (failure == null) {
-        int written = events;
-        commands.clear();
-        size = 0;
-        events = 0;
-        return written;
-      }
+    for (int attempt = 1; failure != null; attempt++) {
       if (!failure.passing || attempt >= attempts) {
         throw new RedisWriteException(describe(failure, attempt), failure.cause);
       }
       onRetry.retrying(attempt, failure.cause);
       sleep(wait);
       wait = Math.min(maxBackoffMillis, wait * 2);
+      failure = rewrite();
     }
+    int written = events;
+    commands.clear();
+    responses.clear();
+    size = 0;
+    events = 0;
+    return written;
+  }
+
+  /** Closes the pipeline (its connection goes back to the pool). */
+  void close() {
+    discardPipeline();
   }
 
   /** Told of a retry. */
@@ -112,17 +144,27 @@ final class RedisBatch {
   /** Why one write of the batch failed, or null for success. */
   private record Failure(RuntimeException cause, boolean passing, int failed, int total) {}
 
-  private Failure writeOnce(UnifiedJedis redis) {
-    List<Response<?>> responses = new ArrayList<>(size);
-    try (AbstractPipeline pipeline = redis.pipelined()) {
+  /** Queues every command of the batch on a new pipeline, then syncs and checks. */
+  private Failure rewrite() {
+    discardPipeline();
+    try {
+      pipeline = redis.get().pipelined();
       for (Function<PipeliningBase, List<Response<?>>> c : commands) {
         responses.addAll(c.apply(pipeline));
       }
+    } catch (RuntimeException e) {
+      broken = e;
+      return connectionFailure(e);
+    }
+    return syncAndCheck();
+  }
+
+  private Failure syncAndCheck() {
+    try {
       pipeline.sync();
     } catch (RuntimeException e) {
-      // connection refused, lost or timed out while writing or reading the batch
-      boolean passing = !(e instanceof JedisDataException d) || isPassing(d);
-      return new Failure(e, passing, responses.size(), responses.size());
+      broken = e; // the connection: the next write needs a new pipeline
+      return connectionFailure(e);
     }
     RuntimeException first = null;
     boolean passing = true;
@@ -146,6 +188,27 @@ final class RedisBatch {
       }
     }
     return first == null ? null : new Failure(first, passing, failed, responses.size());
+  }
+
+  /**
+   * @return the failure of a connection refused, lost or timed out while writing or reading
+   */
+  private Failure connectionFailure(RuntimeException e) {
+    boolean passing = !(e instanceof JedisDataException d) || isPassing(d);
+    return new Failure(e, passing, size, size);
+  }
+
+  private void discardPipeline() {
+    responses.clear();
+    broken = null;
+    if (pipeline != null) {
+      try {
+        pipeline.close();
+      } catch (RuntimeException e) {
+        // a broken connection: the pool drops it
+      }
+      pipeline = null;
+    }
   }
 
   private static boolean isPassing(JedisDataException e) {

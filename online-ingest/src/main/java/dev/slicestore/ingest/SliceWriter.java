@@ -94,7 +94,7 @@ final class SliceWriter extends ForeachWriter<Row> {
     layout = new OnlineLayout(featureSet);
     slicing = featureSet.slicing();
     inputs = featureSet.inputColumns();
-    batch = new RedisBatch();
+    batch = new RedisBatch(() -> ExecutorResources.redis(config));
     seen = new HashSet<>();
     deadLetterFailure = new AtomicReference<>();
     sentDeadLetters = false;
@@ -174,7 +174,6 @@ final class SliceWriter extends ForeachWriter<Row> {
   private void flush() {
     int written =
         batch.flush(
-            () -> ExecutorResources.redis(config),
             config.ingestRedisWriteAttempts(),
             config.ingestRetryBackoffMillis(),
             config.ingestMaxRetryBackoffMillis(),
@@ -257,7 +256,10 @@ final class SliceWriter extends ForeachWriter<Row> {
         }
       }
     } finally {
-      batch = null;
+      if (batch != null) {
+        batch.close();
+        batch = null;
+      }
     }
   }
 }
