@@ -286,16 +286,7 @@ public final class TrainingSets {
    */
   private static Column coveredBy(FeatureSelection s, CoveredIntervals coverage) {
     long sliceUs = Math.multiplyExact(s.fs().sliceMillis(), 1000L);
-    String current =
-        "(("
-            + Spines.TIME_US
-            + " - pmod("
-            + Spines.TIME_US
-            + ", "
-            + sliceUs
-            + "L)) div "
-            + sliceUs
-            + "L)";
+    String current = SweepRecords.floorDiv(Spines.TIME_US, sliceUs);
     String needFromMs =
         "(("
             + current
