@@ -28,13 +28,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -119,6 +123,7 @@ class CompactionRangeTest {
    */
   private List<long[]> send(String topic, int n, long lo, long hi) throws Exception {
     List<long[]> sent = new ArrayList<>();
+    List<Future<RecordMetadata>> acks = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       long time = lo + (long) (rnd.nextDouble() * (hi - lo));
       long points = rnd.nextInt(1000) - 100;
@@ -127,12 +132,47 @@ class CompactionRangeTest {
       byte[] v =
           JSON.writeValueAsBytes(
               Map.of("user", user, "points", points, "at", Instant.ofEpochMilli(time).toString()));
-      producer.send(
-          new ProducerRecord<>(topic, i % 2, time, user.getBytes(StandardCharsets.UTF_8), v));
+      acks.add(
+          producer.send(
+              new ProducerRecord<>(topic, i % 2, time, user.getBytes(StandardCharsets.UTF_8), v)));
       sent.add(new long[] {time, points, u});
     }
     producer.flush();
+    for (Future<RecordMetadata> ack : acks) {
+      ack.get(30, TimeUnit.SECONDS); // a send that failed fails the test here, not later
+    }
     return sent;
+  }
+
+  /**
+   * Deletes the records of {@code partition} of {@code topic} before {@code offset}, as retention
+   * would. A broker refuses an offset above the partition's high watermark, which can trail the
+   * acknowledged end offset for a moment after a produce; the delete is tried again for up to 30 s.
+   */
+  private void deleteRecordsBefore(String topic, int partition, long offset) throws Exception {
+    TopicPartition tp = new TopicPartition(topic, partition);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers()))) {
+      while (true) {
+        try {
+          admin
+              .deleteRecords(Map.of(tp, RecordsToDelete.beforeOffset(offset)))
+              .all()
+              .get(30, TimeUnit.SECONDS);
+          return;
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof OffsetOutOfRangeException)
+              || System.nanoTime() > deadline) {
+            throw e;
+          }
+          System.out.println(
+              "deleting " + tp + " before offset " + offset + " refused for now, trying again");
+          Thread.sleep(200);
+        }
+      }
+    }
   }
 
   @Test
@@ -221,15 +261,7 @@ class CompactionRangeTest {
     long from = Math.floorDiv(now - 40 * MINUTE, MINUTE) * MINUTE;
     long to = Math.floorDiv(now - 5 * MINUTE, MINUTE) * MINUTE;
     send(fs.topics().get(0), 400, from, to);
-    try (Admin admin =
-        Admin.create(
-            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers()))) {
-      admin
-          .deleteRecords(
-              Map.of(new TopicPartition(fs.topics().get(0), 1), RecordsToDelete.beforeOffset(50)))
-          .all()
-          .get(30, TimeUnit.SECONDS);
-    }
+    deleteRecordsBefore(fs.topics().get(0), 1, 50);
     assertThatThrownBy(() -> Compaction.run(spark, stack.config, fs, from, to, options))
         .satisfies(e -> System.out.println("refused: " + e.getMessage()))
         .isInstanceOf(CompactionRefusedException.class)
@@ -291,15 +323,7 @@ class CompactionRangeTest {
                         "at",
                         Instant.ofEpochMilli(from - 3 * 60 * MINUTE).toString()))))
         .get();
-    try (Admin admin =
-        Admin.create(
-            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka.bootstrapServers()))) {
-      admin
-          .deleteRecords(
-              Map.of(new TopicPartition(fs.topics().get(0), 0), RecordsToDelete.beforeOffset(20)))
-          .all()
-          .get(30, TimeUnit.SECONDS);
-    }
+    deleteRecordsBefore(fs.topics().get(0), 0, 20);
     assertThatThrownBy(() -> Compaction.run(spark, stack.config, fs, from, to, options))
         .satisfies(e -> System.out.println("refused: " + e.getMessage()))
         .isInstanceOf(CompactionRefusedException.class)
